@@ -19,6 +19,10 @@
 #include <stddef.h>
 #include "yibao/rc.h"
 
+/* 128-bit intermediate for products (gcc/clang extension; __extension__ keeps -Wpedantic quiet).
+ * Write yb_i128, never __int128, so that -Wpedantic -Werror builds pass. */
+__extension__ typedef __int128 yb_i128;
+
 typedef int64_t yb_fen;
 typedef int64_t yb_qty;
 typedef int64_t yb_price;
@@ -66,7 +70,7 @@ char *yb_dec_fmt(int64_t v, int scale, char *buf);
 
 /* The one rounding function: round(num / den) half away from zero; den > 0.
  * YB_E_OVERFLOW if the result does not fit in int64. */
-yb_rc yb_round_div(__int128 num, int64_t den, int64_t *out);
+yb_rc yb_round_div(yb_i128 num, int64_t den, int64_t *out);
 
 /* round(cnt x pric) to the fen. */
 yb_rc yb_fen_of_qty_price(yb_qty cnt, yb_price pric, yb_fen *out);

@@ -1,0 +1,137 @@
+/*
+ * money.c — exact decimals (see include/yibao/money.h).
+ *
+ * Text is parsed digit by digit into a scaled int64; no floating point anywhere. Products are
+ * formed in yb_i128 and rounded exactly once by yb_round_div, half away from zero.
+ */
+#include <string.h>
+
+#include "yibao/money.h"
+
+static const int64_t pow10_tab[19] = {
+    INT64_C(1), INT64_C(10), INT64_C(100), INT64_C(1000), INT64_C(10000), INT64_C(100000),
+    INT64_C(1000000), INT64_C(10000000), INT64_C(100000000), INT64_C(1000000000),
+    INT64_C(10000000000), INT64_C(100000000000), INT64_C(1000000000000),
+    INT64_C(10000000000000), INT64_C(100000000000000), INT64_C(1000000000000000),
+    INT64_C(10000000000000000), INT64_C(100000000000000000), INT64_C(1000000000000000000),
+};
+
+yb_rc yb_dec_parse(const char *s, size_t n, int scale, int allow_neg, int64_t *out) {
+    if (!s || scale < 0 || scale > 12) return YB_E_INVALID;
+    size_t i = 0;
+    int neg = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+')) {
+        neg = s[i] == '-';
+        i++;
+    }
+    if (neg && !allow_neg) return YB_E_INVALID;
+    size_t int_start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    size_t int_digits = i - int_start;
+    if (int_digits == 0) return YB_E_INVALID;       /* "", "-", ".5" */
+    size_t frac_start = i, frac_digits = 0;
+    if (i < n && s[i] == '.') {
+        i++;
+        frac_start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        frac_digits = i - frac_start;
+        if (frac_digits == 0) return YB_E_INVALID;  /* "5." */
+    }
+    if (i != n) return YB_E_INVALID;                /* anything else: spaces, exponent, letters */
+    if (frac_digits > (size_t)scale) return YB_E_PRECISION;
+    /* skip leading zeros so that "000001" is not counted as too long */
+    size_t k = int_start;
+    while (k + 1 < int_start + int_digits && s[k] == '0') k++;
+    if (int_start + int_digits - k > 18) return YB_E_OVERFLOW;
+    yb_i128 v = 0;
+    for (; k < int_start + int_digits; k++) v = v * 10 + (s[k] - '0');
+    for (size_t f = 0; f < (size_t)scale; f++) {
+        int d = f < frac_digits ? s[frac_start + f] - '0' : 0;
+        v = v * 10 + d;
+    }
+    if (v > (yb_i128)YB_DEC_MAX) return YB_E_OVERFLOW;
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    return YB_OK;
+}
+
+yb_rc yb_fen_parse(const char *s, size_t n, int allow_neg, yb_fen *out) {
+    return yb_dec_parse(s, n, YB_FEN_SCALE, allow_neg, out);
+}
+
+yb_rc yb_qty_parse(const char *s, size_t n, int allow_neg, yb_qty *out) {
+    return yb_dec_parse(s, n, YB_QTY_SCALE, allow_neg, out);
+}
+
+yb_rc yb_price_parse(const char *s, size_t n, int allow_neg, yb_price *out) {
+    return yb_dec_parse(s, n, YB_PRICE_SCALE, allow_neg, out);
+}
+
+yb_rc yb_ratio_parse(const char *s, size_t n, int allow_any, yb_ratio *out) {
+    int64_t v;
+    yb_rc rc = yb_dec_parse(s, n, YB_RATIO_SCALE, allow_any, &v);
+    if (rc) return rc;
+    if (!allow_any && (v < 0 || v > YB_RATIO_ONE)) return YB_E_OVERFLOW;
+    if (allow_any && (v > 1000 * (int64_t)YB_RATIO_ONE || v < -1000 * (int64_t)YB_RATIO_ONE))
+        return YB_E_OVERFLOW;
+    *out = (yb_ratio)v;
+    return YB_OK;
+}
+
+char *yb_dec_fmt(int64_t v, int scale, char *buf) {
+    char tmp[48];
+    int pos = 47;
+    tmp[pos] = '\0';
+    /* work on the magnitude as unsigned so INT64_MIN formats too */
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    for (int d = 0; d < scale; d++) {
+        tmp[--pos] = (char)('0' + m % 10);
+        m /= 10;
+    }
+    if (scale > 0) tmp[--pos] = '.';
+    do {
+        tmp[--pos] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0) tmp[--pos] = '-';
+    memcpy(buf, tmp + pos, (size_t)(48 - pos));
+    return buf;
+}
+
+yb_rc yb_round_div(yb_i128 num, int64_t den, int64_t *out) {
+    if (den <= 0) return YB_E_INVALID;
+    int neg = num < 0;
+    yb_i128 a = neg ? -num : num;
+    yb_i128 q = a / den, r = a % den;
+    if (r * 2 >= den) q++;
+    if (q > (yb_i128)INT64_MAX) return YB_E_OVERFLOW;
+    *out = neg ? -(int64_t)q : (int64_t)q;
+    return YB_OK;
+}
+
+yb_rc yb_fen_of_qty_price(yb_qty cnt, yb_price pric, yb_fen *out) {
+    /* cnt in 1e-4 x pric in 1e-6 yuan = 1e-10 yuan; a fen is 1e-2 yuan */
+    return yb_round_div((yb_i128)cnt * pric, pow10_tab[8], out);
+}
+
+yb_rc yb_fen_mul_ratio(yb_fen a, yb_ratio r, yb_fen *out) {
+    return yb_round_div((yb_i128)a * r, YB_RATIO_ONE, out);
+}
+
+yb_rc yb_fen_div_ratio(yb_fen a, yb_ratio r, yb_fen *out) {
+    if (r <= 0) return YB_E_INVALID;
+    return yb_round_div((yb_i128)a * YB_RATIO_ONE, r, out);
+}
+
+yb_rc yb_add(int64_t a, int64_t b, int64_t *out) {
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r)) return YB_E_OVERFLOW;
+    *out = r;
+    return YB_OK;
+}
+
+yb_rc yb_sub(int64_t a, int64_t b, int64_t *out) {
+    int64_t r;
+    if (__builtin_sub_overflow(a, b, &r)) return YB_E_OVERFLOW;
+    *out = r;
+    return YB_OK;
+}
