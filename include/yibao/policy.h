@@ -151,7 +151,5 @@ yb_rc yb_policy_validate(const yb_policy *p, yb_err *err);
  * Errors name the JSON path, e.g. field "insutypes.310.blocks[0].ratio.2". Unknown keys
  * are errors (a typo must not silently change a benefit). */
 yb_rc yb_policy_from_json(const char *text, size_t len, const char *fname, yb_policy **out, yb_err *err);
-/* Serialize back to canonical JSON (heap string, free with free()). */
-char *yb_policy_to_json(const yb_policy *p);
 
 #endif
