@@ -1,0 +1,55 @@
+/*
+ * visit_json.h — one visit as a JSON document in the national interface's shape (io/visit_json.c).
+ *
+ * The document is a 2207-style envelope whose input carries the settlement data, the fee lines
+ * (2204 `feedetail`) and the person's attributes:
+ *   {"infno":"2207","msgid":"...","mdtrtarea_admvs":"360100","insuplc_admdvs":"360100",
+ *    "fixmedins_code":"H36010000001","fixmedins_name":"...",
+ *    "input":{"data":{psn_no, mdtrt_id, med_type, insutype, acct_used_flag, begntime, endtime,
+ *                     hosp_lv, rloc_type, [medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay,
+ *                     preselfpay_amt, inscp_scp_amt]},
+ *             "feedetail":[{feedetl_sn, med_list_codg, fee_ocur_time, cnt, pric, det_item_fee_sumamt}, ...],
+ *             "psninfo":{psn_type, cvlserv_flag, sp_psn_type, gend, brdy, balc}}}
+ * Unknown fields are ignored (as the interface requires); known ones are validated, and every
+ * error names its JSON path ("input.feedetail[2].cnt"). docs/interface.md describes it.
+ */
+#ifndef YIBAO_VISIT_JSON_H
+#define YIBAO_VISIT_JSON_H
+
+#include <stddef.h>
+
+#include "yibao/settle.h"
+
+#define YB_VISIT_MAX_LINES 10000
+
+typedef struct yb_visit_doc {
+    char infno[8];
+    char msgid[48];
+    char fixmedins_code[32];
+    char fixmedins_name[128];
+    char insuplc_admdvs[8];
+    yb_person person;
+    yb_visit visit;
+    yb_line *lines;          /* heap, n_lines entries */
+    size_t n_lines;
+    int has_decl;            /* the declared totals below were given */
+    yb_fen decl_medfee, decl_fulamt, decl_overlmt, decl_preselfpay, decl_inscp;
+    int has_balc;            /* psninfo.balc was given: opening balance for an unregistered person */
+    yb_fen balc;
+} yb_visit_doc;
+
+/* Parse; on error nothing is allocated in *doc. */
+yb_rc yb_visit_doc_parse(const char *text, size_t len, const char *fname, yb_visit_doc *doc, yb_err *err);
+void yb_visit_doc_release(yb_visit_doc *doc);
+/* Declared totals (if any) must equal the computed ones: YB_E_MISMATCH naming "input.data.<field>". */
+yb_rc yb_visit_doc_check_totals(const yb_visit_doc *doc, const yb_settlement *s, yb_err *err);
+
+/* The interface reply for a settlement (2206/2207): {"infcode":0, ..., "output":{"setlinfo":{...},
+ * "setldetail":[...], "result":[per-line split]}}. setl_id/setl_time NULL for pre-settlement.
+ * `sign` is 1, or -1 for a reversal (every amount negated). Heap string. */
+char *yb_reply_settlement(const yb_visit_doc *doc, const yb_settlement *s, const yb_line_split *splits,
+                          const char *setl_id, const char *setl_time, int sign);
+/* The interface error reply: {"infcode":-1,"err_msg":"...","output":null}. Heap string. */
+char *yb_reply_error(const yb_err *e, const char *msgid);
+
+#endif
