@@ -1,0 +1,39 @@
+/*
+ * store.h — the embedded SQLite store (store/sqlite.c, schema in store/schema.c).
+ *
+ * One database file, WAL, synchronous=NORMAL, foreign keys on. Opening runs the versioned
+ * migrations in order, each in its own transaction; a database newer than this program is refused.
+ * All money is INTEGER fen, ratios INTEGER 1/10000, dates TEXT yyyy-MM-dd. The services
+ * (service/) open every business transaction with yb_db_begin (BEGIN IMMEDIATE, so two writers
+ * never read the same accumulators) and end it with yb_db_commit or yb_db_rollback.
+ */
+#ifndef YIBAO_STORE_H
+#define YIBAO_STORE_H
+
+#include <sqlite3.h>
+
+#include "yibao/rc.h"
+
+typedef struct yb_db yb_db;
+
+/* Open (creating the file and its parent directory when create is 1) and migrate. */
+yb_rc yb_db_open(const char *path, int create, yb_db **out, yb_err *err);
+void yb_db_close(yb_db *db);
+int yb_db_version(yb_db *db);
+/* The latest schema version this program knows. */
+int yb_db_latest_version(void);
+sqlite3 *yb_db_sql(yb_db *db);
+
+yb_rc yb_db_begin(yb_db *db, yb_err *err);
+yb_rc yb_db_commit(yb_db *db, yb_err *err);
+void yb_db_rollback(yb_db *db);
+
+/* Prepared statement helpers: on failure they record YB_E_DB with SQLite's message. */
+yb_rc yb_db_prepare(yb_db *db, const char *sql, sqlite3_stmt **st, yb_err *err);
+yb_rc yb_db_exec(yb_db *db, const char *sql, yb_err *err);
+/* sqlite3_step expecting SQLITE_DONE (for writes); YB_E_DUPLICATE for a constraint violation. */
+yb_rc yb_db_step_done(yb_db *db, sqlite3_stmt *st, yb_err *err);
+/* Next value of a named counter (meta table), inside the current transaction. */
+yb_rc yb_db_next_seq(yb_db *db, const char *name, long long *out, yb_err *err);
+
+#endif

@@ -1,0 +1,569 @@
+/*
+ * settle_svc.c — settle, pre-settle and reverse one visit against the store, each in one
+ * transaction (see include/yibao/service.h).
+ *
+ * BEGIN IMMEDIATE takes the write lock before the accumulators are read, so two settlements of the
+ * same person can never read the same accumulator state: the final accumulators always equal a
+ * replay of the settlements in commit order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "yibao/json_num.h"
+#include "yibao/service.h"
+
+void yb_settle_result_release(yb_settle_result *r) {
+    if (!r) return;
+    free(r->reply);
+    r->reply = NULL;
+}
+
+static void body_hash(const char *body, size_t n, char out[40]) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)body[i]) * 1099511628211ull;
+    snprintf(out, 40, "fnv1a64:%016llx:%zu", (unsigned long long)h, n);
+}
+
+static void now_text(char out[20]) {
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
+    if (s && *s) sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, i);
+}
+
+static void bind_time(sqlite3_stmt *st, int i, yb_datetime t) {
+    char b[24];
+    if (t == YB_DATETIME_NONE) sqlite3_bind_null(st, i);
+    else sqlite3_bind_text(st, i, yb_datetime_fmt(t, b), -1, SQLITE_TRANSIENT);
+}
+
+static yb_rc load_accum(yb_db *db, const char *psn, const char *insutype, int year, yb_accum *acc, yb_err *err) {
+    memset(acc, 0, sizeof *acc);
+    sqlite3_stmt *st;
+    yb_rc rc = yb_db_prepare(db, "SELECT key, value FROM accum WHERE psn_no=?1 AND insutype=?2 AND year=?3", &st, err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, year);
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        rc = yb_accum_add(acc, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
+        if (rc) yb_err_set(err, rc, "accum", (const char *)sqlite3_column_text(st, 0), "too many accumulators");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Balance of the person's account; *found 0 when the person has no row for this insutype. */
+static yb_rc load_balance(yb_db *db, const char *psn, const char *insutype, yb_fen *balc, int *found, yb_err *err) {
+    sqlite3_stmt *st;
+    yb_rc rc = yb_db_prepare(db, "SELECT balc FROM person_insu WHERE psn_no=?1 AND insutype=?2", &st, err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
+    *found = sqlite3_step(st) == SQLITE_ROW;
+    *balc = *found ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return YB_OK;
+}
+
+static yb_rc exec_bound(yb_db *db, const char *sql, yb_err *err, const char *a, const char *b, const char *c) {
+    sqlite3_stmt *st;
+    yb_rc rc = yb_db_prepare(db, sql, &st, err);
+    if (rc) return rc;
+    if (a) sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b) sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    if (c) sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
+    rc = yb_db_step_done(db, st, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlement *s, const yb_line_split *sp,
+                              const char *setl_id, const char *setl_time, const char *hash, const char *reply,
+                              int person_known, yb_fen opening, yb_err *err) {
+    const yb_person *p = &d->person;
+    const yb_visit *v = &d->visit;
+    sqlite3_stmt *st;
+    yb_rc rc;
+    if (!person_known) {
+        rc = yb_db_prepare(db,
+                           "INSERT OR IGNORE INTO persons(psn_no, gend, brdy, insu_admdvs, psn_type, cvlserv_flag, sp_psn_type)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           &st, err);
+        if (rc) return rc;
+        char bb[12];
+        sqlite3_bind_text(st, 1, p->psn_no, -1, SQLITE_STATIC);
+        if (p->gend) sqlite3_bind_int(st, 2, p->gend);
+        if (p->brdy != YB_DATE_NONE) sqlite3_bind_text(st, 3, yb_date_fmt(p->brdy, bb), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, p->insu_admdvs, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, p->psn_type, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 6, p->cvlserv_flag);
+        sqlite3_bind_text(st, 7, p->sp_psn_type, -1, SQLITE_STATIC);
+        rc = yb_db_step_done(db, st, err);
+        sqlite3_finalize(st);
+        if (rc) return rc;
+        rc = yb_db_prepare(db, "INSERT INTO person_insu(psn_no, insutype, psn_type, balc) VALUES (?1, ?2, ?3, ?4)", &st, err);
+        if (rc) return rc;
+        sqlite3_bind_text(st, 1, p->psn_no, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p->insutype, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, p->psn_type, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, opening);
+        rc = yb_db_step_done(db, st, err);
+        sqlite3_finalize(st);
+        if (rc) return rc;
+    }
+    rc = yb_db_prepare(db, "UPDATE person_insu SET balc=?3 WHERE psn_no=?1 AND insutype=?2", &st, err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, p->psn_no, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, p->insutype, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, s->balc);
+    rc = yb_db_step_done(db, st, err);
+    sqlite3_finalize(st);
+    if (rc) return rc;
+
+    rc = yb_db_prepare(db,
+                       "INSERT INTO visits(mdtrt_id, psn_no, insutype, med_type, fixmedins_code, hosp_lv, mdtrtarea_admvs,"
+                       " begntime, endtime, state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,'settled')"
+                       " ON CONFLICT(mdtrt_id) DO UPDATE SET insutype=?3, med_type=?4, fixmedins_code=?5, hosp_lv=?6,"
+                       " mdtrtarea_admvs=?7, begntime=?8, endtime=?9, state='settled'",
+                       &st, err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, v->mdtrt_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, p->psn_no, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p->insutype, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, v->med_type, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 5, v->fixmedins_code);
+    sqlite3_bind_text(st, 6, v->hosp_lv, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, v->mdtrtarea_admvs, -1, SQLITE_STATIC);
+    bind_time(st, 8, v->begntime);
+    bind_time(st, 9, v->endtime);
+    rc = yb_db_step_done(db, st, err);
+    sqlite3_finalize(st);
+    if (rc) return rc;
+
+    rc = exec_bound(db, "DELETE FROM fee_lines WHERE mdtrt_id=?1", err, v->mdtrt_id, NULL, NULL);
+    if (rc) return rc;
+    rc = yb_db_prepare(db,
+                       "INSERT INTO fee_lines(mdtrt_id, feedetl_sn, psn_no, med_list_codg, fee_ocur_time, cnt, pric,"
+                       " det_item_fee_sumamt, fulamt_ownpay_amt, overlmt_amt, preselfpay_amt, inscp_scp_amt, chrgitm_lv, setl_id)"
+                       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                       &st, err);
+    if (rc) return rc;
+    for (size_t i = 0; i < d->n_lines && !rc; i++) {
+        const yb_line *l = &d->lines[i];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, v->mdtrt_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, l->feedetl_sn, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, p->psn_no, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, l->med_list_codg, -1, SQLITE_STATIC);
+        bind_time(st, 5, l->fee_ocur_time);
+        sqlite3_bind_int64(st, 6, l->cnt);
+        sqlite3_bind_int64(st, 7, l->pric);
+        sqlite3_bind_int64(st, 8, l->sumamt);
+        sqlite3_bind_int64(st, 9, sp[i].fulamt_ownpay_amt);
+        sqlite3_bind_int64(st, 10, sp[i].overlmt_amt);
+        sqlite3_bind_int64(st, 11, sp[i].preselfpay_amt);
+        sqlite3_bind_int64(st, 12, sp[i].inscp_scp_amt);
+        bind_text_or_null(st, 13, sp[i].chrgitm_lv);
+        sqlite3_bind_text(st, 14, setl_id, -1, SQLITE_STATIC);
+        rc = yb_db_step_done(db, st, err);
+    }
+    sqlite3_finalize(st);
+    if (rc) return rc;
+
+    rc = yb_db_prepare(db,
+                       "INSERT INTO settlements(setl_id, psn_no, mdtrt_id, insutype, med_type, year, policy_admdvs,"
+                       " policy_version, block, medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt,"
+                       " inscp_scp_amt, dedc_std, crt_dedc, act_pay_dedc, hifp_pay, pool_prop_selfpay, over_cap,"
+                       " cvlserv_pay, hifes_pay, hifmi_pay, hifob_pay, hifdm_pay, maf_pay, oth_pay, fund_pay_sumamt,"
+                       " psn_part_amt, acct_pay, psn_cash_pay, hosp_part_amt, balc, fixmedins_code, msgid, body_hash,"
+                       " reply, setl_time) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,"
+                       "?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37,?38)",
+                       &st, err);
+    if (rc) return rc;
+    int k = 1;
+    sqlite3_bind_text(st, k++, setl_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k++, p->psn_no, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k++, v->mdtrt_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k++, p->insutype, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k++, v->med_type, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, k++, s->year);
+    sqlite3_bind_text(st, k++, s->policy_admdvs, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k++, s->policy_version, -1, SQLITE_STATIC);
+    bind_text_or_null(st, k++, s->block);
+    const yb_fen amounts[] = {s->medfee_sumamt, s->fulamt_ownpay_amt, s->overlmt_selfpay, s->preselfpay_amt,
+                              s->inscp_scp_amt, s->dedc_std, s->crt_dedc, s->act_pay_dedc, s->hifp_pay,
+                              s->pool_prop, s->over_cap, s->cvlserv_pay, s->hifes_pay, s->hifmi_pay, s->hifob_pay,
+                              s->hifdm_pay, s->maf_pay, s->oth_pay, s->fund_pay_sumamt, s->psn_part_amt,
+                              s->acct_pay, s->psn_cash_pay, s->hosp_part_amt, s->balc};
+    for (size_t i = 0; i < sizeof amounts / sizeof amounts[0]; i++) sqlite3_bind_int64(st, k++, amounts[i]);
+    bind_text_or_null(st, k++, d->fixmedins_code);
+    bind_text_or_null(st, k++, d->msgid);
+    sqlite3_bind_text(st, k++, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k++, reply, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k++, setl_time, -1, SQLITE_STATIC);
+    rc = yb_db_step_done(db, st, err);
+    sqlite3_finalize(st);
+    if (rc) return rc;
+
+    rc = yb_db_prepare(db,
+                       "INSERT INTO setl_funds(setl_id, seq, psn_no, fund_pay_type, fund_pay_type_name, inscp_scp_amt,"
+                       " fund_payamt, crt_payb_lmt_amt, setl_proc_info) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                       &st, err);
+    if (rc) return rc;
+    for (int i = 0; i < s->n_funds && !rc; i++) {
+        const yb_fund_row *f = &s->funds[i];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, i);
+        sqlite3_bind_text(st, 3, p->psn_no, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, f->fund_pay_type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, f->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, f->base);
+        sqlite3_bind_int64(st, 7, f->payamt);
+        if (f->cap_left == YB_NO_CAP) sqlite3_bind_null(st, 8);
+        else sqlite3_bind_int64(st, 8, f->cap_left);
+        sqlite3_bind_text(st, 9, f->proc_info, -1, SQLITE_STATIC);
+        rc = yb_db_step_done(db, st, err);
+    }
+    sqlite3_finalize(st);
+    if (rc) return rc;
+
+    sqlite3_stmt *dl, *ac;
+    rc = yb_db_prepare(db,
+                       "INSERT INTO setl_deltas(setl_id, psn_no, insutype, year, key, delta) VALUES (?1,?2,?3,?4,?5,?6)",
+                       &dl, err);
+    if (rc) return rc;
+    rc = yb_db_prepare(db,
+                       "INSERT INTO accum(psn_no, insutype, year, key, value) VALUES (?1,?2,?3,?4,?5)"
+                       " ON CONFLICT(psn_no, insutype, year, key) DO UPDATE SET value = value + excluded.value",
+                       &ac, err);
+    if (rc) {
+        sqlite3_finalize(dl);
+        return rc;
+    }
+    for (int i = 0; i < s->deltas.n && !rc; i++) {
+        const yb_acc_item *it = &s->deltas.it[i];
+        sqlite3_reset(dl);
+        sqlite3_bind_text(dl, 1, setl_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(dl, 2, p->psn_no, -1, SQLITE_STATIC);
+        sqlite3_bind_text(dl, 3, p->insutype, -1, SQLITE_STATIC);
+        sqlite3_bind_int(dl, 4, s->year);
+        sqlite3_bind_text(dl, 5, it->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(dl, 6, it->v);
+        rc = yb_db_step_done(db, dl, err);
+        if (rc) break;
+        sqlite3_reset(ac);
+        sqlite3_bind_text(ac, 1, p->psn_no, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ac, 2, p->insutype, -1, SQLITE_STATIC);
+        sqlite3_bind_int(ac, 3, s->year);
+        sqlite3_bind_text(ac, 4, it->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ac, 5, it->v);
+        rc = yb_db_step_done(db, ac, err);
+    }
+    sqlite3_finalize(dl);
+    sqlite3_finalize(ac);
+    return rc;
+}
+
+yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, const char *body, size_t body_len,
+                    int pre, yb_settle_result *res, yb_err *err) {
+    memset(res, 0, sizeof *res);
+    const yb_person *p = &d->person;
+    yb_date on = yb_settle_date(&d->visit);
+    const yb_policy *pol = yb_refdata_policy(rd, p->insu_admdvs, on);
+    if (!pol) {
+        char b[12];
+        return yb_err_set(err, YB_E_POLICY, "insuplc_admdvs", p->insu_admdvs, "no policy of this area is in force on %s",
+                          yb_date_fmt(on, b));
+    }
+    char hash[40];
+    body_hash(body ? body : "", body ? body_len : 0, hash);
+    yb_rc rc = yb_db_begin(db, err);
+    if (rc) return rc;
+    sqlite3_stmt *st = NULL;
+    if (!pre && d->msgid[0]) {
+        rc = yb_db_prepare(db,
+                           "SELECT body_hash, reply, setl_id FROM settlements WHERE msgid=?1 AND"
+                           " fixmedins_code IS ?2 AND refd_setl_flag=0",
+                           &st, err);
+        if (rc) goto fail;
+        sqlite3_bind_text(st, 1, d->msgid, -1, SQLITE_STATIC);
+        bind_text_or_null(st, 2, d->fixmedins_code);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            if (strcmp((const char *)sqlite3_column_text(st, 0), hash) != 0) {
+                rc = yb_err_set(err, YB_E_DUPLICATE, "msgid", d->msgid, "this msgid was used for another request");
+                goto fail;
+            }
+            res->replayed = 1;
+            res->reply = strdup((const char *)sqlite3_column_text(st, 1));
+            snprintf(res->setl_id, sizeof res->setl_id, "%s", (const char *)sqlite3_column_text(st, 2));
+            sqlite3_finalize(st);
+            yb_db_rollback(db);
+            return res->reply ? YB_OK : yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    /* the visit: not settled already, and not another person's */
+    rc = yb_db_prepare(db, "SELECT psn_no, (SELECT setl_id FROM settlements WHERE mdtrt_id=?1 AND refd_setl_flag=0"
+                           " AND reversed_by IS NULL) FROM visits WHERE mdtrt_id=?1",
+                       &st, err);
+    if (rc) goto fail;
+    sqlite3_bind_text(st, 1, d->visit.mdtrt_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if (strcmp((const char *)sqlite3_column_text(st, 0), p->psn_no) != 0) {
+            rc = yb_err_set(err, YB_E_PERM, "input.data.mdtrt_id", d->visit.mdtrt_id, "the visit belongs to another person");
+            goto fail;
+        }
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+            rc = yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", d->visit.mdtrt_id, "the visit is already settled (%s)",
+                            (const char *)sqlite3_column_text(st, 1));
+            goto fail;
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    int year = yb_settle_year(&d->visit), known;
+    yb_accum acc;
+    yb_fen balance;
+    rc = load_accum(db, p->psn_no, p->insutype, year, &acc, err);
+    if (!rc) rc = load_balance(db, p->psn_no, p->insutype, &balance, &known, err);
+    if (rc) goto fail;
+    yb_fen opening = known ? balance : (d->has_balc ? d->balc : 0);
+    yb_line_split *sp = calloc(d->n_lines ? d->n_lines : 1, sizeof *sp);
+    if (!sp) {
+        rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        goto fail;
+    }
+    yb_settle_in in = {pol, rd->catalog, p, &d->visit, d->lines, d->n_lines, &acc, opening};
+    yb_settlement s;
+    rc = yb_settle_calc(&in, &s, sp, err);
+    if (!rc) rc = yb_visit_doc_check_totals(d, &s, err);
+    if (rc) {
+        free(sp);
+        goto fail;
+    }
+    if (pre) {
+        yb_db_rollback(db);
+        res->reply = yb_reply_settlement(d, &s, sp, NULL, NULL, 1);
+        free(sp);
+        return res->reply ? YB_OK : yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    }
+    long long seq;
+    rc = yb_db_next_seq(db, "setl_seq", &seq, err);
+    if (rc) {
+        free(sp);
+        goto fail;
+    }
+    snprintf(res->setl_id, sizeof res->setl_id, "S%012lld", seq);
+    char setl_time[20];
+    now_text(setl_time);
+    res->reply = yb_reply_settlement(d, &s, sp, res->setl_id, setl_time, 1);
+    if (!res->reply) {
+        free(sp);
+        rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        goto fail;
+    }
+    rc = store_settlement(db, d, &s, sp, res->setl_id, setl_time, hash, res->reply, known, opening, err);
+    free(sp);
+    if (!rc) rc = yb_db_commit(db, err);
+    if (rc) goto fail;
+    return YB_OK;
+fail:
+    if (st) sqlite3_finalize(st);
+    yb_db_rollback(db);
+    yb_settle_result_release(res);
+    res->setl_id[0] = '\0';
+    return rc;
+}
+
+/* ---- reversal ---- */
+
+static const char *const amount_cols[] = {
+    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt", "dedc_std",
+    "crt_dedc", "act_pay_dedc", "hifp_pay", "over_cap", "cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay",
+    "hifdm_pay", "maf_pay", "oth_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "hosp_part_amt",
+};
+#define N_AMOUNTS (sizeof amount_cols / sizeof amount_cols[0])
+
+static char *reversal_reply(yb_db *db, const char *setl_id, yb_err *err) {
+    char sql[1024] = "SELECT setl_id, psn_no, mdtrt_id, insutype, med_type, init_setl_id, setl_time, balc, pool_prop_selfpay";
+    for (size_t i = 0; i < N_AMOUNTS; i++) {
+        strcat(sql, ", ");
+        strcat(sql, amount_cols[i]);
+    }
+    strcat(sql, " FROM settlements WHERE setl_id=?1");
+    sqlite3_stmt *st;
+    if (yb_db_prepare(db, sql, &st, err)) return NULL;
+    sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        yb_err_set(err, YB_E_INTERNAL, "setl_id", setl_id, "reversal row vanished");
+        return NULL;
+    }
+    yb_jw w;
+    yb_jw_init(&w);
+    yb_jw_open(&w, '{');
+    yb_jw_key(&w, "infcode");
+    yb_jw_int(&w, 0);
+    yb_jw_key(&w, "err_msg");
+    yb_jw_str(&w, "success");
+    yb_jw_key(&w, "output");
+    yb_jw_open(&w, '{');
+    yb_jw_key(&w, "setlinfo");
+    yb_jw_open(&w, '{');
+    static const char *const texts[] = {"setl_id", "psn_no", "mdtrt_id", "insutype", "med_type", "init_setl_id", "setl_time"};
+    for (int i = 0; i < 7; i++) {
+        yb_jw_key(&w, texts[i]);
+        yb_jw_str(&w, (const char *)sqlite3_column_text(st, i));
+    }
+    yb_jw_key(&w, "refd_setl_flag");
+    yb_jw_str(&w, "1");
+    yb_jw_key(&w, "balc");
+    yb_jw_money(&w, sqlite3_column_int64(st, 7));
+    yb_jw_key(&w, "pool_prop_selfpay");
+    yb_jw_dec(&w, sqlite3_column_int64(st, 8), YB_RATIO_SCALE);
+    for (size_t i = 0; i < N_AMOUNTS; i++) {
+        yb_jw_key(&w, amount_cols[i]);
+        yb_jw_money(&w, sqlite3_column_int64(st, 9 + (int)i));
+    }
+    yb_jw_close(&w, '}');
+    sqlite3_finalize(st);
+    yb_jw_key(&w, "setldetail");
+    yb_jw_open(&w, '[');
+    if (!yb_db_prepare(db, "SELECT fund_pay_type, fund_pay_type_name, inscp_scp_amt, fund_payamt, setl_proc_info"
+                           " FROM setl_funds WHERE setl_id=?1 ORDER BY seq",
+                       &st, err)) {
+        sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            yb_jw_open(&w, '{');
+            yb_jw_key(&w, "fund_pay_type");
+            yb_jw_str(&w, (const char *)sqlite3_column_text(st, 0));
+            yb_jw_key(&w, "fund_pay_type_name");
+            yb_jw_str(&w, (const char *)sqlite3_column_text(st, 1));
+            yb_jw_key(&w, "inscp_scp_amt");
+            yb_jw_money(&w, sqlite3_column_int64(st, 2));
+            yb_jw_key(&w, "fund_payamt");
+            yb_jw_money(&w, sqlite3_column_int64(st, 3));
+            yb_jw_key(&w, "setl_proc_info");
+            yb_jw_str(&w, (const char *)sqlite3_column_text(st, 4));
+            yb_jw_close(&w, '}');
+        }
+        sqlite3_finalize(st);
+    }
+    yb_jw_close(&w, ']');
+    yb_jw_close(&w, '}');
+    yb_jw_close(&w, '}');
+    return yb_jw_finish(&w);
+}
+
+yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_settle_result *res, yb_err *err) {
+    memset(res, 0, sizeof *res);
+    yb_rc rc = yb_db_begin(db, err);
+    if (rc) return rc;
+    sqlite3_stmt *st = NULL;
+    rc = yb_db_prepare(db, "SELECT psn_no, insutype, refd_setl_flag, reversed_by, acct_pay, mdtrt_id FROM settlements"
+                           " WHERE setl_id=?1",
+                       &st, err);
+    if (rc) goto fail;
+    sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = yb_err_set(err, YB_E_NOTFOUND, "setl_id", setl_id, "no such settlement");
+        goto fail;
+    }
+    char owner[YB_ID_MAX], insutype[8], mdtrt[YB_ID_MAX];
+    snprintf(owner, sizeof owner, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(insutype, sizeof insutype, "%s", (const char *)sqlite3_column_text(st, 1));
+    snprintf(mdtrt, sizeof mdtrt, "%s", (const char *)sqlite3_column_text(st, 5));
+    int refd = sqlite3_column_int(st, 2);
+    int reversed = sqlite3_column_type(st, 3) != SQLITE_NULL;
+    char by[32];
+    snprintf(by, sizeof by, "%s", reversed ? (const char *)sqlite3_column_text(st, 3) : "");
+    yb_fen acct_pay = sqlite3_column_int64(st, 4);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (psn_no && *psn_no && strcmp(psn_no, owner) != 0) {
+        rc = yb_err_set(err, YB_E_PERM, "psn_no", psn_no, "the settlement belongs to another person");
+        goto fail;
+    }
+    if (refd) {
+        rc = yb_err_set(err, YB_E_STATE, "setl_id", setl_id, "this is a reversal row; it cannot be reversed");
+        goto fail;
+    }
+    if (reversed) {
+        rc = yb_err_set(err, YB_E_STATE, "setl_id", setl_id, "already reversed by %s", by);
+        goto fail;
+    }
+    /* give back exactly what it applied */
+    rc = yb_db_prepare(db,
+                       "UPDATE accum SET value = value - (SELECT d.delta FROM setl_deltas d WHERE d.setl_id=?1 AND"
+                       " d.key=accum.key) WHERE (psn_no, insutype, year, key) IN (SELECT psn_no, insutype, year, key FROM"
+                       " setl_deltas WHERE setl_id=?1)",
+                       &st, err);
+    if (rc) goto fail;
+    sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
+    rc = yb_db_step_done(db, st, err);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc) goto fail;
+    rc = yb_db_prepare(db, "UPDATE person_insu SET balc = balc + ?3 WHERE psn_no=?1 AND insutype=?2", &st, err);
+    if (rc) goto fail;
+    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, acct_pay);
+    rc = yb_db_step_done(db, st, err);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc) goto fail;
+    long long seq;
+    rc = yb_db_next_seq(db, "setl_seq", &seq, err);
+    if (rc) goto fail;
+    snprintf(res->setl_id, sizeof res->setl_id, "S%012lld", seq);
+    char sql[2048] = "INSERT INTO settlements(setl_id, psn_no, mdtrt_id, insutype, med_type, year, policy_admdvs,"
+                     " policy_version, block, pool_prop_selfpay, balc, refd_setl_flag, init_setl_id, fixmedins_code";
+    for (size_t i = 0; i < N_AMOUNTS; i++) strcat(strcat(sql, ", "), amount_cols[i]);
+    strcat(sql, ") SELECT ?2, psn_no, mdtrt_id, insutype, med_type, year, policy_admdvs, policy_version, block,"
+                " pool_prop_selfpay, (SELECT balc FROM person_insu pi WHERE pi.psn_no=s.psn_no AND"
+                " pi.insutype=s.insutype), 1, setl_id, fixmedins_code");
+    for (size_t i = 0; i < N_AMOUNTS; i++) strcat(strcat(sql, ", -"), amount_cols[i]);
+    strcat(sql, " FROM settlements s WHERE setl_id=?1");
+    rc = exec_bound(db, sql, err, setl_id, res->setl_id, NULL);
+    if (!rc)
+        rc = exec_bound(db,
+                        "INSERT INTO setl_funds(setl_id, seq, psn_no, fund_pay_type, fund_pay_type_name, inscp_scp_amt,"
+                        " fund_payamt, crt_payb_lmt_amt, setl_proc_info) SELECT ?2, seq, psn_no, fund_pay_type,"
+                        " fund_pay_type_name, -inscp_scp_amt, -fund_payamt, crt_payb_lmt_amt, setl_proc_info FROM setl_funds"
+                        " WHERE setl_id=?1",
+                        err, setl_id, res->setl_id, NULL);
+    if (!rc)
+        rc = exec_bound(db,
+                        "INSERT INTO setl_deltas(setl_id, psn_no, insutype, year, key, delta) SELECT ?2, psn_no, insutype,"
+                        " year, key, -delta FROM setl_deltas WHERE setl_id=?1",
+                        err, setl_id, res->setl_id, NULL);
+    if (!rc) rc = exec_bound(db, "UPDATE settlements SET reversed_by=?2 WHERE setl_id=?1", err, setl_id, res->setl_id, NULL);
+    if (!rc) rc = exec_bound(db, "UPDATE visits SET state='reversed' WHERE mdtrt_id=?1", err, mdtrt, NULL, NULL);
+    if (rc) goto fail;
+    res->reply = reversal_reply(db, res->setl_id, err);
+    if (!res->reply) {
+        rc = err && err->rc ? err->rc : YB_E_NOMEM;
+        goto fail;
+    }
+    rc = yb_db_commit(db, err);
+    if (rc) goto fail;
+    return YB_OK;
+fail:
+    if (st) sqlite3_finalize(st);
+    yb_db_rollback(db);
+    yb_settle_result_release(res);
+    res->setl_id[0] = '\0';
+    return rc;
+}

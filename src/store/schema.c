@@ -1,0 +1,94 @@
+/*
+ * schema.c — the database schema as ordered migrations. A migration is never edited once
+ * released: a change is a new entry at the end. Person-owned tables carry psn_no so that they can
+ * be partitioned by person; catalogue and policies are reference tables.
+ */
+#include <stddef.h>
+
+/* 1: reference data, persons, visits, settlements, accumulators, and room for what comes next */
+static const char *const m1[] = {
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+    "CREATE TABLE persons("
+    "  psn_no TEXT PRIMARY KEY, psn_cert_type TEXT NOT NULL DEFAULT '01',"
+    "  certno TEXT,"          /* personal data: encrypted at rest in a later schema version */
+    "  psn_name TEXT,"        /* personal data, as above */
+    "  gend INTEGER, brdy TEXT, insu_admdvs TEXT NOT NULL, psn_type TEXT NOT NULL,"
+    "  cvlserv_flag INTEGER NOT NULL DEFAULT 0, sp_psn_type TEXT NOT NULL DEFAULT '',"
+    "  updated_at TEXT NOT NULL DEFAULT (datetime('now')));",
+    "CREATE TABLE person_insu("
+    "  psn_no TEXT NOT NULL REFERENCES persons(psn_no), insutype TEXT NOT NULL, psn_type TEXT NOT NULL,"
+    "  balc INTEGER NOT NULL DEFAULT 0 CHECK (balc >= 0),"
+    "  PRIMARY KEY (psn_no, insutype));",
+    "CREATE TABLE institutions("
+    "  fixmedins_code TEXT PRIMARY KEY, fixmedins_name TEXT NOT NULL, hosp_lv TEXT NOT NULL, admdvs TEXT NOT NULL,"
+    "  begndate TEXT, enddate TEXT, secret TEXT);",
+    "CREATE TABLE catalog("
+    "  med_list_codg TEXT NOT NULL, name TEXT NOT NULL DEFAULT '', list_type TEXT NOT NULL DEFAULT '',"
+    "  chrgitm_lv TEXT NOT NULL, selfpay_prop INTEGER NOT NULL DEFAULT 0,"
+    "  cap1 INTEGER, cap2 INTEGER, cap3 INTEGER,"  /* 1/1000000 yuan; NULL = no cap */
+    "  begndate TEXT NOT NULL, enddate TEXT,"       /* NULL = open-ended */
+    "  admdvs TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (med_list_codg, admdvs, begndate));",
+    "CREATE TABLE policies("
+    "  admdvs TEXT NOT NULL, version TEXT NOT NULL, effective_from TEXT NOT NULL, effective_to TEXT,"
+    "  json TEXT NOT NULL, loaded_at TEXT NOT NULL DEFAULT (datetime('now')),"
+    "  PRIMARY KEY (admdvs, version));",
+    "CREATE TABLE visits("
+    "  mdtrt_id TEXT PRIMARY KEY, psn_no TEXT NOT NULL, insutype TEXT NOT NULL, med_type TEXT NOT NULL,"
+    "  fixmedins_code TEXT, hosp_lv TEXT, mdtrtarea_admvs TEXT, begntime TEXT, endtime TEXT,"
+    "  state TEXT NOT NULL DEFAULT 'settled');"
+    "CREATE INDEX visits_psn ON visits(psn_no);",
+    "CREATE TABLE fee_lines("
+    "  mdtrt_id TEXT NOT NULL, feedetl_sn TEXT NOT NULL, psn_no TEXT NOT NULL, med_list_codg TEXT NOT NULL,"
+    "  fee_ocur_time TEXT, cnt INTEGER NOT NULL, pric INTEGER NOT NULL, det_item_fee_sumamt INTEGER NOT NULL,"
+    "  fulamt_ownpay_amt INTEGER, overlmt_amt INTEGER, preselfpay_amt INTEGER, inscp_scp_amt INTEGER,"
+    "  chrgitm_lv TEXT, setl_id TEXT,"
+    "  PRIMARY KEY (mdtrt_id, feedetl_sn));",
+    "CREATE TABLE settlements("
+    "  setl_id TEXT PRIMARY KEY, psn_no TEXT NOT NULL, mdtrt_id TEXT NOT NULL, insutype TEXT NOT NULL,"
+    "  med_type TEXT, year INTEGER NOT NULL, policy_admdvs TEXT, policy_version TEXT, block TEXT,"
+    "  medfee_sumamt INTEGER NOT NULL, fulamt_ownpay_amt INTEGER NOT NULL, overlmt_selfpay INTEGER NOT NULL,"
+    "  preselfpay_amt INTEGER NOT NULL, inscp_scp_amt INTEGER NOT NULL, dedc_std INTEGER, crt_dedc INTEGER,"
+    "  act_pay_dedc INTEGER, hifp_pay INTEGER NOT NULL, pool_prop_selfpay INTEGER, over_cap INTEGER,"
+    "  cvlserv_pay INTEGER, hifes_pay INTEGER, hifmi_pay INTEGER, hifob_pay INTEGER, hifdm_pay INTEGER,"
+    "  maf_pay INTEGER, oth_pay INTEGER, fund_pay_sumamt INTEGER NOT NULL, psn_part_amt INTEGER NOT NULL,"
+    "  acct_pay INTEGER NOT NULL, psn_cash_pay INTEGER NOT NULL, hosp_part_amt INTEGER NOT NULL DEFAULT 0,"
+    "  balc INTEGER,"
+    "  refd_setl_flag INTEGER NOT NULL DEFAULT 0, init_setl_id TEXT, reversed_by TEXT,"
+    "  fixmedins_code TEXT, msgid TEXT, body_hash TEXT, reply TEXT,"
+    "  setl_time TEXT NOT NULL DEFAULT (datetime('now')),"
+    "  CHECK (medfee_sumamt = fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt),"
+    "  CHECK (psn_part_amt = medfee_sumamt - fund_pay_sumamt - hosp_part_amt),"
+    "  CHECK (psn_part_amt = acct_pay + psn_cash_pay));"
+    "CREATE INDEX settlements_psn ON settlements(psn_no);"
+    "CREATE INDEX settlements_mdtrt ON settlements(mdtrt_id);"
+    "CREATE UNIQUE INDEX settlements_msgid ON settlements(fixmedins_code, msgid) WHERE msgid IS NOT NULL;",
+    "CREATE TABLE setl_funds("
+    "  setl_id TEXT NOT NULL REFERENCES settlements(setl_id), seq INTEGER NOT NULL, psn_no TEXT NOT NULL,"
+    "  fund_pay_type TEXT NOT NULL, fund_pay_type_name TEXT, inscp_scp_amt INTEGER NOT NULL,"
+    "  fund_payamt INTEGER NOT NULL, crt_payb_lmt_amt INTEGER, setl_proc_info TEXT,"
+    "  PRIMARY KEY (setl_id, seq));",
+    "CREATE TABLE setl_deltas("
+    "  setl_id TEXT NOT NULL REFERENCES settlements(setl_id), psn_no TEXT NOT NULL, insutype TEXT NOT NULL,"
+    "  year INTEGER NOT NULL, key TEXT NOT NULL, delta INTEGER NOT NULL,"
+    "  PRIMARY KEY (setl_id, key));",
+    "CREATE TABLE accum("
+    "  psn_no TEXT NOT NULL, insutype TEXT NOT NULL, year INTEGER NOT NULL, key TEXT NOT NULL,"
+    "  value INTEGER NOT NULL, PRIMARY KEY (psn_no, insutype, year, key));",
+    /* idempotency of interface messages, used by the online service */
+    "CREATE TABLE msg_log("
+    "  fixmedins_code TEXT NOT NULL, msgid TEXT NOT NULL, infno TEXT NOT NULL, body_hash TEXT NOT NULL,"
+    "  reply TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (datetime('now')),"
+    "  PRIMARY KEY (fixmedins_code, msgid));",
+    /* tamper-evident audit log: each entry hashes the previous one */
+    "CREATE TABLE audit_log("
+    "  seq INTEGER PRIMARY KEY, ts TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+    "  object TEXT, detail TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);",
+    "INSERT INTO meta(key, value) VALUES ('setl_seq', 0);",
+    NULL,
+};
+
+/* Each migration is a NULL-terminated list of statements, run in one transaction. */
+const char *const *const yb__migrations[] = {m1};
+
+const size_t yb__n_migrations = sizeof yb__migrations / sizeof yb__migrations[0];

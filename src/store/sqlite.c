@@ -1,0 +1,166 @@
+/*
+ * sqlite.c — opening, migrating and driving the SQLite database (see include/yibao/store.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "yibao/store.h"
+
+extern const char *const *const yb__migrations[];
+extern const size_t yb__n_migrations;
+
+struct yb_db {
+    sqlite3 *h;
+    char path[512];
+    int version;
+};
+
+sqlite3 *yb_db_sql(yb_db *db) { return db->h; }
+int yb_db_version(yb_db *db) { return db->version; }
+int yb_db_latest_version(void) { return (int)yb__n_migrations; }
+
+static yb_rc db_err(yb_db *db, yb_err *err, const char *what) {
+    yb_err_set(err, YB_E_DB, NULL, NULL, "%s: %s", what, sqlite3_errmsg(db->h));
+    yb_err_at(err, db->path, 0);
+    return YB_E_DB;
+}
+
+yb_rc yb_db_exec(yb_db *db, const char *sql, yb_err *err) {
+    char *msg = NULL;
+    if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        yb_err_set(err, YB_E_DB, NULL, NULL, "%s", msg ? msg : "sqlite error");
+        yb_err_at(err, db->path, 0);
+        sqlite3_free(msg);
+        return YB_E_DB;
+    }
+    return YB_OK;
+}
+
+yb_rc yb_db_prepare(yb_db *db, const char *sql, sqlite3_stmt **st, yb_err *err) {
+    if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK) return db_err(db, err, "prepare");
+    return YB_OK;
+}
+
+yb_rc yb_db_step_done(yb_db *db, sqlite3_stmt *st, yb_err *err) {
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return YB_OK;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        yb_err_set(err, YB_E_DUPLICATE, NULL, NULL, "constraint: %s", sqlite3_errmsg(db->h));
+        return YB_E_DUPLICATE;
+    }
+    return db_err(db, err, "write");
+}
+
+yb_rc yb_db_begin(yb_db *db, yb_err *err) { return yb_db_exec(db, "BEGIN IMMEDIATE", err); }
+
+yb_rc yb_db_commit(yb_db *db, yb_err *err) {
+    yb_rc rc = yb_db_exec(db, "COMMIT", err);
+    if (rc) yb_db_rollback(db);
+    return rc;
+}
+
+void yb_db_rollback(yb_db *db) {
+    if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+yb_rc yb_db_next_seq(yb_db *db, const char *name, long long *out, yb_err *err) {
+    sqlite3_stmt *st;
+    yb_rc rc = yb_db_prepare(db, "UPDATE meta SET value = value + 1 WHERE key = ?1 RETURNING value", &st, err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return db_err(db, err, "sequence");
+    }
+    *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return YB_OK;
+}
+
+static int mkdir_parent(const char *path) {
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) return 0;
+    *slash = '\0';
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(dir, 0755) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(dir, 0755) && errno != EEXIST) return -1;
+    return 0;
+}
+
+static yb_rc migrate(yb_db *db, yb_err *err) {
+    sqlite3_stmt *st;
+    int v = 0;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) return db_err(db, err, "read version");
+    if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (v > (int)yb__n_migrations) {
+        yb_err_set(err, YB_E_DB, NULL, NULL, "database schema version %d is newer than this program (%d)", v,
+                   (int)yb__n_migrations);
+        yb_err_at(err, db->path, 0);
+        return YB_E_DB;
+    }
+    for (; v < (int)yb__n_migrations; v++) {
+        char sql[64];
+        yb_rc rc = yb_db_begin(db, err);
+        for (const char *const *q = yb__migrations[v]; !rc && *q; q++) rc = yb_db_exec(db, *q, err);
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if (!rc) rc = yb_db_exec(db, sql, err);
+        if (!rc) rc = yb_db_commit(db, err);
+        if (rc) {
+            yb_db_rollback(db);
+            return rc;
+        }
+    }
+    db->version = v;
+    return YB_OK;
+}
+
+yb_rc yb_db_open(const char *path, int create, yb_db **out, yb_err *err) {
+    yb_db *db = calloc(1, sizeof *db);
+    if (!db) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    snprintf(db->path, sizeof db->path, "%s", path);
+    struct stat sb;
+    if (!create && stat(path, &sb) != 0) {
+        free(db);
+        yb_err_set(err, YB_E_NOTFOUND, NULL, NULL, "no database here; run 'yibao init' first");
+        yb_err_at(err, path, 0);
+        return YB_E_NOTFOUND;
+    }
+    if (create && mkdir_parent(path)) {
+        free(db);
+        yb_err_set(err, YB_E_IO, NULL, NULL, "cannot create the database directory");
+        yb_err_at(err, path, 0);
+        return YB_E_IO;
+    }
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+        yb_rc rc = db_err(db, err, "open");
+        sqlite3_close(db->h);
+        free(db);
+        return rc;
+    }
+    sqlite3_busy_timeout(db->h, 10000);
+    yb_rc rc = yb_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err);
+    if (!rc) rc = migrate(db, err);
+    if (rc) {
+        yb_db_close(db);
+        return rc;
+    }
+    *out = db;
+    return YB_OK;
+}
+
+void yb_db_close(yb_db *db) {
+    if (!db) return;
+    sqlite3_close(db->h);
+    free(db);
+}
