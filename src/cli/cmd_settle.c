@@ -240,6 +240,12 @@ int cmd_settle(int argc, char **argv) {
         else if (!strcmp(a, "--acct")) o.acct_path = v;
         else if (!strcmp(a, "--rejects")) o.rejects_path = v;
         else if (!strcmp(a, "--tmpdir")) o.tmpdir = v;
+        else if (!strcmp(a, "--run-bytes")) {
+            char *end;
+            unsigned long long n = strtoull(v, &end, 10);
+            if (*end || n < 4096 || n > (1ull << 34)) return cli_usage("--run-bytes takes a number from 4096 to 2^34");
+            o.run_bytes = (size_t)n;
+        }
         else if (!strcmp(a, "--db")) db_path = v;
         else if (!strcmp(a, "--policy")) policy_path = v;
         else if (!strcmp(a, "--catalog")) catalog_path = v;

@@ -209,6 +209,7 @@ typedef struct lrec {
     char err_field[40];
     char err_value[64];
     int err_rc;
+    int claimed;       /* taken by a visit of the person */
     char mdtrt_id[YB_ID_MAX];
 } lrec;
 
@@ -438,8 +439,10 @@ static yb_rc settle_person(batch *b, rec **visits, size_t nv, yb_err *fatal) {
     qsort(b->lines, b->nlines, sizeof *b->lines, lrec_cmp_mdtrt);
     for (size_t i = 0; i < nv; i++) {
         const rec *r = visits[i];
-        const vhead *h = (const vhead *)(r->b + r->keylen);
-        const char *d = (const char *)(h + 1);
+        vhead hv; /* records are packed: copy the header out rather than cast */
+        memcpy(&hv, r->b + r->keylen, sizeof hv);
+        const vhead *h = &hv;
+        const char *d = r->b + r->keylen + sizeof hv;
         yb_person p;
         yb_visit v;
         int acct = 0;
@@ -454,8 +457,9 @@ static yb_rc settle_person(batch *b, rec **visits, size_t nv, yb_err *fatal) {
         if (i > 0) { /* the same mdtrt_id twice for one person */
             int dup = 0;
             for (size_t k = 0; k < i && !dup; k++) {
-                const vhead *hk = (const vhead *)(visits[k]->b + visits[k]->keylen);
-                dup = !strcmp(vfield((const char *)(hk + 1), hk->nfields, b->vix[V_MDTRT]), mdtrt);
+                vhead hk;
+                memcpy(&hk, visits[k]->b + visits[k]->keylen, sizeof hk);
+                dup = !strcmp(vfield(visits[k]->b + visits[k]->keylen + sizeof hk, hk.nfields, b->vix[V_MDTRT]), mdtrt);
             }
             if (dup) {
                 yb_err_set(&e, YB_E_DUPLICATE, "mdtrt_id", mdtrt, "visit listed twice in mdtrt_d");
@@ -472,7 +476,7 @@ static yb_rc settle_person(batch *b, rec **visits, size_t nv, yb_err *fatal) {
             lo = (size_t)(first - b->lines);
             while (lo > 0 && !strcmp(b->lines[lo - 1].mdtrt_id, mdtrt)) lo--;
             while (lo + cnt < b->nlines && !strcmp(b->lines[lo + cnt].mdtrt_id, mdtrt)) cnt++;
-            for (size_t k = lo; k < lo + cnt; k++) b->lines[k].mdtrt_id[0] = '\x7f'; /* claimed */
+            for (size_t k = lo; k < lo + cnt; k++) b->lines[k].claimed = 1;
         }
         if (!cnt) {
             yb_err_set(&e, YB_E_INVALID, "mdtrt_id", mdtrt, "the visit has no fee lines in fee_list_d");
@@ -536,12 +540,12 @@ static yb_rc settle_person(batch *b, rec **visits, size_t nv, yb_err *fatal) {
     }
     /* lines that no visit claimed */
     for (size_t k = 0; k < b->nlines;) {
-        if (b->lines[k].mdtrt_id[0] == '\x7f') {
+        if (b->lines[k].claimed) {
             k++;
             continue;
         }
         size_t j = k;
-        while (j < b->nlines && !strcmp(b->lines[j].mdtrt_id, b->lines[k].mdtrt_id)) j++;
+        while (j < b->nlines && !b->lines[j].claimed && !strcmp(b->lines[j].mdtrt_id, b->lines[k].mdtrt_id)) j++;
         yb_err e;
         yb_err_clear(&e);
         yb_err_set(&e, YB_E_NOTFOUND, "mdtrt_id", b->lines[k].mdtrt_id,
