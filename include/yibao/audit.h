@@ -73,7 +73,7 @@ typedef enum yb_audit_kind {
 const char *yb_audit_kind_name(yb_audit_kind k);
 /* Kind of a manifest name; YB_E_NOTFOUND when unknown. */
 yb_rc yb_audit_kind_parse(const char *name, yb_audit_kind *out);
-/* Plain-words explanation of a kind, Chinese then English, one paragraph (for `rules show`). */
+/* Plain-words explanation of a kind: a Chinese paragraph, '\n', an English paragraph. */
 const char *yb_audit_kind_explain(yb_audit_kind k);
 
 typedef enum yb_audit_effect {

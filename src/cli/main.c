@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"settle-json", cmd_settle_json, "settle one visit from a JSON document (FILE or -) [--pre]"},
     {"reverse", cmd_reverse, "reverse a settlement: SETL_ID"},
     {"gen", cmd_gen, "generate the demo city's extract tables (deterministic)"},
+    {"rules", cmd_rules, "audit rule sets: list | show ID [--rules DIR] (default data/rules/nhsa)"},
 };
 
 static void usage(FILE *fp) {

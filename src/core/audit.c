@@ -245,28 +245,32 @@ static void cache_clear(au_cache *c) {
 static const au_centry *cache_find(const au_cache *c, const char *s, size_t n, uint64_t h) {
     if (!c->cap) return NULL;
     size_t mask = c->cap - 1;
+    uint64_t fp = h >> 32;
     for (size_t j = h & mask;; j = (j + 1) & mask) {
-        uint32_t v = c->slot[j];
+        uint64_t v = c->slot[j];
         if (!v) return NULL;
-        const au_centry *e = &c->e[v - 1];
-        if (e->hash == h && e->len == n && !memcmp(e->s, s, n)) return e;
+        if (v >> 32 != fp) continue;   /* most misses end here without touching the entry */
+        const au_centry *e = &c->e[(uint32_t)v - 1];
+        if (e->len == n && !memcmp(e->s, s, n)) return e;
     }
+}
+
+static void slot_set(au_cache *c, uint64_t h, uint32_t idx1) {
+    size_t j = h & (c->cap - 1);
+    while (c->slot[j]) j = (j + 1) & (c->cap - 1);
+    c->slot[j] = (h >> 32) << 32 | idx1;
 }
 
 /* Insert s with the memberships in c->mem[off, n_mem). */
 static const au_centry *cache_put(au_cache *c, const char *s, size_t n, uint64_t h, size_t off) {
     if ((c->n + 1) * 2 > c->cap) {
         size_t ncap = c->cap ? c->cap * 2 : 1024;
-        uint32_t *sl = calloc(ncap, sizeof *sl);
+        uint64_t *sl = calloc(ncap, sizeof *sl);
         if (!sl) return NULL;
-        for (size_t i = 0; i < c->n; i++) {
-            size_t j = c->e[i].hash & (ncap - 1);
-            while (sl[j]) j = (j + 1) & (ncap - 1);
-            sl[j] = (uint32_t)i + 1;
-        }
         free(c->slot);
         c->slot = sl;
         c->cap = ncap;
+        for (size_t i = 0; i < c->n; i++) slot_set(c, c->e[i].hash, (uint32_t)i + 1);
     }
     size_t ecap = c->cap / 2;
     au_centry *ne = realloc(c->e, ecap * sizeof *ne);
@@ -279,9 +283,7 @@ static const au_centry *cache_put(au_cache *c, const char *s, size_t n, uint64_t
     e->hash = h;
     e->off = (uint32_t)off;
     e->n = (uint32_t)(c->n_mem - off);
-    size_t j = h & (c->cap - 1);
-    while (c->slot[j]) j = (j + 1) & (c->cap - 1);
-    c->slot[j] = (uint32_t)++c->n;
+    slot_set(c, h, (uint32_t)++c->n);
     return e;
 }
 

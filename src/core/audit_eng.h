@@ -90,7 +90,7 @@ typedef struct au_centry {
 
 typedef struct au_cache {
     au_centry *e;
-    uint32_t *slot;
+    uint64_t *slot;                  /* 0 empty, else (hash >> 32) << 32 | (index + 1) */
     size_t n, cap;
     ar_mem *mem;
     size_t n_mem, cap_mem;

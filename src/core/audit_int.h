@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 #include "yibao/audit.h"
 
 /* ------------------------------------------------------------------ arena */
@@ -30,13 +31,20 @@ void yb__arena_free(yb__arena *a);
 /* ------------------------------------------------------------------ hashing */
 
 static inline uint64_t yb__hash(const char *s, size_t n) {
-    /* FNV-1a, 64-bit: short keys (codes of 11..23 bytes), good spread in the low bits after
-     * the final mix. */
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
+    /* 8 bytes at a time with a multiply-xorshift mix (splitmix64 constants): codes are 11..23
+     * bytes, so this is 2-3 rounds instead of 23 byte steps. */
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+        s += 8;
+        n -= 8;
     }
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    h = (h ^ w) * 0x94D049BB133111EBULL;
     h ^= h >> 29;
     return h;
 }

@@ -186,7 +186,7 @@ typedef struct kind_spec {
     const char *need[NC];            /* logical columns that must be mapped */
     const char *opt[NC];             /* logical columns that may be mapped */
     const char *params;              /* allowed parameter keys, '|'-separated */
-    const char *explain;
+    const char *explain;             /* Chinese paragraph, '\n', English paragraph */
 } kind_spec;
 
 #define P_COMMON "match|skip_empty"
@@ -194,116 +194,116 @@ typedef struct kind_spec {
 
 static const kind_spec kinds[YB_AK_COUNT_] = {
     [YB_AK_GENDER] = {"gender", 1, {"code", "value"}, {"name", "desc"}, P_COMMON,
-        "限定性别：该药品或项目只限一种性别使用（值为男或女）；参保人性别（gend 1 男、2 女）与之不符时，整行违规；性别未知不判。"
-        " Sex restriction: the drug or item is payable for one sex only; a line for a person of the other"
+        "限定性别：该药品或项目只限一种性别使用（值为男或女）；参保人性别（gend 1 男、2 女）与之不符时，整行违规；性别未知不判。\n"
+        "Sex restriction: the drug or item is payable for one sex only; a line for a person of the other"
         " sex violates as a whole; unknown sex is not judged."},
     [YB_AK_AGE_BAND] = {"age_band", 1, {"code", "value"}, {"name", "desc"},
         P_COMMON "|newborn_days|infant_years|child_years",
         "限定年龄：新生儿（出生不超过 newborn_days 天）、婴幼儿（不满 infant_years 岁）、儿童（不满 child_years 岁）、"
-        "成年（满 child_years 岁）；按收费日期计算年龄，不在年龄段内则整行违规；出生日期未知不判。"
-        " Age band: newborn (at most newborn_days days old), infant (under infant_years), child (under"
+        "成年（满 child_years 岁）；按收费日期计算年龄，不在年龄段内则整行违规；出生日期未知不判。\n"
+        "Age band: newborn (at most newborn_days days old), infant (under infant_years), child (under"
         " child_years), adult; age on the fee date; a line outside the band violates as a whole."},
     [YB_AK_RETIRE_AGE] = {"retire_age", 1, {"code"}, {"name", "desc"},
         P_COMMON "|retire_age_male|retire_age_female",
-        "超法定就业年龄：参保人收费日年龄达到法定退休年龄（男 retire_age_male、女 retire_age_female 岁）时，整行违规。"
-        " Not payable once the person has reached the legal retirement age (by sex) on the fee date."},
+        "超法定就业年龄：参保人收费日年龄达到法定退休年龄（男 retire_age_male、女 retire_age_female 岁）时，整行违规。\n"
+        "Not payable once the person has reached the legal retirement age (by sex) on the fee date."},
     [YB_AK_INSUTYPE] = {"insutype", 1, {"code", "value"}, {"name", "desc"},
         P_COMMON "|maternity_med_types|maternity_insutypes",
         "限定保险类型：工伤保险目录用药由医疗保险支付即违规；生育保险用药仅在生育医疗类别（maternity_med_types）"
-        "或生育险种（maternity_insutypes）下可付，否则违规。"
-        " Insurance-type restriction: a 工伤 (work injury) drug is never payable by medical insurance; a 生育"
+        "或生育险种（maternity_insutypes）下可付，否则违规。\n"
+        "Insurance-type restriction: a 工伤 (work injury) drug is never payable by medical insurance; a 生育"
         " (maternity) drug only under a maternity medical type or insurance type."},
     [YB_AK_MEDTYPE] = {"medtype", 1, {"code", "value"}, {"name", "desc"},
         P_COMMON "|" P_INPAT "|emergency_med_types",
         "限定就医方式：限住院的项目用于非住院就诊（住院 = 医疗类别以 inpatient_prefix 开头或在 inpatient_med_types 中）"
-        "即违规；说明中提到急诊的，急诊（emergency_med_types）亦可；限门诊的用于住院即违规。"
-        " Visit-type restriction: an inpatient-only item on a non-inpatient visit violates (emergency"
+        "即违规；说明中提到急诊的，急诊（emergency_med_types）亦可；限门诊的用于住院即违规。\n"
+        "Visit-type restriction: an inpatient-only item on a non-inpatient visit violates (emergency"
         " allowed when the description mentions 急诊); an outpatient-only item on an inpatient visit violates."},
     [YB_AK_HOSPLV] = {"hosplv", 1, {"code", "value"}, {"name", "desc"}, P_COMMON,
         "限定机构等级：二级指二级及以上、三级指三级医疗机构；医院等级 hosp_lv 01–04、12 为三级，05–07、13 为二级，"
-        "08–10、14 为一级，11 无等级；等级不足则整行违规，等级未知不判。"
-        " Hospital-level restriction: 二级 means level 2 or higher, 三级 level 3; a line at a lower level"
+        "08–10、14 为一级，11 无等级；等级不足则整行违规，等级未知不判。\n"
+        "Hospital-level restriction: 二级 means level 2 or higher, 三级 level 3; a line at a lower level"
         " violates as a whole; an unknown level is not judged."},
     [YB_AK_QUANTITY] = {"quantity", 1, {"code", "value"}, {"name", "desc"}, P_COMMON,
-        "超数量限定：单行计价数量超过限定数量（如 2部位）时，超出部分违规，金额 = 超出数量 × 单价。"
-        " Quantity per charge: units on one line beyond the limit (e.g. 2 body parts) violate;"
+        "超数量限定：单行计价数量超过限定数量（如 2部位）时，超出部分违规，金额 = 超出数量 × 单价。\n"
+        "Quantity per charge: units on one line beyond the limit (e.g. 2 body parts) violate;"
         " amount = excess units x price."},
     [YB_AK_SWAP] = {"swap", 1, {"code"}, {"name", "code2", "name2"}, P_COMMON,
-        "串换线索：该项目常被用来串换一个较便宜的项目（code2/name2），每行列为线索，金额为该行金额（不可计算差额）。"
-        " Swap lead: the billed item is often a disguise for a cheaper one; every line is a lead, with"
+        "串换线索：该项目常被用来串换一个较便宜的项目（code2/name2），每行列为线索，金额为该行金额（不可计算差额）。\n"
+        "Swap lead: the billed item is often a disguise for a cheaper one; every line is a lead, with"
         " the line amount (the overcharge itself is not computable)."},
     [YB_AK_PHANTOM] = {"phantom", 1, {"code"}, {"name"}, P_COMMON,
-        "虚记线索：该项目在虚记排查清单上，每行列为线索，金额为该行金额。"
-        " Phantom-billing lead: the item is on the watch list; every line is a lead with its amount."},
+        "虚记线索：该项目在虚记排查清单上，每行列为线索，金额为该行金额。\n"
+        "Phantom-billing lead: the item is on the watch list; every line is a lead with its amount."},
     [YB_AK_FREQUENCY] = {"frequency", 1, {"code"}, {"name", "limit", "unit", "value"}, P_COMMON,
         "限定频次：同一参保人、同一项目在一个自然日（或 ISO 周、自然月、自然年）内数量合计（退费冲减后）超过限定数量时，"
-        "超出数量从当日最晚的收费行中扣除（按收费时间、再按明细流水号排序），金额 = 超出数量 × 单价。单位为小时的项目按小时计数，每日上限 24。"
-        " Frequency: per person, item and day (or ISO week, month, year) the net count beyond the limit"
+        "超出数量从当日最晚的收费行中扣除（按收费时间、再按明细流水号排序），金额 = 超出数量 × 单价。单位为小时的项目按小时计数，每日上限 24。\n"
+        "Frequency: per person, item and day (or ISO week, month, year) the net count beyond the limit"
         " violates, taken from the latest lines (by fee time, then feedetl_sn); amount = excess x price."
         " Hourly items count hours, 24 a day."},
     [YB_AK_DUPLICATE] = {"duplicate", 1, {"main", "sub"}, {"main_name", "sub_name", "window", "desc"},
         P_COMMON "|window",
         "重复收费：从项与包含它的主项在时间窗内同时收费（单日 = 同一自然日，单次就诊 = 同一就诊，6小时/同一小时 = 收费时间相差不足 6/1 小时），"
-        "主项数量合计大于 0 时从项整行违规，主项为涉及项；先后顺序不论。"
-        " Duplicate charge: the sub-item is charged while its main item (which includes it) is charged"
+        "主项数量合计大于 0 时从项整行违规，主项为涉及项；先后顺序不论。\n"
+        "Duplicate charge: the sub-item is charged while its main item (which includes it) is charged"
         " in the window (same day, same visit, within 6 hours, within 1 hour); the sub-item line"
         " violates as a whole, the main item lines are involved."},
     [YB_AK_SURCHARGE_QTY] = {"surcharge_qty", 1, {"main", "sub", "limit"}, {"main_name", "sub_name"}, P_COMMON,
-        "加收超限：同一自然日加收项目数量合计超过 加收限制 × 主项数量 时，超出部分违规（从最晚的行扣除）。"
-        " Surcharge quantity: surcharge units on a day beyond limit x base-item units violate, from the"
+        "加收超限：同一自然日加收项目数量合计超过 加收限制 × 主项数量 时，超出部分违规（从最晚的行扣除）。\n"
+        "Surcharge quantity: surcharge units on a day beyond limit x base-item units violate, from the"
         " latest lines."},
     [YB_AK_SURCHARGE_MAIN] = {"surcharge_main", 1, {"main", "sub"}, {"main_name", "sub_name", "limit"}, P_COMMON,
-        "加收缺主项：加收项目所在自然日没有其主项目（数量合计不大于 0）时，加收行整行违规。"
-        " Surcharge without its base item that day: the surcharge line violates as a whole."},
+        "加收缺主项：加收项目所在自然日没有其主项目（数量合计不大于 0）时，加收行整行违规。\n"
+        "Surcharge without its base item that day: the surcharge line violates as a whole."},
     [YB_AK_RELATED] = {"related", 1, {"code", "target"}, {"name", "target_name"}, P_COMMON,
-        "关联缺失线索：药品、材料或项目所在自然日同一就诊内没有它所需的关联操作（target 前缀之一）时，该行列为线索。"
-        " Related item missing: a drug, material or item billed on a day of the visit with none of the"
+        "关联缺失线索：药品、材料或项目所在自然日同一就诊内没有它所需的关联操作（target 前缀之一）时，该行列为线索。\n"
+        "Related item missing: a drug, material or item billed on a day of the visit with none of the"
         " procedures it needs is a lead."},
     [YB_AK_SPLIT] = {"split", 1, {"parts"}, {"main", "main_name", "parts_name"}, P_COMMON,
-        "分解计费线索：同一就诊同一自然日出现同一组套的两种及以上不同编码的分项时，这些行列为线索。"
-        " Split charging lead: two or more different codes that are parts of one package on the same"
+        "分解计费线索：同一就诊同一自然日出现同一组套的两种及以上不同编码的分项时，这些行列为线索。\n"
+        "Split charging lead: two or more different codes that are parts of one package on the same"
         " day of a visit are a lead."},
     [YB_AK_PRIMARY_SECONDARY] = {"primary_secondary", 1, {"code", "group"}, {"name", "desc"}, P_COMMON "|rate",
         "主次同价：同一就诊同一自然日同组两种及以上不同手术时，单价最高者为主要手术，其余为次要手术，应按 rate 折价；"
-        "有目录标准价 P 时违规金额 = max(0, 单价 − rate × P) × 数量（确定），否则按单价即标准价计 (1 − rate) × 行金额（高度可疑）。"
-        " Primary/secondary surgery: among two or more different operations of one group on the same"
+        "有目录标准价 P 时违规金额 = max(0, 单价 − rate × P) × 数量（确定），否则按单价即标准价计 (1 − rate) × 行金额（高度可疑）。\n"
+        "Primary/secondary surgery: among two or more different operations of one group on the same"
         " day, the highest price is primary, the others must be charged at rate x standard price."},
     [YB_AK_BED_DAYS] = {"bed_days", 0, {0}, {0}, "tolerance|" P_INPAT,
         "住院天数与收费不符：住院就诊中每组按日计费项目（床位、诊查、护理）数量合计超过 住院天数 + tolerance 时，"
-        "超出部分违规（从最晚的行扣除）。住院天数 = 出院日期 − 入院日期（无出院时间时用 ipt_days）。"
-        " Inpatient days vs per-day charges: per group, units beyond length of stay + tolerance violate,"
+        "超出部分违规（从最晚的行扣除）。住院天数 = 出院日期 − 入院日期（无出院时间时用 ipt_days）。\n"
+        "Inpatient days vs per-day charges: per group, units beyond length of stay + tolerance violate,"
         " from the latest lines."},
     [YB_AK_LOW_ADMISSION] = {"low_admission", 0, {0}, {0},
         "max_days|share|exam_types|treat_types|" P_INPAT,
-        "低标准入院：住院不超过 max_days 天，检查化验类（exam_types）费用占比不低于 share，且无治疗、手术（treat_types）收费时，就诊列为可疑。"
-        " Low-standard admission: a stay of at most max_days days whose fees are at least `share` tests"
+        "低标准入院：住院不超过 max_days 天，检查化验类（exam_types）费用占比不低于 share，且无治疗、手术（treat_types）收费时，就诊列为可疑。\n"
+        "Low-standard admission: a stay of at most max_days days whose fees are at least `share` tests"
         " with no treatment or operation line."},
     [YB_AK_CYCLE] = {"cycle", 1, {"code", "limit", "days"}, {"name", "desc"}, P_COMMON,
-        "限定周期：同一参保人同一项目跨就诊在任意 M 天内最多 K 次；某日收费时 [当日 − M + 1, 当日] 内已付 K 次则违规。"
-        " Cycle: at most K paid charges per M days across the person's visits; a charge on day d"
+        "限定周期：同一参保人同一项目跨就诊在任意 M 天内最多 K 次；某日收费时 [当日 − M + 1, 当日] 内已付 K 次则违规。\n"
+        "Cycle: at most K paid charges per M days across the person's visits; a charge on day d"
         " violates when K paid charges already fall in [d - M + 1, d]."},
     [YB_AK_COURSE] = {"course", 1, {"code", "value"}, {"name"}, P_COMMON "|restart_days",
         "限定疗程：自首次支付起满 span 天的收费违规；距上次支付不足 interval 天的违规；每周最多一次的按 ISO 周计；"
-        "一个疾病过程按主诊断前三位区分；停用超过 restart_days 天后重新计算。"
-        " Course: a charge on or after first paid charge + span days violates; one less than interval days"
+        "一个疾病过程按主诊断前三位区分；停用超过 restart_days 天后重新计算。\n"
+        "Course: a charge on or after first paid charge + span days violates; one less than interval days"
         " after the previous paid one violates; weekly limits by ISO week; per illness episode by the"
         " 3-character main diagnosis; restarts after restart_days without the item."},
     [YB_AK_DRUG_COURSE] = {"drug_course", 1, {"code", "value"}, {"name", "desc"}, P_COMMON "|gap_days",
         "限定支付疗程：同一参保人同一药品通用名，每行从收费日起覆盖 max(1, 用药天数) 天；停药超过 gap_days 天开始新疗程；"
-        "疗程中第 N 个覆盖日之后的天数违规，金额按天数比例计。"
-        " Drug course: each line covers max(1, prd_days) days from its fee date; an episode ends after"
+        "疗程中第 N 个覆盖日之后的天数违规，金额按天数比例计。\n"
+        "Drug course: each line covers max(1, prd_days) days from its fee date; an episode ends after"
         " gap_days days without the drug; days after the N-th covered day violate, amount pro rata."},
     [YB_AK_TOTAL] = {"total", 1, {"code", "value"}, {"name"}, P_COMMON,
-        "超总额限定：同一参保人同一项目一个自然年内金额合计超过限额时，超出金额违规（从最晚的行扣除）。"
-        " Yearly total: per person, item and calendar year, the amount beyond the cap violates, from the"
+        "超总额限定：同一参保人同一项目一个自然年内金额合计超过限额时，超出金额违规（从最晚的行扣除）。\n"
+        "Yearly total: per person, item and calendar year, the amount beyond the cap violates, from the"
         " latest lines."},
     [YB_AK_READMISSION] = {"readmission", 0, {0}, {0}, "days|diag_len|" P_INPAT,
-        "分解住院：出院后 days 天内在同一医疗机构以相同主诊断（前 diag_len 位）再次住院时，后一次住院列为可疑。"
-        " Split hospitalisation: readmission to the same hospital within `days` days of discharge with"
+        "分解住院：出院后 days 天内在同一医疗机构以相同主诊断（前 diag_len 位）再次住院时，后一次住院列为可疑。\n"
+        "Split hospitalisation: readmission to the same hospital within `days` days of discharge with"
         " the same main diagnosis (first diag_len characters)."},
     [YB_AK_DUP_INSTITUTION] = {"dup_institution", 0, {0}, {0}, "",
-        "跨机构重复收费：同一参保人同一自然日在两家医疗机构都收取同一组按日计费项目（如床位费）时，后处理的就诊的这些行违规。"
-        " Duplicate across institutions: the same per-day item group (e.g. bed fee) charged by two"
+        "跨机构重复收费：同一参保人同一自然日在两家医疗机构都收取同一组按日计费项目（如床位费）时，后处理的就诊的这些行违规。\n"
+        "Duplicate across institutions: the same per-day item group (e.g. bed fee) charged by two"
         " institutions on the same day; the lines of the visit processed later violate."},
 };
 
