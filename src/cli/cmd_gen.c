@@ -396,7 +396,11 @@ static yb_rc cat_row(void *ctx, const yb_cat_entry *e, long line, yb_err *err) {
         g->cat = n;
         g->capcat = nc;
     }
-    g->cat[g->ncat++] = *e;
+    yb_cat_entry *c = &g->cat[g->ncat++];
+    *c = *e;
+    /* one physical line per fee row (the block shuffle splits on LF): no line breaks in names */
+    for (char *q = c->name; *q; q++)
+        if (*q == '\n' || *q == '\r') *q = ' ';
     return YB_OK;
 }
 
@@ -583,10 +587,10 @@ static int pick_diag(rng *r, int kinds, int sex) {
     return 0;
 }
 
-static int pick_inst(const gen *g, rng *r, int c1, int c2, int c3) {
+/* a local institution: class 1 with c1 %, class 2 with c2 %, class 3 otherwise */
+static int pick_inst(const gen *g, rng *r, int c1, int c2) {
     unsigned x = (unsigned)below(r, 100);
     int cls = x < (unsigned)c1 ? 1 : x < (unsigned)(c1 + c2) ? 2 : 3;
-    (void)c3;
     if (!g->nby_class[cls]) cls = 3;
     return g->by_class[cls][below(r, (uint64_t)g->nby_class[cls])];
 }
@@ -604,7 +608,7 @@ static void visit_plan(const gen *g, const person *p, int r_idx, vplan *v) {
     if (v->big) {
         v->med_type = "21";
         v->diag = pick_diag(&r, DX_BIG, p->sex);
-        v->inst = pick_inst(g, &r, 0, 10, 90);
+        v->inst = pick_inst(g, &r, 0, 10);
         int dmax = w - 2 < 58 ? w - 2 : 58;
         v->ipt_days = (int)between(&r, dmax < 25 ? dmax : 25, dmax);
         v->nlines = (int)between(&r, 60, MAX_LINES_PER_VISIT);
@@ -621,12 +625,12 @@ static void visit_plan(const gen *g, const person *p, int r_idx, vplan *v) {
             v->ipt_days = (int)between(&r, 2 < dmax ? 2 : dmax, dmax);
             v->nlines = (int)between(&r, 10, MAX_LINES_PER_VISIT);
         }
-        v->inst = pick_inst(g, &r, 10, 40, 50);
+        v->inst = pick_inst(g, &r, 10, 40);
     } else {
         unsigned x = (unsigned)below(&r, 1000);
         v->med_type = p->chronic && x < 400 ? "14" : x >= 880 ? "13" : "11";
         v->diag = pick_diag(&r, !strcmp(v->med_type, "14") ? DX_CHRONIC : DX_OUT, p->sex);
-        v->inst = pick_inst(g, &r, 45, 30, 25);
+        v->inst = pick_inst(g, &r, 45, 30);
         static const unsigned nl_pm[8] = {150, 400, 650, 800, 880, 940, 980, 1000}; /* cumulative */
         unsigned y = (unsigned)below(&r, 1000);
         int nl = 1;
