@@ -46,6 +46,8 @@ typedef enum yb_audit_kind {
     YB_AK_INSUTYPE,          /* 限定保险类型: 工伤 / 生育 catalogue only */
     YB_AK_MEDTYPE,           /* 限定就医方式: 住院 (or 门诊) only */
     YB_AK_HOSPLV,            /* 限定机构等级: 二级及以上 / 三级 */
+    YB_AK_SPECIALTY,         /* 专科限制: department name must contain one of (a|b) */
+    YB_AK_INDICATION,        /* 疾病限制: some diagnosis name must contain one of (a|b) */
     YB_AK_QUANTITY,          /* units per charge line > N */
     YB_AK_SWAP,              /* 串换 lead: item often billed instead of a cheaper one */
     YB_AK_PHANTOM,           /* 虚记 lead: item on the phantom-billing watch list */
@@ -170,6 +172,7 @@ typedef struct yb_audit_line {
 typedef struct yb_audit_diag {
     char code[YB_AUDIT_DIAG_MAX];  /* ICD-10, e.g. "I63.900" */
     int main;                      /* 1 = main diagnosis */
+    const char *name;              /* diagnosis name (diag_name), NULL = unknown; borrowed */
 } yb_audit_diag;
 
 typedef struct yb_audit_visit {

@@ -667,7 +667,14 @@ static uint32_t ent_key(const ar_rule *r, const ar_mem *m) {
 }
 
 static int line_kind(yb_audit_kind k) {
-    return k <= YB_AK_PHANTOM;
+    switch (k) {
+    case YB_AK_GENDER: case YB_AK_AGE_BAND: case YB_AK_RETIRE_AGE: case YB_AK_INSUTYPE:
+    case YB_AK_MEDTYPE: case YB_AK_HOSPLV: case YB_AK_SPECIALTY: case YB_AK_INDICATION:
+    case YB_AK_QUANTITY: case YB_AK_SWAP: case YB_AK_PHANTOM:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 static yb_rc visit_mems(yb_auditor *a, size_t i, const ar_mem *m, size_t nm, size_t first) {
@@ -679,6 +686,13 @@ static yb_rc visit_mems(yb_auditor *a, size_t i, const ar_mem *m, size_t nm, siz
         if (line_kind(r->info.kind)) {
             if (a->eff[i] <= 0 || a->last_line[r->idx] == i + 1) continue;
             a->last_line[r->idx] = (uint32_t)(i + 1);
+            if (r->info.kind == YB_AK_SPECIALTY || r->info.kind == YB_AK_INDICATION) {
+                /* rows of one rule for this line are alternatives: one accepting row clears it */
+                int ok = 0;
+                for (size_t j = 0; j < nm && !ok; j++)
+                    ok = m[j].rule == m[k].rule && yb__line_satisfies(a, r, &r->rows[m[j].row], i);
+                if (ok) continue;
+            }
             yb_rc rc = yb__kind_line(a, r, &r->rows[m[k].row], i);
             if (rc) return rc;
             continue;

@@ -173,6 +173,8 @@ int64_t yb__period(yb_date d, int period);
 
 /* Kind handlers. Per-line kinds judge one line; group kinds get the sorted entries of one rule. */
 yb_rc yb__kind_line(yb_auditor *a, const ar_rule *r, const ar_row *row, size_t i);
+/* Specialty / indication: does row (one of several alternatives for the code) accept line i? */
+int yb__line_satisfies(const yb_auditor *a, const ar_rule *r, const ar_row *row, size_t i);
 yb_rc yb__kind_group(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t n);
 yb_rc yb__kind_visit(yb_auditor *a, const ar_rule *r);
 

@@ -30,9 +30,71 @@ static int hosp_tier(const char *lv) {
     return -1;
 }
 
+/* Alternatives "(a|b)" or "a|b": *lo, *hi bound the inside. */
+static void alts_bounds(const char *pat, const char **lo, const char **hi) {
+    size_t n = strlen(pat);
+    *lo = pat;
+    *hi = pat + n;
+    if (n >= 2 && pat[0] == '(' && pat[n - 1] == ')') {
+        (*lo)++;
+        (*hi)--;
+    }
+}
+
+/* Does text contain one of the alternatives of pat? */
+static int has_any(const char *text, const char *pat) {
+    const char *p, *end;
+    alts_bounds(pat, &p, &end);
+    while (p < end) {
+        const char *bar = memchr(p, '|', (size_t)(end - p));
+        size_t len = bar ? (size_t)(bar - p) : (size_t)(end - p);
+        char alt[256];
+        if (len && len < sizeof alt) {
+            memcpy(alt, p, len);
+            alt[len] = '\0';
+            if (strstr(text, alt)) return 1;
+        }
+        if (!bar) break;
+        p = bar + 1;
+    }
+    return 0;
+}
+
+/* The alternatives joined with 或 ("精神或心理"), for vola_cont. */
+static const char *alts_text(const char *pat, char *buf, size_t cap) {
+    const char *p, *end;
+    alts_bounds(pat, &p, &end);
+    size_t o = 0;
+    for (; p < end && o + 4 < cap; p++) {
+        if (*p == '|') {
+            memcpy(buf + o, "或", 3);
+            o += 3;
+        } else {
+            buf[o++] = *p;
+        }
+    }
+    while (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0xC0) o--;   /* no cut lead byte */
+    buf[o] = '\0';
+    return buf;
+}
+
 static const char *band_name(int b) {
     static const char *const n[] = {"新生儿", "婴幼儿", "儿童", "成年"};
     return b >= 0 && b < 4 ? n[b] : "";
+}
+
+int yb__line_satisfies(const yb_auditor *a, const ar_rule *r, const ar_row *row, size_t i) {
+    const yb_audit_visit *v = a->v;
+    if (r->info.kind == YB_AK_SPECIALTY) {
+        const char *dept = v->lines[i].dept && *v->lines[i].dept ? v->lines[i].dept : v->dept;
+        return dept && *dept && has_any(dept, row->value);
+    }
+    if (r->info.kind == YB_AK_INDICATION) {
+        for (size_t k = 0; k < v->n_diags; k++)
+            if (v->diags[k].name && has_any(v->diags[k].name, row->value)) return 1;
+        return 0;
+    }
+    return 0;
 }
 
 yb_rc yb__kind_line(yb_auditor *a, const ar_rule *r, const ar_row *row, size_t i) {
@@ -98,6 +160,26 @@ yb_rc yb__kind_line(yb_auditor *a, const ar_rule *r, const ar_row *row, size_t i
         if (tier < 0 || tier >= row->a) return YB_OK;
         yb__cont(a, "%s限%s医疗机构使用，本机构等级%s", name,
                  row->a == 3 ? "三级" : row->a == 2 ? "二级及以上" : "一级及以上", v->visit.hosp_lv);
+        break;
+    }
+    case YB_AK_SPECIALTY: {
+        const char *dept = a->v->lines[i].dept && *a->v->lines[i].dept ? a->v->lines[i].dept : v->dept;
+        if (!dept || !*dept || has_any(dept, row->value)) return YB_OK;
+        char ab[200];
+        yb__cont(a, "%s限%s专科使用，收费科室为%s", name, alts_text(row->value, ab, sizeof ab), dept);
+        break;
+    }
+    case YB_AK_INDICATION: {
+        int named = 0;
+        for (size_t k = 0; k < v->n_diags; k++) {
+            const char *dn = v->diags[k].name;
+            if (!dn || !*dn) continue;
+            named = 1;
+            if (has_any(dn, row->value)) return YB_OK;
+        }
+        if (!named) return YB_OK;
+        char ab[200];
+        yb__cont(a, "%s限%s患者使用，本次就诊诊断中无相应疾病", name, alts_text(row->value, ab, sizeof ab));
         break;
     }
     case YB_AK_QUANTITY:
@@ -235,7 +317,7 @@ static yb_rc g_frequency(yb_auditor *a, const ar_rule *r, const au_ent *e, size_
     for (size_t s = 0; s < n;) {
         size_t ke = run_end(e, n, s);
         const ar_row *row = &r->rows[e[s].key];
-        size_t si;
+        size_t si = 0;
         if ((rc = slot_of(a, k1_of(r, e[s].key), 0, &si))) return rc;
         for (size_t p0 = s; p0 < ke;) {
             int64_t per = yb__period(a->date[e[p0].line], row->a);
@@ -295,7 +377,7 @@ static yb_rc g_cycle(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t n)
     for (size_t s = 0; s < n;) {
         size_t ke = run_end(e, n, s);
         const ar_row *row = &r->rows[e[s].key];
-        size_t si;
+        size_t si = 0;
         if ((rc = slot_of(a, k1_of(r, e[s].key), 0, &si))) return rc;
         for (size_t j = s; j < ke; j++) {
             size_t i = e[j].line;
@@ -347,7 +429,7 @@ static yb_rc g_course(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t n
         size_t ke = run_end(e, n, s);
         const ar_row *row = &r->rows[e[s].key];
         uint64_t k2 = (row->c & AR_COURSE_EPISODE) ? pack_diag(diag, r->diag_len) : 0;
-        size_t si;
+        size_t si = 0;
         if ((rc = slot_of(a, k1_of(r, e[s].key), k2, &si))) return rc;
         for (size_t j = s; j < ke; j++) {
             size_t i = e[j].line;
@@ -404,7 +486,7 @@ static yb_rc g_drug_course(yb_auditor *a, const ar_rule *r, const au_ent *e, siz
     yb_rc rc;
     for (size_t s = 0; s < n;) {
         size_t ke = run_end(e, n, s);
-        size_t si;
+        size_t si = 0;
         if ((rc = slot_of(a, k1_of(r, e[s].key), 0, &si))) return rc;
         for (size_t j = s; j < ke; j++) {
             size_t i = e[j].line;
@@ -461,7 +543,7 @@ static yb_rc g_total(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t n)
     for (size_t s = 0; s < n;) {
         size_t ke = run_end(e, n, s);
         const ar_row *row = &r->rows[e[s].key];
-        size_t si;
+        size_t si = 0;
         if ((rc = slot_of(a, k1_of(r, e[s].key), 0, &si))) return rc;
         for (size_t j = s; j < ke; j++) {
             size_t i = e[j].line;
@@ -559,7 +641,7 @@ static yb_rc g_duplicate(yb_auditor *a, const ar_rule *r, const au_ent *e, size_
     a->n_match = 0;
     for (size_t s = 0; s < n;) {
         size_t ke = run_end(e, n, s);
-        size_t si;
+        size_t si = 0;
         if ((rc = slot_of(a, k1_of(r, e[s].key), 0, &si))) return rc;
         /* prefix sums of the main items' units over the run (0 for the sub entries) */
         if (!grow_buf((void **)&a->q64, &a->cap_q64, ke - s + 1, sizeof *a->q64))
@@ -604,7 +686,7 @@ static yb_rc g_duplicate(yb_auditor *a, const ar_rule *r, const au_ent *e, size_
             if (e[j].role == AR_ROLE_MAIN && a->eff[e[j].line] > 0 && (rc = yb__ref_line(a, e[j].line, 2, 0, 0)))
                 return rc;
         if (row->a != AR_WIN_VISIT) {
-            size_t si;
+            size_t si = 0;
             if ((rc = slot_of(a, k1_of(r, row->key2), 0, &si))) return rc;
             const h_ev *ev;
             EACH_EARLIER(a, si, ev, a->date[i] - 1) {
@@ -887,7 +969,7 @@ static yb_rc g_dup_institution(yb_auditor *a, const ar_rule *r, const au_ent *e,
     for (size_t s = 0; s < n;) {
         size_t ke = run_end(e, n, s);
         const ar_row *row = &r->rows[e[s].key];
-        size_t si;
+        size_t si = 0;
         if ((rc = slot_of(a, k1_of(r, e[s].key), 0, &si))) return rc;
         for (size_t d0 = s; d0 < ke;) {
             size_t d1 = date_end(a, e, ke, d0);

@@ -224,6 +224,14 @@ static const kind_spec kinds[YB_AK_COUNT_] = {
         "08–10、14 为一级，11 无等级；等级不足则整行违规，等级未知不判。\n"
         "Hospital-level restriction: 二级 means level 2 or higher, 三级 level 3; a line at a lower level"
         " violates as a whole; an unknown level is not judged."},
+    [YB_AK_SPECIALTY] = {"specialty", 1, {"code", "value"}, {"name", "desc"}, P_COMMON,
+        "限定专科：收费科室名称（无则就诊科室）须包含 (a|b) 中之一，否则整行违规；科室未知不判。\n"
+        "Specialty: the billing department's name (else the visit's) must contain one of the"
+        " alternatives (a|b); otherwise the line violates as a whole; an unknown department is not judged."},
+    [YB_AK_INDICATION] = {"indication", 1, {"code", "value"}, {"name", "desc"}, P_COMMON,
+        "限定适应症：就诊的诊断名称中须有一个包含 (a|b) 中之一，否则整行违规；没有诊断名称不判。\n"
+        "Indication: one of the visit's diagnosis names must contain one of the alternatives (a|b);"
+        " otherwise the line violates as a whole; a visit without diagnosis names is not judged."},
     [YB_AK_QUANTITY] = {"quantity", 1, {"code", "value"}, {"name", "desc"}, P_COMMON,
         "超数量限定：单行计价数量超过限定数量（如 2部位）时，超出部分违规，金额 = 超出数量 × 单价。\n"
         "Quantity per charge: units on one line beyond the limit (e.g. 2 body parts) violate;"
@@ -513,6 +521,7 @@ static int parse_course(const char *s, int *span, int *interval, int *flags) {
         if (!n || strncmp(q + n, "天", strlen("天")) || v <= 0) return 0;
         *interval = v;
     }
+    if (!*span && parse_days(s, span)) return 1;   /* MediModel's plain "N天" */
     if (strstr(s, "一个疾病过程")) *flags |= AR_COURSE_EPISODE;
     if (strstr(s, "每周最多支付一次")) *flags |= AR_COURSE_WEEKLY;
     return *span || *interval || (*flags & AR_COURSE_WEEKLY);
@@ -739,10 +748,17 @@ static yb_rc check_dup(rowctx *x, const ar_row *nr, const char *code, int *skip,
     if (rc) return rc;
     if (!found) return YB_OK;
     const ar_row *o = &x->rows[prev];
-    if (o->a == nr->a && o->b == nr->b && o->c == nr->c && o->v == nr->v && o->key2 == nr->key2) {
+    /* the kinds whose value is the text itself compare the text; the others the parsed value
+     * (so "5趾" and "5指", both 5 units, agree) */
+    int text = x->r->info.kind == YB_AK_SPECIALTY || x->r->info.kind == YB_AK_INDICATION;
+    if (o->a == nr->a && o->b == nr->b && o->c == nr->c && o->v == nr->v && o->key2 == nr->key2 &&
+        (!text || !strcmp(o->value, nr->value))) {
         *skip = 1;
         return YB_OK;
     }
+    /* several specialty / indication lists for one code are alternatives: any one satisfied is
+     * enough (treatment_limits.csv gives 003310050100000 both (肿瘤|癌) and (瘤|癌)) */
+    if (text) return YB_OK;
     return terr(x->b->err, YB_E_DUPLICATE, et, er, ec, "code %s already has a different value (line %ld)", code,
                 o->line);
 }
@@ -814,6 +830,17 @@ static yb_rc load_row(rowctx *x, size_t row) {
     case YB_AK_QUANTITY:
         if (!parse_lead_qty(vv, &nr.v, NULL)) return VERR("quantity limit must start with a number > 0 (e.g. 2部位)");
         break;
+    case YB_AK_SPECIALTY:
+    case YB_AK_INDICATION: {
+        const char *alt[MAX_ALTS];
+        int na = split_alts(A, vv, alt, MAX_ALTS);
+        if (na < 0) return YB_E_NOMEM;
+        if (!na) return VERR("must be text or alternatives (a|b|...) of at most %d", MAX_ALTS);
+        for (int i = 0; i < na; i++)
+            if (strpbrk(alt[i], "()[]{}.*+?^$\\"))
+                return VERR("alternative '%s' is not plain text (no regular-expression operators)", alt[i]);
+        break;
+    }
     case YB_AK_FREQUENCY:
         if (vc != SIZE_MAX) {
             if (!parse_freq_text(vv, &nr.v, &nr.a)) return VERR("frequency must read N次每日, N次每周, N次每月 or N次每年");
@@ -842,7 +869,7 @@ static yb_rc load_row(rowctx *x, size_t row) {
     }
     case YB_AK_COURSE:
         if (!parse_course(vv, &nr.a, &nr.b, &nr.c))
-            return VERR("cannot read a course limit (expected 支付不超过N天, 总时间不超过N天, 间隔时间不短于N天, "
+            return VERR("cannot read a course limit (expected N天, 支付不超过N天, 总时间不超过N天, 间隔时间不短于N天, "
                         "支付不超过一年 or 每周最多支付一次)");
         break;
     case YB_AK_DRUG_COURSE:

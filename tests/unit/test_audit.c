@@ -914,6 +914,70 @@ static void test_effective_and_deny(void **state) {
     yb_audit_hits_free(&hs);
 }
 
+
+/* ------------------------------------------------------------------ the MediModel set */
+
+static void test_medimodel_set(void **state) {
+    (void)state;
+    yb_audit_ruleset *mm;
+    yb_err err;
+    yb_err_clear(&err);
+    assert_int_equal(yb_audit_ruleset_load("data/rules/medimodel", &mm, &err), YB_OK);
+    /* 32 rules; 5,433 rows: e.g. 性别限制 of drug_limits has 483 cells, 22 repeat a code
+     * prefix with the same value -> 461; 疾病限制 of treatment_limits keeps 205 (two codes carry
+     * two different lists, kept as alternatives) */
+    assert_int_equal(yb_audit_ruleset_count(mm), 32);
+    assert_int_equal(yb_audit_ruleset_rows(mm), 5433);
+    assert_int_equal(yb_audit_ruleset_find(mm, "YB09")->n_rows, 461);
+    assert_int_equal(yb_audit_ruleset_find(mm, "YB14")->n_rows, 205);
+    yb_auditor *saved = AU;
+    assert_int_equal(yb_auditor_new(mm, &AU), YB_OK);
+    yb_audit_hits hs = {0};
+    /* specialty: 抗精神病药物治疗监测 003115030010000 needs (精神|心理) in the department name */
+    tl a[] = {{.sn = "1", .code = "003115030010000", .time = "2024-05-01 09:00:00", .cnt = "1", .pric = "35"}};
+    run("YB08", NULL, &MAN, &OUTP, a, 1, &hs);
+    assert_int_equal(hs.n, 0);                      /* department unknown: not judged */
+    yb_audit_visit v;
+    mk_visit(&v, &MAN, &OUTP, a, 1);
+    LINES[0].dept = "心血管内科";
+    assert_int_equal(yb_auditor_select(AU, "YB08", &err), YB_OK);
+    yb_audit_hits_clear(&hs);
+    assert_int_equal(yb_audit_visit_run(AU, NULL, &v, yb_audit_hits_add, &hs, &err), YB_OK);
+    assert_int_equal(hs.n, 1);
+    expect_hit(&hs, 0, "YB08", 3500, "1");
+    assert_string_equal(hs.hit[0].vola_cont, "抗精神病药物治疗监测限精神或心理专科使用，收费科室为心血管内科");
+    LINES[0].dept = "精神科";
+    yb_audit_hits_clear(&hs);
+    assert_int_equal(yb_audit_visit_run(AU, NULL, &v, yb_audit_hits_add, &hs, &err), YB_OK);
+    assert_int_equal(hs.n, 0);
+    /* indication: 中频脉冲电治疗(动态干扰电治疗) 003401000100300 has two rows, (面瘫) and (烧伤):
+     * either diagnosis is enough; 腰痛 violates */
+    tl b[] = {{.sn = "2", .code = "003401000100300", .time = "2024-05-01 09:00:00", .cnt = "1", .pric = "18"}};
+    static const char *const dn[] = {"腰痛", "手部烧伤", "周围性面瘫"};
+    static const size_t want[] = {1, 0, 0};
+    for (size_t k = 0; k < 3; k++) {
+        mk_visit(&v, &MAN, &OUTP, b, 1);
+        DIAG[0].name = dn[k];
+        v.diags = DIAG;
+        v.n_diags = 1;
+        assert_int_equal(yb_auditor_select(AU, "YB14", &err), YB_OK);
+        yb_audit_hits_clear(&hs);
+        assert_int_equal(yb_audit_visit_run(AU, NULL, &v, yb_audit_hits_add, &hs, &err), YB_OK);
+        assert_int_equal(hs.n, want[k]);
+    }
+    DIAG[0].name = NULL;
+    /* MediModel's 儿童 is under 15 (manifest child_years=15): 小儿咳嗽宁糖浆 ZA06CAX04380 at 15 */
+    tp t15 = {1, "2009-05-01", "390"};
+    tl c[] = {{.sn = "3", .code = "ZA06CAX0438001010100001", .time = "2024-05-01 09:00:00", .cnt = "1", .pric = "9"}};
+    run("YB11", NULL, &t15, &OUTP, c, 1, &hs);
+    assert_int_equal(hs.n, 1);
+    expect_hit(&hs, 0, "YB11", 900, "3");
+    yb_audit_hits_free(&hs);
+    yb_auditor_free(AU);
+    AU = saved;
+    yb_audit_ruleset_free(mm);
+}
+
 /* ------------------------------------------------------------------ loading errors */
 
 static char DIR_[64];
@@ -1033,7 +1097,7 @@ static void test_load_errors(void **state) {
     put("k.csv", "序号,项目名称,备注,项目代码\n1,手功能评定,随便,003402000050000\n");
     put("manifest.csv", MH "YB20,course,x,deny,1,02,e,k.csv,,,code=项目代码;value=备注,,,v,2020-01-01,s\n");
     expect_load_error("DIR/k.csv:2: field '备注' value '随便': column 3: cannot read a course limit (expected "
-                      "支付不超过N天, 总时间不超过N天, 间隔时间不短于N天, 支付不超过一年 or 每周最多支付一次) (invalid)",
+                      "N天, 支付不超过N天, 总时间不超过N天, 间隔时间不短于N天, 支付不超过一年 or 每周最多支付一次) (invalid)",
                       YB_E_INVALID);
     /* manifest without a column */
     put("manifest.csv", "id,kind\nYB18,frequency\n");
@@ -1071,6 +1135,7 @@ int main(void) {
         cmocka_unit_test(test_bed_days),
         cmocka_unit_test(test_readmission_low_dup),
         cmocka_unit_test(test_effective_and_deny),
+        cmocka_unit_test(test_medimodel_set),
         cmocka_unit_test(test_load_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
