@@ -249,11 +249,15 @@ def main():
             b, e_ = replaced[c]
             add(c, n, begn=b or OPEN_FROM, end=e_)
         else:
-            add(c, n)
+            nat = add(c, n)
             if c in ov:
                 e = add(c, n, area=AREA, salt="360100")
+                terms = ("chrgitm_lv", "selfpay_prop", "pric_uplmt_amt_lv1", "pric_uplmt_amt_lv2", "pric_uplmt_amt_lv3")
                 if e["chrgitm_lv"] == "03":          # the local terms are always reimbursable
                     e.update({"chrgitm_lv": "02", "selfpay_prop": "0.10"})
+                if all(e[k] == nat[k] for k in terms):  # and always differ from the national ones
+                    e.update({"chrgitm_lv": "02", "selfpay_prop": "0.05"} if nat["chrgitm_lv"] == "01"
+                             else {"chrgitm_lv": "01", "selfpay_prop": ""})
 
     entries.sort(key=lambda e: (e["med_list_codg"], e["begndate"], e["admdvs"]))
     buf = io.StringIO()
