@@ -978,6 +978,267 @@ static void test_medimodel_set(void **state) {
     yb_audit_ruleset_free(mm);
 }
 
+
+/* ------------------------------------------------------------------ differential: engine vs naive */
+
+/* A naive reading of three kinds, written independently of the engine: for every line, the
+ * violating units it should get. Persons with 3 overlapping visits of 12 random lines drawn from
+ * real codes of batches 7 and 8, with linked and unlinked refunds; the engine's refs must give
+ * exactly the same units to exactly the same lines. */
+#include "yibao/csv.h"
+
+typedef struct rl {            /* one generated line */
+    int visit;
+    char sn[16];
+    const char *code;
+    yb_datetime t;
+    yb_qty cnt;
+    int refund_of;             /* index of the line it reverses, -1 */
+    yb_qty eff;                /* after netting */
+    yb_qty want;               /* violating units per the naive reading */
+} rl;
+
+#define DV 3
+#define DL 12
+static rl G[DV * DL];
+
+static const char *const POOL[] = {
+    "001102000050000", "003106030010000", "001109000010000", "002503020030000", "002503020020000",
+    "001103000010000", "001102000030000", "003102070040000", "003107010210000", "003314000020000",
+    "003112010260000", "003302010140000", "003302010040000",
+};
+
+typedef struct pair { char main[24], sub[24]; int win; } pair;
+static pair PAIRS[1000];
+static size_t NPAIRS;
+
+static void load_pairs(void) {
+    if (NPAIRS) return;
+    yb_csv *c;
+    yb_err err;
+    yb_err_clear(&err);
+    assert_int_equal(yb_csv_open("data/rules/nhsa/b7_item_duplicate.csv", &c, &err), YB_OK);
+    int fm = yb_csv_col(c, "主项编码"), fs = yb_csv_col(c, "从项编码"), fw = yb_csv_col(c, "频度");
+    while (yb_csv_next(c, &err) == 1) {
+        pair *p = &PAIRS[NPAIRS++];
+        snprintf(p->main, sizeof p->main, "%s", yb_csv_field(c, fm, NULL));
+        snprintf(p->sub, sizeof p->sub, "%s", yb_csv_field(c, fs, NULL));
+        const char *w = yb_csv_field(c, fw, NULL);
+        p->win = !strcmp(w, "单日") ? 0 : !strcmp(w, "单次就诊") ? 1 : !strcmp(w, "6小时") ? 2 : 3;
+    }
+    yb_csv_close(c);
+    assert_int_equal(NPAIRS, 900);
+}
+
+static uint64_t rng = 88172645463325252ULL;
+static unsigned rnd(unsigned n) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static int rl_before(const rl *x, const rl *y) {
+    if (x->t != y->t) return x->t < y->t;
+    return strcmp(x->sn, y->sn) < 0;
+}
+
+static yb_date rdate(const rl *x) { return yb_datetime_date(x->t); }
+
+static void gen_person(void) {
+    yb_datetime base = dt("2024-03-01 00:00:00");
+    for (int v = 0; v < DV; v++)
+        for (int i = 0; i < DL; i++) {
+            rl *x = &G[v * DL + i];
+            memset(x, 0, sizeof *x);
+            x->visit = v;
+            snprintf(x->sn, sizeof x->sn, "%d%02d", v + 1, rnd(90) + 10);   /* duplicates possible: fine */
+            snprintf(x->sn + strlen(x->sn), sizeof x->sn - strlen(x->sn), "-%d", i);
+            x->code = POOL[rnd(sizeof POOL / sizeof POOL[0])];
+            /* visit v spans days 2v .. 2v+2: visits overlap by a day */
+            x->t = base + (yb_datetime)(2 * v + rnd(3)) * 86400 + (yb_datetime)rnd(24) * 3600 + rnd(4) * 900;
+            x->cnt = (yb_qty)(1 + rnd(3)) * YB_QTY_ONE;
+            if (!strcmp(x->code, "003106030010000")) x->cnt = (yb_qty)(6 + rnd(20)) * YB_QTY_ONE;
+            if (rnd(10) == 0) x->cnt = YB_QTY_ONE / 2;
+            x->refund_of = -1;
+            if (i > 0 && rnd(8) == 0) {              /* a refund: linked (mostly) or not */
+                rl *o = &G[v * DL + rnd((unsigned)i)];
+                if (o->cnt > 0 && o->refund_of < 0) {
+                    x->code = o->code;
+                    x->t = o->t + 3600;
+                    x->cnt = -(rnd(2) ? o->cnt : YB_QTY_ONE / 2);
+                    if (rnd(4)) x->refund_of = (int)(o - G);
+                }
+            }
+        }
+    /* netting */
+    for (int k = 0; k < DV * DL; k++) G[k].eff = G[k].cnt;
+    for (int k = 0; k < DV * DL; k++)
+        if (G[k].refund_of >= 0) {
+            G[G[k].refund_of].eff += G[k].cnt;
+            G[k].eff = 0;
+        }
+}
+
+/* lines of visit v with code c and eff != 0, in time order (naive selection sort) */
+static size_t pick(int v, const char *c, int *out) {
+    size_t n = 0;
+    for (int k = v * DL; k < (v + 1) * DL; k++)
+        if (G[k].eff && !strcmp(G[k].code, c)) out[n++] = k;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (rl_before(&G[out[j]], &G[out[i]])) {
+                int t = out[i];
+                out[i] = out[j];
+                out[j] = t;
+            }
+    return n;
+}
+
+static void naive_frequency(void) {
+    static const struct { const char *code; int limit; } F[] = {
+        {"001102000050000", 1}, {"003106030010000", 24}, {"001109000010000", 1}, {"001103000010000", 1}};
+    for (size_t f = 0; f < 4; f++) {
+        yb_qty lim = (yb_qty)F[f].limit * YB_QTY_ONE;
+        for (int v = 0; v < DV; v++) {
+            int ls[DL];
+            size_t n = pick(v, F[f].code, ls);
+            for (size_t a = 0; a < n; a++) {
+                yb_date d = rdate(&G[ls[a]]);
+                int first = 1;
+                for (size_t b = 0; b < a; b++) first &= rdate(&G[ls[b]]) != d;
+                if (!first) continue;
+                /* paid earlier that day: earlier visits' lines of the code, minus their want */
+                yb_qty total = 0;
+                for (int k = 0; k < v * DL; k++)
+                    if (G[k].eff && !strcmp(G[k].code, F[f].code) && rdate(&G[k]) == d)
+                        total += G[k].eff > 0 ? G[k].eff - G[k].want : G[k].eff;
+                for (size_t b = 0; b < n; b++)
+                    if (rdate(&G[ls[b]]) == d) total += G[ls[b]].eff;
+                yb_qty ex = total - lim;
+                for (size_t b = n; b-- > 0 && ex > 0;) {
+                    rl *x = &G[ls[b]];
+                    if (rdate(x) != d || x->eff <= 0) continue;
+                    x->want = x->eff < ex ? x->eff : ex;
+                    ex -= x->want;
+                }
+            }
+        }
+    }
+}
+
+static void naive_cycle(void) {
+    static const struct { const char *code; int m; } C[] = {{"002503020030000", 15}, {"002503020020000", 7}};
+    for (size_t c = 0; c < 2; c++)
+        for (int v = 0; v < DV; v++) {
+            int ls[DL];
+            size_t n = pick(v, C[c].code, ls);
+            for (size_t a = 0; a < n; a++) {
+                rl *x = &G[ls[a]];
+                if (x->eff < 0) continue;
+                yb_date d = rdate(x);
+                yb_qty paid = 0;
+                /* everything processed before x: earlier visits, and earlier lines of this visit */
+                for (int k = 0; k < DV * DL; k++) {
+                    rl *y = &G[k];
+                    int before = y->visit < v || (y->visit == v && rl_before(y, x));
+                    if (!before || !y->eff || strcmp(y->code, C[c].code) || rdate(y) > d || rdate(y) < d - C[c].m + 1) continue;
+                    paid += y->eff > 0 ? y->eff - y->want : y->eff;
+                }
+                yb_qty allowed = YB_QTY_ONE - paid;
+                if (allowed < x->eff) x->want = allowed <= 0 ? x->eff : x->eff - allowed;
+            }
+        }
+}
+
+static void naive_duplicate(void) {
+    for (int k = 0; k < DV * DL; k++) {
+        rl *s = &G[k];
+        if (s->eff <= 0) continue;
+        for (size_t p = 0; p < NPAIRS && !s->want; p++) {
+            if (strcmp(PAIRS[p].sub, s->code)) continue;
+            yb_qty sum = 0;
+            for (int j = 0; j < DV * DL; j++) {
+                rl *m = &G[j];
+                if (!m->eff || strcmp(m->code, PAIRS[p].main)) continue;
+                if (PAIRS[p].win == 1 && m->visit != s->visit) continue;
+                if (m->visit > s->visit) continue;                /* later visits are not seen */
+                yb_datetime dtm = m->t > s->t ? m->t - s->t : s->t - m->t;
+                int in = PAIRS[p].win == 0 ? rdate(m) == rdate(s) : PAIRS[p].win == 1 ? 1
+                         : PAIRS[p].win == 2 ? dtm < 6 * 3600 : dtm < 3600;
+                if (in) sum += m->eff;
+            }
+            if (sum > 0) s->want = s->eff;
+        }
+    }
+}
+
+static void diff_rule(const char *ids, void (*naive)(void)) {
+    yb_audit_history *h = yb_audit_history_new();
+    yb_audit_hits hs = {0};
+    yb_err err;
+    yb_err_clear(&err);
+    size_t viol = 0;
+    for (int person = 0; person < 300; person++) {
+        gen_person();
+        naive();
+        yb_audit_history_reset(h);
+        assert_int_equal(yb_auditor_select(AU, ids, &err), YB_OK);
+        for (int v = 0; v < DV; v++) {
+            yb_audit_visit vis;
+            tv w = INP;
+            char id[8];
+            snprintf(id, sizeof id, "V%d", v);
+            w.mdtrt = id;
+            w.fix = v == 1 ? "H2" : "H1";
+            mk_visit(&vis, &MAN, &w, NULL, 0);
+            for (int i = 0; i < DL; i++) {
+                rl *x = &G[v * DL + i];
+                yb_audit_line *l = &LINES[i];
+                memset(l, 0, sizeof *l);
+                snprintf(l->line.feedetl_sn, sizeof l->line.feedetl_sn, "%s", x->sn);
+                snprintf(l->line.med_list_codg, sizeof l->line.med_list_codg, "%s", x->code);
+                l->line.fee_ocur_time = x->t;
+                l->line.cnt = x->cnt;
+                l->line.pric = 10 * YB_PRICE_ONE;
+                assert_int_equal(yb_fen_of_qty_price(x->cnt, l->line.pric, &l->line.sumamt), YB_OK);
+                if (x->refund_of >= 0) snprintf(l->init_feedetl_sn, sizeof l->init_feedetl_sn, "%s", G[x->refund_of].sn);
+            }
+            vis.lines = LINES;
+            vis.n_lines = DL;
+            yb_audit_hits_clear(&hs);
+            assert_int_equal(yb_audit_visit_run(AU, h, &vis, yb_audit_hits_add, &hs, &err), YB_OK);
+            yb_qty got[DL] = {0};
+            for (size_t k = 0; k < hs.n; k++) {
+                if (strcmp(hs.hit[k].rule->id, ids)) continue;   /* "YB18" also selects YB18.2 */
+                const yb_audit_ref *r = yb_audit_hits_refs(&hs, k);
+                for (size_t j = 0; j < hs.hit[k].n_refs; j++)
+                    if (r[j].item_type == 1) {
+                        assert_true(r[j].line < DL);
+                        got[r[j].line] += r[j].vola_qty;
+                    }
+            }
+            for (int i = 0; i < DL; i++) {
+                if (got[i] != G[v * DL + i].want)
+                    fail_msg("%s person %d visit %d line %s code %s: engine %lld, naive %lld", ids, person, v,
+                             G[v * DL + i].sn, G[v * DL + i].code, (long long)got[i], (long long)G[v * DL + i].want);
+                viol += got[i] > 0;
+            }
+        }
+    }
+    assert_true(viol > 50);   /* the generated data does exercise the rule */
+    yb_audit_hits_free(&hs);
+    yb_audit_history_free(h);
+}
+
+static void test_differential(void **state) {
+    (void)state;
+    load_pairs();
+    diff_rule("YB18", naive_frequency);
+    diff_rule("YB18.2", naive_cycle);
+    diff_rule("YB25", naive_duplicate);
+}
+
 /* ------------------------------------------------------------------ loading errors */
 
 static char DIR_[64];
@@ -1136,6 +1397,7 @@ int main(void) {
         cmocka_unit_test(test_readmission_low_dup),
         cmocka_unit_test(test_effective_and_deny),
         cmocka_unit_test(test_medimodel_set),
+        cmocka_unit_test(test_differential),
         cmocka_unit_test(test_load_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
