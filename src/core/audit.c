@@ -15,17 +15,6 @@
 
 /* ------------------------------------------------------------------ growth */
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 1;
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap < need) ncap *= 2;
-    void *q = realloc(*p, ncap * elem);
-    if (!q) return 0;
-    *p = q;
-    *cap = ncap;
-    return 1;
-}
-
 /* ------------------------------------------------------------------ history */
 
 yb_audit_history *yb_audit_history_new(void) {
@@ -94,7 +83,7 @@ h_slot *yb__hist_slot(yb_audit_history *h, uint64_t k1, uint64_t k2) {
         if (s->k1 == k1 && s->k2 == k2) return s;
         j = (j + 1) & mask;
     }
-    if (!grow((void **)&h->slot, &h->cap_slot, h->n_slot + 1, sizeof *h->slot)) return NULL;
+    if (!yb__grow((void **)&h->slot, &h->cap_slot, h->n_slot + 1, sizeof *h->slot)) return NULL;
     h_slot *s = &h->slot[h->n_slot];
     memset(s, 0, sizeof *s);
     s->k1 = k1;
@@ -112,7 +101,7 @@ h_slot *yb__hist_slot(yb_audit_history *h, uint64_t k1, uint64_t k2) {
 yb_rc yb__hist_event(yb_audit_history *h, size_t si, uint32_t visit, uint32_t line, yb_date date,
                      yb_datetime t, yb_qty qty, yb_fen amt, const char *sn) {
     if (h->n_ev >= INT32_MAX) return YB_E_LIMIT;
-    if (!grow((void **)&h->ev, &h->cap_ev, h->n_ev + 1, sizeof *h->ev)) return YB_E_NOMEM;
+    if (!yb__grow((void **)&h->ev, &h->cap_ev, h->n_ev + 1, sizeof *h->ev)) return YB_E_NOMEM;
     h_slot *s = &h->slot[si];
     h_ev *e = &h->ev[h->n_ev];
     e->prev = s->last;
@@ -289,7 +278,7 @@ static const au_centry *cache_put(au_cache *c, const char *s, size_t n, uint64_t
 
 static int cache_push(au_cache *c, const ar_mem *m, size_t n) {
     if (!n) return 1;
-    if (!grow((void **)&c->mem, &c->cap_mem, c->n_mem + n, sizeof *c->mem)) return 0;
+    if (!yb__grow((void **)&c->mem, &c->cap_mem, c->n_mem + n, sizeof *c->mem)) return 0;
     memcpy(c->mem + c->n_mem, m, n * sizeof *m);
     c->n_mem += n;
     return 1;
@@ -435,7 +424,7 @@ static yb_rc push_ref(yb_auditor *a, const char *mdtrt, const char *sn, size_t l
         if (a->n_involved >= YB__INVOLVED_MAX) return YB_OK;
         a->n_involved++;
     }
-    if (!grow((void **)&a->refs, &a->cap_refs, a->n_refs + 1, sizeof *a->refs)) return YB_E_NOMEM;
+    if (!yb__grow((void **)&a->refs, &a->cap_refs, a->n_refs + 1, sizeof *a->refs)) return YB_E_NOMEM;
     yb_audit_ref *r = &a->refs[a->n_refs++];
     snprintf(r->mdtrt_id, sizeof r->mdtrt_id, "%s", mdtrt);
     snprintf(r->feedetl_sn, sizeof r->feedetl_sn, "%s", sn);
@@ -560,7 +549,7 @@ yb_rc yb__sort_ents(yb_auditor *a, au_ent *e, size_t n, int by_row) {
         }
     }
     if (n <= RUN) return YB_OK;
-    if (!grow((void **)&a->tmp, &a->cap_tmp, n, sizeof *a->tmp)) return YB_E_NOMEM;
+    if (!yb__grow((void **)&a->tmp, &a->cap_tmp, n, sizeof *a->tmp)) return YB_E_NOMEM;
     au_ent *src = e, *dst = a->tmp;
     for (size_t w = RUN; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
@@ -703,7 +692,7 @@ static yb_rc visit_mems(yb_auditor *a, size_t i, const ar_mem *m, size_t nm, siz
         for (size_t j = first; j < a->n_ents && !dup; j++)
             dup = a->ents[j].rule == m[k].rule && a->ents[j].row == m[k].row && a->ents[j].role == m[k].role;
         if (dup) continue;
-        if (!grow((void **)&a->ents, &a->cap_ents, a->n_ents + 1, sizeof *a->ents)) return YB_E_NOMEM;
+        if (!yb__grow((void **)&a->ents, &a->cap_ents, a->n_ents + 1, sizeof *a->ents)) return YB_E_NOMEM;
         a->ents[a->n_ents++] = (au_ent){m[k].rule, ent_key(r, &m[k]), a->t[i], (uint32_t)i, m[k].row, m[k].role};
     }
     return YB_OK;
@@ -727,7 +716,7 @@ yb_rc yb_audit_visit_run(yb_auditor *a, yb_audit_history *h, const yb_audit_visi
     if (rc) return rc == YB_E_NOMEM ? yb_err_set(err, rc, NULL, NULL, "out of memory") : rc;
 
     /* the visit's record in the history */
-    if (!grow((void **)&h->vis, &h->cap_vis, h->n_vis + 1, sizeof *h->vis))
+    if (!yb__grow((void **)&h->vis, &h->cap_vis, h->n_vis + 1, sizeof *h->vis))
         return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     h_visit *hv = &h->vis[h->n_vis];
     memset(hv, 0, sizeof *hv);
@@ -827,8 +816,8 @@ yb_rc yb_audit_settle_lines(const yb_audit_line *lines, size_t n, yb_line *out, 
 yb_rc yb_audit_hits_add(void *p, const yb_audit_hit *hit) {
     yb_audit_hits *hs = p;
     if (hs->max && hs->n >= hs->max) return YB_E_LIMIT;
-    if (!grow((void **)&hs->hit, &hs->cap, hs->n + 1, sizeof *hs->hit)) return YB_E_NOMEM;
-    if (!grow((void **)&hs->ref, &hs->capref, hs->nref + hit->n_refs + 1, sizeof *hs->ref)) return YB_E_NOMEM;
+    if (!yb__grow((void **)&hs->hit, &hs->cap, hs->n + 1, sizeof *hs->hit)) return YB_E_NOMEM;
+    if (!yb__grow((void **)&hs->ref, &hs->capref, hs->nref + hit->n_refs + 1, sizeof *hs->ref)) return YB_E_NOMEM;
     yb_audit_hit *c = &hs->hit[hs->n++];
     *c = *hit;
     c->ref_off = hs->nref;

@@ -28,6 +28,9 @@ char *yb__arena_strdup(yb__arena *a, const char *s); /* NULL on failure */
 char *yb__arena_strndup(yb__arena *a, const char *s, size_t n);
 void yb__arena_free(yb__arena *a);
 
+/* Grow *p (of *cap elements of elem bytes) to hold need elements, doubling. 0 when out of memory. */
+int yb__grow(void **p, size_t *cap, size_t need, size_t elem);
+
 /* ------------------------------------------------------------------ hashing */
 
 static inline uint64_t yb__hash(const char *s, size_t n) {

@@ -289,17 +289,6 @@ static yb_rc record(yb_auditor *a, size_t si, size_t i, yb_qty q, yb_fen amt) {
             break;                                                                             \
         else
 
-static int grow_buf(void **p, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 1;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < need) ncap *= 2;
-    void *q = realloc(*p, ncap * elem);
-    if (!q) return 0;
-    *p = q;
-    *cap = ncap;
-    return 1;
-}
-
 /* ------------------------------------------------------------------ frequency */
 
 static const char *period_word(int period) {
@@ -599,7 +588,7 @@ static int match_cmp(const void *x, const void *y) {
 }
 
 static yb_rc push_match(yb_auditor *a, au_match m) {
-    if (!grow_buf((void **)&a->match, &a->cap_match, a->n_match + 1, sizeof *a->match))
+    if (!yb__grow((void **)&a->match, &a->cap_match, a->n_match + 1, sizeof *a->match))
         return yb_err_set(a->err, YB_E_NOMEM, NULL, NULL, "out of memory");
     a->match[a->n_match++] = m;
     return YB_OK;
@@ -644,7 +633,7 @@ static yb_rc g_duplicate(yb_auditor *a, const ar_rule *r, const au_ent *e, size_
         size_t si = 0;
         if ((rc = slot_of(a, k1_of(r, e[s].key), 0, &si))) return rc;
         /* prefix sums of the main items' units over the run (0 for the sub entries) */
-        if (!grow_buf((void **)&a->q64, &a->cap_q64, ke - s + 1, sizeof *a->q64))
+        if (!yb__grow((void **)&a->q64, &a->cap_q64, ke - s + 1, sizeof *a->q64))
             return yb_err_set(a->err, YB_E_NOMEM, NULL, NULL, "out of memory");
         a->q64[0] = 0;
         for (size_t j = s; j < ke; j++)
@@ -726,7 +715,7 @@ static yb_rc g_surcharge(yb_auditor *a, const ar_rule *r, const au_ent *e, size_
                 continue;
             }
             /* the surcharge entries of the day, by surcharge row then time */
-            if (!grow_buf((void **)&a->sub, &a->cap_sub, ns, sizeof *a->sub))
+            if (!yb__grow((void **)&a->sub, &a->cap_sub, ns, sizeof *a->sub))
                 return yb_err_set(a->err, YB_E_NOMEM, NULL, NULL, "out of memory");
             ns = 0;
             for (size_t j = d0; j < d1; j++)
@@ -832,7 +821,7 @@ static yb_rc g_split(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t n)
         const ar_row *row = &r->rows[e[s].key];
         for (size_t d0 = s; d0 < ke;) {
             size_t d1 = date_end(a, e, ke, d0);
-            if (!grow_buf((void **)&a->idx, &a->cap_idx, d1 - d0, sizeof *a->idx))
+            if (!yb__grow((void **)&a->idx, &a->cap_idx, d1 - d0, sizeof *a->idx))
                 return yb_err_set(a->err, YB_E_NOMEM, NULL, NULL, "out of memory");
             size_t k = 0;
             for (size_t j = d0; j < d1; j++)

@@ -67,6 +67,17 @@ void yb__arena_free(yb__arena *a) {
 
 /* ------------------------------------------------------------------ small helpers */
 
+int yb__grow(void **p, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return 1;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need) ncap *= 2;
+    void *q = realloc(*p, ncap * elem);
+    if (!q) return 0;
+    *p = q;
+    *cap = ncap;
+    return 1;
+}
+
 int yb__list_has(const char *list, const char *s) {
     if (!list || !*list || !s) return 0;
     size_t n = strlen(s);
@@ -389,25 +400,13 @@ typedef struct build {
 } build;
 
 static yb_rc push_pend(build *b, const char *code, int prefix, ar_mem m) {
-    if (b->n_pend == b->cap_pend) {
-        size_t ncap = b->cap_pend ? b->cap_pend * 2 : 1024;
-        pend *p = realloc(b->pend, ncap * sizeof *p);
-        if (!p) return YB_E_NOMEM;
-        b->pend = p;
-        b->cap_pend = ncap;
-    }
+    if (!yb__grow((void **)&b->pend, &b->cap_pend, b->n_pend + 1, sizeof *b->pend)) return YB_E_NOMEM;
     b->pend[b->n_pend++] = (pend){code, (uint8_t)prefix, m};
     return YB_OK;
 }
 
 static yb_rc push_name(build *b, const char *frag, ar_mem m) {
-    if (b->n_names == b->cap_names) {
-        size_t ncap = b->cap_names ? b->cap_names * 2 : 64;
-        ar_name_rule *p = realloc(b->names, ncap * sizeof *p);
-        if (!p) return YB_E_NOMEM;
-        b->names = p;
-        b->cap_names = ncap;
-    }
+    if (!yb__grow((void **)&b->names, &b->cap_names, b->n_names + 1, sizeof *b->names)) return YB_E_NOMEM;
     b->names[b->n_names++] = (ar_name_rule){frag, m};
     return YB_OK;
 }
@@ -680,13 +679,7 @@ static const char *get(rowctx *x, const char *lg, size_t row, const yb_audit_tab
 
 static yb_rc add_row(rowctx *x, const ar_row *src, ar_row **out) {
     if (x->b->rs->total_rows + x->n_rows >= YB_AUDIT_MAX_ROWS) return YB_E_LIMIT;
-    if (x->n_rows == x->cap_rows) {
-        size_t ncap = x->cap_rows ? x->cap_rows * 2 : 64;
-        ar_row *p = realloc(x->rows, ncap * sizeof *p);
-        if (!p) return YB_E_NOMEM;
-        x->rows = p;
-        x->cap_rows = ncap;
-    }
+    if (!yb__grow((void **)&x->rows, &x->cap_rows, x->n_rows + 1, sizeof *x->rows)) return YB_E_NOMEM;
     x->rows[x->n_rows] = *src;
     *out = &x->rows[x->n_rows++];
     return YB_OK;
