@@ -391,8 +391,9 @@ static yb_rc g_cycle(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t n)
                     if (ev->date >= lo && ev->date <= d && ev->qty > 0 && (rc = yb__ref_event(a, ev, 2))) return rc;
                 }
                 char pb[32], kb[32];
-                yb__cont(a, "%s%d天内已计费%s次，超过限定周期%d天%s次", yb__show_name(a, row, i), row->a,
-                         yb__qfmt(paid, pb), row->a, yb__qfmt(row->v, kb));
+                /* the count includes this line: "15天内计费2次" for one earlier charge and this one */
+                yb__cont(a, "%s%d天内计费%s次，超过限定周期%d天%s次", yb__show_name(a, row, i), row->a,
+                         yb__qfmt(paid + a->eff[i], pb), row->a, yb__qfmt(row->v, kb));
                 yb__evid(a, "%s %s %s次/%d天", r->info.evid, row->code, yb__qfmt(row->v, kb), row->a);
                 if ((rc = yb__emit(a, r, 1, 0))) return rc;
             }
@@ -662,7 +663,7 @@ static yb_rc g_duplicate(yb_auditor *a, const ar_rule *r, const au_ent *e, size_
                 return rc;
         s = ke;
     }
-    qsort(a->match, a->n_match, sizeof *a->match, match_cmp);
+    if (a->n_match) qsort(a->match, a->n_match, sizeof *a->match, match_cmp);
     for (size_t m = 0; m < a->n_match; m++) {
         const au_match *mt = &a->match[m];
         if (m && a->match[m - 1].line == mt->line) continue;   /* one hit per line: its first pair */
@@ -787,7 +788,7 @@ static yb_rc g_related(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t 
         }
         s = ke;
     }
-    qsort(a->match, a->n_match, sizeof *a->match, match_cmp);
+    if (a->n_match) qsort(a->match, a->n_match, sizeof *a->match, match_cmp);
     for (size_t m = 0; m < a->n_match;) {
         size_t m1 = m;
         int ok = 0;

@@ -477,7 +477,7 @@ static void test_cycle(void **state) {
     assert_int_equal(hs.n, 1);
     expect_hit(&hs, 0, "YB18", 6000, "2");
     expect_involved(&hs, 0, "1");
-    assert_string_equal(hs.hit[0].vola_cont, "糖化血红蛋白测定15天内已计费1次，超过限定周期15天1次");
+    assert_string_equal(hs.hit[0].vola_cont, "糖化血红蛋白测定15天内计费2次，超过限定周期15天1次");
     assert_string_equal(hs.hit[0].vola_evid, "两库第八批-4 限定周期 002503020030000 1次/15天");
     run("YB18.2", h, &MAN, &v3, c, 1, &hs);
     assert_int_equal(hs.n, 0);
