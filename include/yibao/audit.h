@@ -255,6 +255,8 @@ size_t yb_audit_history_bytes(const yb_audit_history *h);
 
 /* Audit one visit and record what it paid into h (which may be NULL: then no cross-visit rule
  * sees earlier visits and nothing is recorded). Visits of a person must come in time order.
+ * fn may be NULL: the hits are dropped, which is how a history is seeded from a person's stored
+ * visits before a new one is audited online (3101/3102).
  * Errors: YB_E_LIMIT (more than 2^31 lines), YB_E_NOMEM, YB_E_OVERFLOW, or the callback's rc. */
 yb_rc yb_audit_visit_run(yb_auditor *a, yb_audit_history *h, const yb_audit_visit *v,
                          yb_audit_hit_fn fn, void *ctx, yb_err *err);

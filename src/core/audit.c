@@ -231,6 +231,19 @@ static void cache_clear(au_cache *c) {
     yb__arena_free(&c->arena);
 }
 
+/* Equal keys of n bytes, compared 8 bytes at a time (codes are 11..23 bytes). */
+static inline int key_eq(const char *a, const char *b, size_t n) {
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return 0;
+    }
+    while (n--)
+        if (*a++ != *b++) return 0;
+    return 1;
+}
+
 static const au_centry *cache_find(const au_cache *c, const char *s, size_t n, uint64_t h) {
     if (!c->cap) return NULL;
     size_t mask = c->cap - 1;
@@ -240,7 +253,7 @@ static const au_centry *cache_find(const au_cache *c, const char *s, size_t n, u
         if (!v) return NULL;
         if (v >> 32 != fp) continue;   /* most misses end here without touching the entry */
         const au_centry *e = &c->e[(uint32_t)v - 1];
-        if (e->len == n && !memcmp(e->s, s, n)) return e;
+        if (e->len == n && key_eq(n < AU_KEY_INLINE ? e->k : e->s, s, n)) return e;
     }
 }
 
@@ -266,8 +279,13 @@ static const au_centry *cache_put(au_cache *c, const char *s, size_t n, uint64_t
     if (!ne) return NULL;
     c->e = ne;
     au_centry *e = &c->e[c->n];
-    e->s = yb__arena_strndup(&c->arena, s, n);
-    if (!e->s) return NULL;
+    if (n < AU_KEY_INLINE) {
+        memcpy(e->k, s, n);
+        e->k[n] = '\0';
+        e->s = NULL;   /* not a pointer to k: the entries move when they grow */
+    } else if (!(e->s = yb__arena_strndup(&c->arena, s, n))) {
+        return NULL;
+    }
     e->len = (uint32_t)n;
     e->hash = h;
     e->off = (uint32_t)off;

@@ -81,11 +81,15 @@ typedef struct au_ent {
     uint8_t role;
 } au_ent;
 
+/* One cached code (or name): its memberships are mem[off, off + n). Keys of up to
+ * AU_KEY_INLINE bytes live in the entry itself, so a probe touches one 64-byte line. */
+#define AU_KEY_INLINE 36
 typedef struct au_centry {
-    const char *s;
+    uint64_t hash;
     uint32_t len;
     uint32_t off, n;
-    uint64_t hash;
+    char k[AU_KEY_INLINE];
+    const char *s;                   /* arena copy of a longer key; NULL when the key is in k */
 } au_centry;
 
 typedef struct au_cache {

@@ -47,8 +47,14 @@ static inline uint64_t yb__hash(const char *s, size_t n) {
     }
     uint64_t w = 0;
     for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-    h = (h ^ w) * 0x94D049BB133111EBULL;
-    h ^= h >> 29;
+    /* full avalanche (murmur3 fmix64): the trailing digits of a code, the ones that vary, sit in
+     * the high bytes of the last word and must reach the low bits that pick the slot */
+    h ^= w;
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
     return h;
 }
 
