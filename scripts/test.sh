@@ -17,7 +17,8 @@ passed=0; failed=0; failures=()
 step() {   # step NAME COMMAND...
   local name=$1; shift
   echo "=== $name"
-  if "$@"; then passed=$((passed+1)); else failed=$((failed+1)); failures+=("$name"); fi
+  if "$@"; then passed=$((passed+1)); return 0; fi
+  failed=$((failed+1)); failures+=("$name"); return 1
 }
 
 build() {  # build DIR [cmake args...]

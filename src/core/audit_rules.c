@@ -1423,14 +1423,14 @@ static yb_rc build_index(yb_audit_ruleset *rs, ar_index *ix, const pend *p, size
 
 static yb_rc build_indexes(build *b) {
     yb_audit_ruleset *rs = b->rs;
-    qsort(b->pend, b->n_pend, sizeof *b->pend, pend_cmp);
+    if (b->n_pend) qsort(b->pend, b->n_pend, sizeof *b->pend, pend_cmp);
     rs->mems = yb__arena_alloc(&rs->arena, (b->n_pend ? b->n_pend : 1) * sizeof *rs->mems);
     if (!rs->mems) return YB_E_NOMEM;
     size_t split = 0;
     while (split < b->n_pend && !b->pend[split].prefix) split++;
     size_t at = 0;
     yb_rc rc = build_index(rs, &rs->exact, b->pend, split, &at);
-    if (!rc) rc = build_index(rs, &rs->prefix, b->pend + split, b->n_pend - split, &at);
+    if (!rc) rc = build_index(rs, &rs->prefix, b->pend ? b->pend + split : NULL, b->n_pend - split, &at);
     rs->n_mems = at;
     if (rc) return rc;
     if (!rs->prefix.n) rs->prefix.cap = 0;
