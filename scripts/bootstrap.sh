@@ -9,7 +9,7 @@ PKGS=(
   libsqlite3-dev libjson-c-dev libcsv-dev   # embedded store, JSON, CSV
   libcmocka-dev                             # unit tests
   clang libclang-rt-14-dev                  # libFuzzer targets and sanitizer runtimes
-  sqlite3 python3                           # test scripts inspect databases and outputs
+  sqlite3 python3 time                      # test scripts inspect databases and outputs; bench timing
 )
 
 missing=()

@@ -182,6 +182,20 @@ static int by_type(const void *a, const void *b) { return strcmp(((const fundsum
 
 static const char *yuan(yb_fen v, char *b) { return yb_fen_fmt(v, b); }
 
+/* Print s left-aligned in `width` terminal columns: CJK characters take two columns. */
+static void put_label(const char *s, int width) {
+    int cols = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned cp = *p;
+        int n = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+        if (n == 3) cp = (unsigned)(p[0] & 0x0F) << 12 | (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+        cols += n >= 3 && cp >= 0x1100 ? 2 : 1;
+        for (int k = 0; k < n && *p; k++) p++;
+    }
+    fputs(s, stdout);
+    for (; cols < width; cols++) putchar(' ');
+}
+
 static void print_summary(summary *sm, const yb_batch_stats *st, double secs) {
     char b1[48], b2[48], b3[48], b4[48], b5[48];
     printf("\n结算汇总 settlement summary\n");
@@ -195,7 +209,9 @@ static void print_summary(summary *sm, const yb_batch_stats *st, double secs) {
         char label[160];
         snprintf(label, sizeof label, "%s %s / %s", g->insutype, insutype_name(g->insutype),
                  g->block[0] ? g->block : "(no pool block)");
-        printf("  %-44s %8zu %13s %13s %13s %13s\n", label, g->visits, yuan(g->medfee, b1), yuan(g->inscp, b2),
+        printf("  ");
+        put_label(label, 44);
+        printf(" %8zu %13s %13s %13s %13s\n", g->visits, yuan(g->medfee, b1), yuan(g->inscp, b2),
                yuan(g->fund, b3), yuan(g->psn, b4));
     }
     printf("\n  fund payments by fund_pay_type                           rows          paid\n");
@@ -204,7 +220,9 @@ static void print_summary(summary *sm, const yb_batch_stats *st, double secs) {
     for (int i = 0; i < sm->nf; i++) {
         char label[120];
         snprintf(label, sizeof label, "%s %s", sm->f[i].type, fund_name(sm->f[i].type));
-        printf("  %-50s %10zu %13s\n", label, sm->f[i].rows, yuan(sm->f[i].paid, b1));
+        printf("  ");
+        put_label(label, 50);
+        printf(" %10zu %13s\n", sm->f[i].rows, yuan(sm->f[i].paid, b1));
         fsum += sm->f[i].paid;
     }
     printf("  %-50s %10s %13s\n", "total", "", yuan(fsum, b1));
@@ -213,7 +231,9 @@ static void print_summary(summary *sm, const yb_batch_stats *st, double secs) {
     for (size_t i = 0; i < sm->nin && i < 10; i++) {
         char label[160];
         snprintf(label, sizeof label, "%s %s", sm->in[i].code, sm->in[i].name);
-        printf("  %-52s %7zu %13s %13s\n", label, sm->in[i].visits, yuan(sm->in[i].medfee, b1), yuan(sm->in[i].fund, b2));
+        printf("  ");
+        put_label(label, 52);
+        printf(" %7zu %13s %13s\n", sm->in[i].visits, yuan(sm->in[i].medfee, b1), yuan(sm->in[i].fund, b2));
     }
     if (sm->nrej) {
         printf("\n  rejected visits (first %d of %d):\n", sm->nrej < 5 ? sm->nrej : 5, sm->nrej);
