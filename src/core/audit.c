@@ -437,6 +437,13 @@ void yb__hit_reset(yb_auditor *a) {
     a->hit.vola_evid[0] = '\0';
 }
 
+/* Copy an id into a YB_ID_MAX buffer (truncating). */
+static void copy_id(char *dst, const char *src) {
+    size_t n = strnlen(src, YB_ID_MAX - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static yb_rc push_ref(yb_auditor *a, const char *mdtrt, const char *sn, size_t line, int type, yb_qty q, yb_fen amt) {
     if (type == 2) {
         if (a->n_involved >= YB__INVOLVED_MAX) return YB_OK;
@@ -444,8 +451,8 @@ static yb_rc push_ref(yb_auditor *a, const char *mdtrt, const char *sn, size_t l
     }
     if (!yb__grow((void **)&a->refs, &a->cap_refs, a->n_refs + 1, sizeof *a->refs)) return YB_E_NOMEM;
     yb_audit_ref *r = &a->refs[a->n_refs++];
-    snprintf(r->mdtrt_id, sizeof r->mdtrt_id, "%s", mdtrt);
-    snprintf(r->feedetl_sn, sizeof r->feedetl_sn, "%s", sn);
+    copy_id(r->mdtrt_id, mdtrt);
+    copy_id(r->feedetl_sn, sn);
     r->item_type = type;
     r->line = line;
     r->vola_qty = type == 1 ? q : 0;
@@ -499,8 +506,8 @@ yb_rc yb__emit(yb_auditor *a, const ar_rule *r, int stas, int sev) {
     hit->vola_bhvr_type = r->info.vola_bhvr_type;
     hit->effect = r->info.effect;
     hit->vola_amt_stas = stas;
-    snprintf(hit->mdtrt_id, sizeof hit->mdtrt_id, "%s", a->v->visit.mdtrt_id);
-    snprintf(hit->psn_no, sizeof hit->psn_no, "%s", a->v->person.psn_no);
+    copy_id(hit->mdtrt_id, a->v->visit.mdtrt_id);
+    copy_id(hit->psn_no, a->v->person.psn_no);
     /* violating refs first, in the order they were added, then involved */
     size_t nv = 0;
     for (size_t i = 0; i < a->n_refs; i++)
@@ -738,7 +745,7 @@ yb_rc yb_audit_visit_run(yb_auditor *a, yb_audit_history *h, const yb_audit_visi
         return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     h_visit *hv = &h->vis[h->n_vis];
     memset(hv, 0, sizeof *hv);
-    snprintf(hv->mdtrt_id, sizeof hv->mdtrt_id, "%s", v->visit.mdtrt_id);
+    copy_id(hv->mdtrt_id, v->visit.mdtrt_id);
     snprintf(hv->fixmedins, sizeof hv->fixmedins, "%s", v->visit.fixmedins_code);
     snprintf(hv->med_type, sizeof hv->med_type, "%s", v->visit.med_type);
     snprintf(hv->diag, sizeof hv->diag, "%s", yb__main_diag(v));
