@@ -112,5 +112,17 @@ out=$("$Y" load catalog "$D/c.csv" 2>&1); expect_rc "bad catalogue rc" 14 $?
 expect "bad catalogue" "$out" "c.csv:3: field 'selfpay_prop' value '0.123456'"
 n=$(sqlite3 "$YIBAO_DB" "SELECT count(*) FROM catalog WHERE med_list_codg='Z1'"); [ "$n" = 0 ] && ok || bad "a catalogue file with a bad row loaded some rows"
 
+# the accumulators equal the sum of the deltas every settlement and reversal recorded, in commit order
+a=$(sqlite3 "$YIBAO_DB" "SELECT psn_no, insutype, year, key, value FROM accum WHERE value <> 0 ORDER BY 1,2,3,4")
+r=$(sqlite3 "$YIBAO_DB" "SELECT psn_no, insutype, year, key, sum(delta) FROM setl_deltas GROUP BY 1,2,3,4 HAVING sum(delta) <> 0 ORDER BY 1,2,3,4")
+[ -n "$a" ] && [ "$a" = "$r" ] && ok || bad "accumulators differ from the replay of recorded deltas"
+# and a replay of the surviving settlements, in commit order, into a fresh database gives the same state
+export YIBAO_DB=$D/replay.db
+"$Y" init >/dev/null && "$Y" load policy data/demo/policy.json >/dev/null && "$Y" load catalog "$G/catalog_small.csv" >/dev/null &&
+  "$Y" load persons "$G/persons_small.csv" >/dev/null
+for f in "$G/visit_A.json" "$D/b3.json" "$D/c.json"; do "$Y" settle-json "$f" >/dev/null || bad "replay of $f"; done
+r2=$(sqlite3 "$YIBAO_DB" "SELECT psn_no, insutype, year, key, value FROM accum WHERE value <> 0 ORDER BY 1,2,3,4")
+[ "$a" = "$r2" ] && ok || bad "replay in commit order gives other accumulators: $a // $r2"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
