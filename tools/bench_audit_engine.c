@@ -36,6 +36,13 @@ static double now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static unsigned long long xorshift(unsigned long long *r) {
+    *r ^= *r << 13;
+    *r ^= *r >> 7;
+    *r ^= *r << 17;
+    return *r;
+}
+
 int main(int argc, char **argv) {
     size_t total = argc > 1 ? strtoul(argv[1], NULL, 10) : 4000000;
     const char *dir = argc > 2 ? argv[2] : "data/rules/nhsa";
@@ -58,7 +65,7 @@ int main(int argc, char **argv) {
     yb_date base;
     yb_date_make(2024, 1, 1, &base);
     unsigned long long r = 88172645463325252ULL;
-#define RND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, r)
+#define RND() xorshift(&r)
     for (size_t v = 0; v < NV; v++) {
         yb_audit_visit *x = &visits[v];
         snprintf(x->person.psn_no, sizeof x->person.psn_no, "P%zu", v / 5);
