@@ -268,6 +268,9 @@ typedef struct batch {
     int vix[V_N];
     int acct_col;            /* index of acct_used_flag in mdtrt_d, -1 */
     int *setl_from_v;        /* for each setl_d column, the mdtrt_d column to copy, or -1 */
+    int *setl_act;           /* for each setl_d column, what to write (ACT_*), decided once */
+    const char **fp;         /* the current visit's fields, indexed once per visit */
+    uint32_t fp_n;
     /* per person */
     acc_slot *acc;
     size_t nacc, acccap;
@@ -325,47 +328,77 @@ static const char *vfield(const char *data, uint32_t nfields, int i) {
     return p;
 }
 
+/* Index the fields of one visit record once, so that each access is O(1). */
+static void index_fields(batch *b, const char *data, uint32_t nfields) {
+    const char *p = data;
+    for (uint32_t k = 0; k < nfields && k < b->nvcols; k++) {
+        b->fp[k] = p;
+        p += strlen(p) + 1;
+    }
+    b->fp_n = nfields < b->nvcols ? nfields : (uint32_t)b->nvcols;
+}
+
+static const char *fld(const batch *b, int i) { return i >= 0 && (uint32_t)i < b->fp_n ? b->fp[i] : ""; }
+
+enum { ACT_EMPTY, ACT_COPY, ACT_SETL_ID, ACT_PROP, ACT_REFD, ACT_YEAR, ACT_ACCT, ACT_SETLWAY, ACT_BEGN, ACT_END,
+       ACT_MONEY /* + index into the amounts of write_setl */ };
+static const char *const money_cols[] = {
+    "medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_amt", "dedc_std", "crt_dedc",
+    "act_pay_dedc", "hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "hifdm_pay", "maf_pay",
+    "othfund_pay", "fund_pay_sumamt", "psn_pay", "acct_pay", "cash_payamt", "balc", "acct_mulaid_pay",
+    "ownpay_hosp_part",
+};
+
+static int setl_action(const char *col, int from_v) {
+    for (size_t i = 0; i < sizeof money_cols / sizeof money_cols[0]; i++)
+        if (!strcmp(col, money_cols[i])) return ACT_MONEY + (int)i;
+    if (!strcmp(col, "setl_id")) return ACT_SETL_ID;
+    if (!strcmp(col, "pool_prop_selfpay")) return ACT_PROP;
+    if (!strcmp(col, "refd_setl_flag")) return ACT_REFD;
+    if (!strcmp(col, "year")) return ACT_YEAR;
+    if (!strcmp(col, "acct_used_flag")) return ACT_ACCT;
+    if (!strcmp(col, "psn_setlway")) return ACT_SETLWAY;
+    if (!strcmp(col, "begndate")) return ACT_BEGN;
+    if (!strcmp(col, "enddate")) return ACT_END;
+    return from_v >= 0 ? ACT_COPY : ACT_EMPTY;
+}
+
 static void put_money(FILE *f, yb_fen v) {
     char b[48];
     fputs(yb_fen_fmt(v, b), f);
 }
 
-static void write_setl(batch *b, const char *vdata, uint32_t nf, const char *setl_id, const yb_settlement *s,
-                       int acct_flag) {
+static void write_setl(batch *b, const char *setl_id, const yb_settlement *s, int acct_flag) {
     FILE *f = b->out;
     char tmp[48];
+    /* in the order of money_cols */
+    const yb_fen amounts[] = {s->medfee_sumamt, s->fulamt_ownpay_amt, s->overlmt_selfpay, s->preselfpay_amt,
+                              s->inscp_scp_amt, s->dedc_std, s->crt_dedc, s->act_pay_dedc, s->hifp_pay,
+                              s->cvlserv_pay, s->hifes_pay, s->hifmi_pay, s->hifob_pay, s->hifdm_pay, s->maf_pay,
+                              s->oth_pay, s->fund_pay_sumamt, s->psn_part_amt, s->acct_pay, s->psn_cash_pay, s->balc,
+                              0, 0};
     for (size_t c = 0; c < yb_setl_d_ncolumns; c++) {
         if (c) fputc(',', f);
-        const char *col = yb_setl_d_columns[c];
-        const struct {
-            const char *k;
-            yb_fen v;
-        } m[] = {
-            {"medfee_sumamt", s->medfee_sumamt}, {"fulamt_ownpay_amt", s->fulamt_ownpay_amt},
-            {"overlmt_selfpay", s->overlmt_selfpay}, {"preselfpay_amt", s->preselfpay_amt},
-            {"inscp_amt", s->inscp_scp_amt}, {"dedc_std", s->dedc_std}, {"crt_dedc", s->crt_dedc},
-            {"act_pay_dedc", s->act_pay_dedc}, {"hifp_pay", s->hifp_pay}, {"cvlserv_pay", s->cvlserv_pay},
-            {"hifes_pay", s->hifes_pay}, {"hifmi_pay", s->hifmi_pay}, {"hifob_pay", s->hifob_pay},
-            {"hifdm_pay", s->hifdm_pay}, {"maf_pay", s->maf_pay}, {"othfund_pay", s->oth_pay},
-            {"fund_pay_sumamt", s->fund_pay_sumamt}, {"psn_pay", s->psn_part_amt}, {"acct_pay", s->acct_pay},
-            {"cash_payamt", s->psn_cash_pay}, {"balc", s->balc}, {"acct_mulaid_pay", 0}, {"ownpay_hosp_part", 0},
-        };
-        int done = 0;
-        for (size_t i = 0; i < sizeof m / sizeof m[0] && !done; i++)
-            if (!strcmp(col, m[i].k)) put_money(f, m[i].v), done = 1;
-        if (done) continue;
-        if (!strcmp(col, "setl_id")) fputs(setl_id, f);
-        else if (!strcmp(col, "pool_prop_selfpay")) fputs(yb_ratio_fmt(s->pool_prop, tmp), f);
-        else if (!strcmp(col, "refd_setl_flag")) fputc('0', f);
-        else if (!strcmp(col, "year")) fprintf(f, "%d", s->year);
-        else if (!strcmp(col, "acct_used_flag")) fputc(acct_flag ? '1' : '0', f);
-        else if (!strcmp(col, "psn_setlway")) fputs("01", f);
-        else if (!strcmp(col, "begndate") || !strcmp(col, "enddate")) {
-            const char *t = vfield(vdata, nf, b->vix[!strcmp(col, "begndate") ? V_BEGN : V_END]);
-            fwrite(t, 1, strlen(t) < 10 ? strlen(t) : 10, f);
-        } else if (b->setl_from_v[c] >= 0) {
-            const char *t = vfield(vdata, nf, b->setl_from_v[c]);
+        int act = b->setl_act[c];
+        const char *t;
+        switch (act) {
+        case ACT_EMPTY: break;
+        case ACT_COPY:
+            t = fld(b, b->setl_from_v[c]);
             yb_csv_put(f, t, strlen(t));
+            break;
+        case ACT_SETL_ID: fputs(setl_id, f); break;
+        case ACT_PROP: fputs(yb_ratio_fmt(s->pool_prop, tmp), f); break;
+        case ACT_REFD: fputc('0', f); break;
+        case ACT_YEAR: fprintf(f, "%d", s->year); break;
+        case ACT_ACCT: fputc(acct_flag ? '1' : '0', f); break;
+        case ACT_SETLWAY: fputs("01", f); break;
+        case ACT_BEGN:
+        case ACT_END:
+            t = fld(b, b->vix[act == ACT_BEGN ? V_BEGN : V_END]);
+            fwrite(t, 1, strlen(t) < 10 ? strlen(t) : 10, f);
+            break;
+        default: put_money(f, amounts[act - ACT_MONEY]); break;
         }
     }
     fputc('\n', f);
@@ -395,7 +428,7 @@ static yb_rc parse_visit(batch *b, const char *d, uint32_t nf, yb_person *p, yb_
     memset(v, 0, sizeof *v);
 #define COPY(dst, idx)                                                                                   \
     do {                                                                                                 \
-        const char *s_ = vfield(d, nf, b->vix[idx]);                                                     \
+        const char *s_ = fld(b, b->vix[idx]);                                                            \
         if (strlen(s_) >= sizeof(dst)) return yb_err_set(err, YB_E_LIMIT, vcols[idx], s_, "value too long"); \
         strcpy(dst, s_);                                                                                 \
     } while (0)
@@ -413,21 +446,21 @@ static yb_rc parse_visit(batch *b, const char *d, uint32_t nf, yb_person *p, yb_
 #undef COPY
     if (!p->insutype[0]) return yb_err_set(err, YB_E_INVALID, "insutype", "", "empty insurance type");
     if (!v->med_type[0]) return yb_err_set(err, YB_E_INVALID, "med_type", "", "empty med_type");
-    const char *cv = vfield(d, nf, b->vix[V_CVL]);
+    const char *cv = fld(b, b->vix[V_CVL]);
     if (*cv && strcmp(cv, "0") && strcmp(cv, "1")) return yb_err_set(err, YB_E_INVALID, "cvlserv_flag", cv, "0 or 1 expected");
     p->cvlserv_flag = cv[0] == '1';
-    const char *g = vfield(d, nf, b->vix[V_GEND]);
+    const char *g = fld(b, b->vix[V_GEND]);
     p->gend = g[0] == '1' ? 1 : g[0] == '2' ? 2 : 0;
-    const char *bd = vfield(d, nf, b->vix[V_BRDY]);
+    const char *bd = fld(b, b->vix[V_BRDY]);
     p->brdy = YB_DATE_NONE;
     if (*bd && yb_date_parse(bd, strnlen(bd, 10), &p->brdy) && yb_date_parse(bd, strlen(bd), &p->brdy))
         return yb_err_set(err, YB_E_INVALID, "brdy", bd, "not a date yyyy-MM-dd");
-    const char *t = vfield(d, nf, b->vix[V_BEGN]);
+    const char *t = fld(b, b->vix[V_BEGN]);
     if (yb_datetime_parse(t, strlen(t), &v->begntime)) return yb_err_set(err, YB_E_INVALID, "begntime", t, "not a time yyyy-MM-dd HH:mm:ss");
-    t = vfield(d, nf, b->vix[V_END]);
+    t = fld(b, b->vix[V_END]);
     v->endtime = YB_DATETIME_NONE;
     if (*t && yb_datetime_parse(t, strlen(t), &v->endtime)) return yb_err_set(err, YB_E_INVALID, "endtime", t, "not a time yyyy-MM-dd HH:mm:ss");
-    const char *a = b->acct_col >= 0 ? vfield(d, nf, b->acct_col) : "";
+    const char *a = b->acct_col >= 0 ? fld(b, b->acct_col) : "";
     if (*a && strcmp(a, "0") && strcmp(a, "1")) return yb_err_set(err, YB_E_INVALID, "acct_used_flag", a, "0 or 1 expected");
     *acct = v->acct_used_flag = a[0] == '1';
     return YB_OK;
@@ -443,13 +476,14 @@ static yb_rc settle_person(batch *b, rec **visits, size_t nv, yb_err *fatal) {
         memcpy(&hv, r->b + r->keylen, sizeof hv);
         const vhead *h = &hv;
         const char *d = r->b + r->keylen + sizeof hv;
+        index_fields(b, d, h->nfields);
         yb_person p;
         yb_visit v;
         int acct = 0;
         yb_err e;
         yb_err_clear(&e);
-        const char *mdtrt = vfield(d, h->nfields, b->vix[V_MDTRT]);
-        const char *psn = vfield(d, h->nfields, b->vix[V_PSN]);
+        const char *mdtrt = fld(b, b->vix[V_MDTRT]);
+        const char *psn = fld(b, b->vix[V_PSN]);
         if (parse_visit(b, d, h->nfields, &p, &v, &acct, &e)) {
             reject(b, b->o->mdtrt_path, h->line, mdtrt, psn, &e);
             continue;
@@ -533,10 +567,10 @@ static yb_rc settle_person(batch *b, rec **visits, size_t nv, yb_err *fatal) {
         if (bs) bs->balc = s.balc;
         char setl_id[64];
         snprintf(setl_id, sizeof setl_id, "S%s", mdtrt);
-        write_setl(b, d, h->nfields, setl_id, &s, acct);
+        write_setl(b, setl_id, &s, acct);
         write_detail(b, mdtrt, setl_id, psn, &s);
         b->st->settled++;
-        if (b->o->on_settled) b->o->on_settled(b->o->ctx, &p, &v, vfield(d, h->nfields, b->vix[V_FIXNAME]), &s);
+        if (b->o->on_settled) b->o->on_settled(b->o->ctx, &p, &v, fld(b, b->vix[V_FIXNAME]), &s);
     }
     /* lines that no visit claimed */
     for (size_t k = 0; k < b->nlines;) {
@@ -572,7 +606,16 @@ static yb_rc read_visits(batch *b, sorter *s, yb_err *err) {
         rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < yb_setl_d_ncolumns; i++) b->setl_from_v[i] = yb_csv_col(c, yb_setl_d_columns[i]);
+    b->setl_act = malloc(yb_setl_d_ncolumns * sizeof *b->setl_act);
+    b->fp = malloc(b->nvcols * sizeof *b->fp);
+    if (!b->setl_act || !b->fp) {
+        rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < yb_setl_d_ncolumns; i++) {
+        b->setl_from_v[i] = yb_csv_col(c, yb_setl_d_columns[i]);
+        b->setl_act[i] = setl_action(yb_setl_d_columns[i], b->setl_from_v[i]);
+    }
     char *buf = NULL;
     size_t cap = 0;
     int r;
@@ -889,6 +932,8 @@ yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_sta
     sorter_free(&bs);
     rmdir(dir);
     free(b.setl_from_v);
+    free(b.setl_act);
+    free(b.fp);
     free(b.acc);
     free(b.bal);
     free(b.lines);
