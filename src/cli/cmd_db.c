@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "yibao/fileio.h"
 #include "yibao/service.h"
 
 /* Split argv into --db and positional arguments; flags listed in `bool_flags` take no value. */
@@ -110,41 +111,6 @@ int cmd_reverse(int argc, char **argv) {
     return 0;
 }
 
-static char *slurp(const char *path, size_t *len, yb_err *e) {
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) {
-        yb_err_set(e, YB_E_IO, NULL, NULL, "cannot open the file");
-        yb_err_at(e, path, 0);
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        if (n + 1 >= cap) {
-            if (cap >= (32u << 20)) {
-                free(b);
-                b = NULL;
-                yb_err_set(e, YB_E_LIMIT, NULL, NULL, "document larger than 32 MiB");
-                break;
-            }
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t r = fread(b + n, 1, cap - n - 1, f);
-        if (!r) break;
-        n += r;
-    }
-    if (f != stdin) fclose(f);
-    if (b) b[n] = '\0', *len = n;
-    return b;
-}
-
 int cmd_settle_json(int argc, char **argv) {
     struct args a;
     int rc = parse_args(argc, argv, &a);
@@ -153,7 +119,7 @@ int cmd_settle_json(int argc, char **argv) {
     yb_err e;
     yb_err_clear(&e);
     size_t len = 0;
-    char *body = slurp(a.pos[0], &len, &e);
+    char *body = yb_file_read(a.pos[0], (size_t)32 << 20, &len, &e);
     if (!body) return cli_error(&e);
     yb_db *db = NULL;
     yb_refdata *rd = NULL;

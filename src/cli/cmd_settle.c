@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "yibao/batch.h"
 #include "yibao/catalog_csv.h"
+#include "yibao/fileio.h"
 #include "yibao/service.h"
 
 typedef struct grp {
@@ -287,20 +288,10 @@ int cmd_settle(int argc, char **argv) {
         if (!rc) {
             yb_catalog_free(rd->catalog);
             rd->catalog = cat;
-            FILE *f = fopen(policy_path, "rb");
-            char *text = NULL;
             size_t n = 0;
-            if (f) {
-                fseek(f, 0, SEEK_END);
-                long sz = ftell(f);
-                fseek(f, 0, SEEK_SET);
-                text = sz >= 0 && sz < (16 << 20) ? malloc((size_t)sz + 1) : NULL;
-                if (text) n = fread(text, 1, (size_t)sz, f);
-                fclose(f);
-            }
+            char *text = yb_file_read(policy_path, (size_t)16 << 20, &n, &e);
             if (!text) {
-                rc = yb_err_set(&e, YB_E_IO, NULL, NULL, "cannot read the policy file");
-                yb_err_at(&e, policy_path, 0);
+                rc = e.rc;
             } else {
                 yb_policy *p = NULL;
                 rc = yb_policy_from_json(text, n, policy_path, &p, &e);

@@ -10,58 +10,17 @@
 
 #include "yibao/catalog_csv.h"
 #include "yibao/csv.h"
+#include "yibao/fileio.h"
 #include "yibao/idcard.h"
 #include "yibao/json_num.h"
 #include "yibao/service.h"
-
-static char *read_file(const char *path, size_t *len, yb_err *err) {
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) {
-        yb_err_set(err, YB_E_IO, NULL, NULL, "cannot open the file");
-        yb_err_at(err, path, 0);
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (!b) break;
-        if (n + 4096 > cap) {
-            if (cap > (64u << 20)) {
-                free(b);
-                b = NULL;
-                yb_err_set(err, YB_E_LIMIT, NULL, NULL, "file larger than 64 MiB");
-                yb_err_at(err, path, 0);
-                break;
-            }
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t r = fread(b + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0) break;
-    }
-    if (f != stdin) fclose(f);
-    if (b) {
-        b[n] = '\0';
-        *len = n;
-    } else if (!err || !err->rc) {
-        yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-    }
-    return b;
-}
 
 /* ---- policy ---- */
 
 yb_rc yb_svc_load_policy(yb_db *db, const char *path, yb_load_stats *stats, yb_err *err) {
     memset(stats, 0, sizeof *stats);
     size_t len;
-    char *text = read_file(path, &len, err);
+    char *text = yb_file_read(path, (size_t)16 << 20, &len, err);
     if (!text) return err && err->rc ? err->rc : YB_E_IO;
     yb_policy *p = NULL;
     yb_rc rc = yb_policy_from_json(text, len, path, &p, err);

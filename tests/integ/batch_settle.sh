@@ -103,5 +103,13 @@ out=$("$Y" settle --run-bytes 8192 --db "$D/y.db" --mdtrt "$D/mdtrt_scrambled.cs
       --acct "$D/balances.csv" --out "$D/setl_small_runs.csv" 2>&1)
 cmp -s "$D/setl_scrambled.csv" "$D/setl_small_runs.csv" && ok || bad "external merge changed the result: $out"
 
+# reference data from files instead of the database: the same result
+out=$("$Y" settle --policy data/demo/policy.json --catalog "$G/catalog_small.csv" --mdtrt "$D/mdtrt_scrambled.csv" \
+      --fee "$D/fee_scrambled.csv" --acct "$D/balances.csv" --out "$D/setl_files.csv" 2>&1)
+cmp -s "$D/setl_scrambled.csv" "$D/setl_files.csv" && ok || bad "reference data from files differs: $out"
+out=$("$Y" settle --policy data/demo/nope.json --catalog "$G/catalog_small.csv" --mdtrt "$D/mdtrt_scrambled.csv" \
+      --fee "$D/fee_scrambled.csv" --out "$D/setl_none.csv" 2>&1)
+expect "missing policy file" "$out" "data/demo/nope.json: cannot open the file (io)"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
