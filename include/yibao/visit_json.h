@@ -49,6 +49,10 @@ yb_rc yb_visit_doc_check_totals(const yb_visit_doc *doc, const yb_settlement *s,
  * `sign` is 1, or -1 for a reversal (every amount negated). Heap string. */
 char *yb_reply_settlement(const yb_visit_doc *doc, const yb_settlement *s, const yb_line_split *splits,
                           const char *setl_id, const char *setl_time, int sign);
+/* The `output` object of that reply, written into w (for the online interface's envelope). */
+struct yb_jw;
+void yb_write_settlement_output(struct yb_jw *w, const yb_visit_doc *doc, const yb_settlement *s,
+                                const yb_line_split *splits, const char *setl_id, const char *setl_time, int sign);
 /* The interface error reply: {"infcode":-1,"err_msg":"...","output":null}. Heap string. */
 char *yb_reply_error(const yb_err *e, const char *msgid);
 

@@ -243,6 +243,14 @@ char *yb_reply_settlement(const yb_visit_doc *d, const yb_settlement *s, const y
     kv_str(&w, "err_msg", "success");
     kv_str(&w, "warn_msg", NULL);
     yb_jw_key(&w, "output");
+    yb_write_settlement_output(&w, d, s, sp, setl_id, setl_time, sign);
+    yb_jw_close(&w, '}');
+    return yb_jw_finish(&w);
+}
+
+void yb_write_settlement_output(yb_jw *wp, const yb_visit_doc *d, const yb_settlement *s, const yb_line_split *sp,
+                                const char *setl_id, const char *setl_time, int sign) {
+#define w (*wp)
     yb_jw_open(&w, '{');
     yb_jw_key(&w, "setlinfo");
     yb_jw_open(&w, '{');
@@ -328,8 +336,7 @@ char *yb_reply_settlement(const yb_visit_doc *d, const yb_settlement *s, const y
     }
     yb_jw_close(&w, ']');
     yb_jw_close(&w, '}');
-    yb_jw_close(&w, '}');
-    return yb_jw_finish(&w);
+#undef w
 }
 
 char *yb_reply_error(const yb_err *e, const char *msgid) {

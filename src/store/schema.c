@@ -88,7 +88,19 @@ static const char *const m1[] = {
     NULL,
 };
 
+/* 2: the national interface online: sign-ins, registered visits, fee-line batches */
+static const char *const m2[] = {
+    "CREATE TABLE sign_ins("
+    "  sign_no TEXT PRIMARY KEY, fixmedins_code TEXT NOT NULL, opter_no TEXT, sign_time TEXT NOT NULL,"
+    "  signed_out_at TEXT);",
+    "ALTER TABLE visits ADD COLUMN ipt_otp_no TEXT;",
+    "ALTER TABLE visits ADD COLUMN mdtrt_cert_type TEXT;",
+    "ALTER TABLE fee_lines ADD COLUMN chrg_bchno TEXT;",
+    "INSERT INTO meta(key, value) VALUES ('sign_seq', 0), ('mdtrt_seq', 0), ('refmsg_seq', 0);",
+    NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements, run in one transaction. */
-const char *const *const yb__migrations[] = {m1};
+const char *const *const yb__migrations[] = {m1, m2};
 
 const size_t yb__n_migrations = sizeof yb__migrations / sizeof yb__migrations[0];
