@@ -19,7 +19,7 @@ expect_rc() { # expect_rc NAME WANT GOT
 }
 dump() { sqlite3 "$YIBAO_DB" "SELECT * FROM accum ORDER BY 1,2,3,4; SELECT count(*) FROM settlements; SELECT psn_no, insutype, balc FROM person_insu ORDER BY 1,2;"; }
 
-out=$("$Y" init 2>&1); expect init "$out" "schema version 1"
+out=$("$Y" init 2>&1); expect init "$out" "ready (schema version"
 out=$("$Y" load policy data/demo/policy.json 2>&1); expect "load policy" "$out" "1 new"
 out=$("$Y" load catalog "$G/catalog_small.csv" 2>&1); expect "load catalog" "$out" "4 rows, 4 new"
 out=$("$Y" load persons "$G/persons_small.csv" 2>&1); expect "load persons" "$out" "2 rows, 2 new"
