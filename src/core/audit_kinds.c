@@ -810,13 +810,23 @@ static yb_rc g_related(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t 
 
 /* ------------------------------------------------------------------ split charging */
 
+/* A fresh line marker: stamp[i] == gen marks line i for the current rule. On wrap-around the
+ * stamps are cleared so that no old mark can equal the new generation. */
+static uint32_t new_stamp(yb_auditor *a) {
+    if (++a->stamp_gen == 0) {
+        memset(a->stamp, 0, a->cap_lines * sizeof *a->stamp);
+        a->stamp_gen = 1;
+    }
+    return a->stamp_gen;
+}
+
 static int code_cmp_line(const yb_auditor *a, uint32_t x, uint32_t y) {
     return strcmp(a->v->lines[x].line.med_list_codg, a->v->lines[y].line.med_list_codg);
 }
 
 static yb_rc g_split(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t n) {
     yb_rc rc;
-    uint32_t gen = ++a->stamp_gen;
+    uint32_t gen = new_stamp(a);
     for (size_t s = 0; s < n;) {
         size_t ke = run_end(e, n, s);
         const ar_row *row = &r->rows[e[s].key];
@@ -864,7 +874,7 @@ static yb_rc g_split(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t n)
 
 static yb_rc g_primary_secondary(yb_auditor *a, const ar_rule *r, const au_ent *e, size_t n) {
     yb_rc rc;
-    uint32_t gen = ++a->stamp_gen;
+    uint32_t gen = new_stamp(a);
     for (size_t s = 0; s < n;) {
         size_t ke = run_end(e, n, s);
         for (size_t d0 = s; d0 < ke;) {
