@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"settle", cmd_settle, "batch-settle extract tables: --mdtrt F --fee F --out F [--detail F] [--acct F]"},
     {"settle-json", cmd_settle_json, "settle one visit from a JSON document (FILE or -) [--pre]"},
     {"reverse", cmd_reverse, "reverse a settlement: SETL_ID"},
+    {"serve", cmd_serve, "serve the institution interface over HTTP: [--listen HOST:PORT] [--db PATH]"},
     {"gen", cmd_gen, "generate the demo city's extract tables (deterministic)"},
     {"rules", cmd_rules, "audit rule sets: list | show ID [--rules DIR] (default data/rules/nhsa)"},
 };

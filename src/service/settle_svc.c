@@ -551,6 +551,8 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
                         err, setl_id, res->setl_id, NULL);
     if (!rc) rc = exec_bound(db, "UPDATE settlements SET reversed_by=?2 WHERE setl_id=?1", err, setl_id, res->setl_id, NULL);
     if (!rc) rc = exec_bound(db, "UPDATE visits SET state='reversed' WHERE mdtrt_id=?1", err, mdtrt, NULL, NULL);
+    /* the visit's lines are free again: it may be settled anew */
+    if (!rc) rc = exec_bound(db, "UPDATE fee_lines SET setl_id=NULL WHERE setl_id=?1", err, setl_id, NULL, NULL);
     if (rc) goto fail;
     res->reply = reversal_reply(db, res->setl_id, err);
     if (!res->reply) {

@@ -1,0 +1,36 @@
+/*
+ * fsi.h — the national platform's institution interface, independent of HTTP (service/fsi.c).
+ *
+ * One request is one envelope {infno, msgid, mdtrtarea_admvs, insuplc_admdvs, fixmedins_code,
+ * sign_no, opter, input, ...}; one reply is {infcode, inf_refmsgid, refmsg_time, respond_time,
+ * err_msg, warn_msg, output}. Any failure is infcode -1 with a precise err_msg naming the field
+ * and value, and changes nothing. The same msgid with the same body returns the recorded reply
+ * and applies nothing twice; the same msgid with another body is refused.
+ *
+ * Transactions: 9001/9002 sign-in/out, 1101 person, 1201 institution, 2201/2202 outpatient
+ * register/cancel, 2203/2203A visit information, 2204/2205 fee upload/cancel (the upload returns
+ * the per-line split), 2206/2207/2208 pre-settle/settle/cancel, 2601 reversal by original msgid.
+ * Every transaction but 9001 needs the sign_no of a current sign-in of the same institution.
+ */
+#ifndef YIBAO_FSI_H
+#define YIBAO_FSI_H
+
+#include <stddef.h>
+
+#include "yibao/refdata.h"
+#include "yibao/store.h"
+
+typedef struct yb_fsi {
+    yb_db *db;
+    const yb_refdata *rd;
+    char area[8];          /* receiver area for inf_refmsgid (6 digits) */
+    unsigned long seq;     /* inf_refmsgid sequence (atomic) */
+} yb_fsi;
+
+/* Handle one request body. *reply is a heap JSON string (always set, also for refusals);
+ * the return value is YB_OK when the transaction succeeded, else the refusal's code.
+ * `caller` is the institution code the transport authenticated (NULL when the transport does not
+ * authenticate); the envelope's fixmedins_code must equal it. */
+yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const char *caller, char **reply);
+
+#endif

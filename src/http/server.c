@@ -1,0 +1,183 @@
+/*
+ * server.c — the HTTP front of the institution interface (see include/yibao/http.h).
+ *
+ * Thin by design: collect the body, hand it to yb_fsi_handle, send the reply. The store is one
+ * SQLite connection used under a mutex, so every request runs alone against it; libmicrohttpd's
+ * thread pool does the network work in parallel.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "yibao/fsi.h"
+#include "yibao/http.h"
+#include "yibao/service.h"
+
+#define MAX_BODY (8u << 20)
+
+typedef struct server {
+    yb_fsi fsi;
+    pthread_mutex_t lock;
+} server;
+
+typedef struct conn {
+    char *buf;
+    size_t len, cap;
+    int too_large;
+    struct timespec t0;
+} conn;
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *type, char *text, int owned) {
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text,
+                                                             owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        if (owned) free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", type);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void access_log(const char *method, const char *url, unsigned status, const struct timespec *t0) {
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+    time_t now = time(NULL);
+    struct tm tm;
+    char ts[32];
+    localtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    fprintf(stderr, "%s %s %s %u %.2fms\n", ts, method, url, status, ms);
+}
+
+static int is_call(const char *url) {
+    size_t n = strlen(url), k = strlen("/callService");
+    return n >= k && !strcmp(url + n - k, "/callService");
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *version, const char *upload, size_t *upload_size, void **con_cls) {
+    (void)version;
+    server *s = cls;
+    conn *k = *con_cls;
+    if (!k) {
+        k = calloc(1, sizeof *k);
+        if (!k) return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &k->t0);
+        *con_cls = k;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!k->too_large && k->len + *upload_size <= MAX_BODY) {
+            if (k->len + *upload_size + 1 > k->cap) {
+                size_t nc = k->cap ? k->cap : 4096;
+                while (nc < k->len + *upload_size + 1) nc *= 2;
+                char *nb = realloc(k->buf, nc);
+                if (!nb) return MHD_NO;
+                k->buf = nb;
+                k->cap = nc;
+            }
+            memcpy(k->buf + k->len, upload, *upload_size);
+            k->len += *upload_size;
+        } else {
+            k->too_large = 1;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    unsigned status = 200;
+    enum MHD_Result ret;
+    if (!strcmp(url, "/healthz") && !strcmp(method, "GET")) {
+        ret = send_text(c, status, "text/plain", "ok\n", 0);
+    } else if (is_call(url) && !strcmp(method, "POST")) {
+        if (k->too_large) {
+            status = 413;
+            ret = send_text(c, status, "application/json;charset=utf-8",
+                            "{\"infcode\":-1,\"err_msg\":\"FSI-request body larger than 8 MiB\",\"output\":null}", 0);
+        } else {
+            char *reply = NULL;
+            pthread_mutex_lock(&s->lock);
+            yb_fsi_handle(&s->fsi, k->buf ? k->buf : "", k->len, NULL, &reply);
+            pthread_mutex_unlock(&s->lock);
+            if (!reply) return MHD_NO;
+            ret = send_text(c, status, "application/json;charset=utf-8", reply, 1);
+        }
+    } else {
+        status = 404;
+        ret = send_text(c, status, "text/plain", "not found\n", 0);
+    }
+    access_log(method, url, status, &k->t0);
+    return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+    (void)cls, (void)c, (void)toe;
+    conn *k = *con_cls;
+    if (k) {
+        free(k->buf);
+        free(k);
+        *con_cls = NULL;
+    }
+}
+
+yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
+    server s;
+    memset(&s, 0, sizeof s);
+    pthread_mutex_init(&s.lock, NULL);
+    yb_refdata *rd = NULL;
+    yb_rc rc = yb_db_open(o->db_path, 0, &s.fsi.db, err);
+    if (!rc) rc = yb_store_load_refdata(s.fsi.db, &rd, err);
+    if (rc) {
+        yb_db_close(s.fsi.db);
+        return rc;
+    }
+    s.fsi.rd = rd;
+    snprintf(s.fsi.area, sizeof s.fsi.area, "%s", rd->n_policies ? rd->policies[0]->admdvs : "000000");
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)(o->port ? o->port : 8080));
+    if (inet_pton(AF_INET, o->host ? o->host : "127.0.0.1", &addr.sin_addr) != 1) {
+        rc = yb_err_set(err, YB_E_USAGE, "listen", o->host, "not an IPv4 address");
+        goto done;
+    }
+    /* SIGTERM/SIGINT are taken by sigwait below, in this thread only */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, &s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 4),
+        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+    if (!d) {
+        rc = yb_err_set(err, YB_E_IO, "listen", o->host ? o->host : "127.0.0.1", "cannot listen on port %d", o->port);
+        goto done;
+    }
+    fprintf(stderr, "yibao serve: listening on %s:%d\n", o->host ? o->host : "127.0.0.1", o->port ? o->port : 8080);
+    if (o->ready_fd >= 0) {
+        ssize_t wr = write(o->ready_fd, "ready\n", 6);
+        (void)wr;
+    }
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "yibao serve: signal %d, finishing requests in flight\n", sig);
+    MHD_socket ls = MHD_quiesce_daemon(d);
+    if (ls != MHD_INVALID_SOCKET) close(ls);
+    MHD_stop_daemon(d);
+done:
+    yb_refdata_free(rd);
+    yb_db_close(s.fsi.db);
+    pthread_mutex_destroy(&s.lock);
+    return rc;
+}

@@ -1,0 +1,949 @@
+/*
+ * fsi.c — the institution interface: envelope, sign-in, idempotency and the outpatient
+ * transactions, on top of the settlement services (see include/yibao/fsi.h).
+ *
+ * Each transaction that writes runs in one transaction together with its msg_log row, so a
+ * message is either applied and recorded, or neither. Settlement and reversal run in the
+ * settlement services' own transactions (which also record the msgid on the settlement row);
+ * their msg_log row follows in a second transaction, and a replay of a 2207 whose msg_log row is
+ * missing is still answered from the settlement row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "yibao/fsi.h"
+#include "yibao/json_num.h"
+#include "yibao/service.h"
+#include "yibao/visit_json.h"
+
+typedef struct req {
+    json_object *root, *input;
+    char infno[8], msgid[48], fix[32], area[8], insuplc[8], sign_no[40];
+    const char *body;
+    size_t len;
+    char hash[40];
+    char inst_area[8], inst_lv[4];
+} req;
+
+#define TRY(expr)                     \
+    do {                              \
+        yb_rc rc_ = (expr);           \
+        if (rc_ != YB_OK) return rc_; \
+    } while (0)
+
+static json_object *get(json_object *o, const char *k) {
+    json_object *v = NULL;
+    if (!o || json_object_get_type(o) != json_type_object) return NULL;
+    return json_object_object_get_ex(o, k, &v) && json_object_get_type(v) != json_type_null ? v : NULL;
+}
+
+static yb_rc str_at(json_object *o, const char *k, const char *path, int required, char *out, size_t cap, yb_err *err) {
+    char p[128];
+    snprintf(p, sizeof p, "%s.%s", path, k);
+    json_object *v = get(o, k);
+    out[0] = '\0';
+    if (!v) return required ? yb_err_set(err, YB_E_INVALID, p, NULL, "required field missing") : YB_OK;
+    TRY(yb_json_str(v, p, out, cap, err));
+    if (required && !out[0]) return yb_err_set(err, YB_E_INVALID, p, "", "required field is empty");
+    return YB_OK;
+}
+
+static json_object *node(req *r, const char *name, yb_err *err) {
+    json_object *n = get(r->input, name);
+    if (!n || json_object_get_type(n) != json_type_object) {
+        char p[64];
+        snprintf(p, sizeof p, "input.%s", name);
+        yb_err_set(err, YB_E_INVALID, p, NULL, "required object missing");
+        return NULL;
+    }
+    return n;
+}
+
+static void now_text(char out[20]) {
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void hash_body(const char *b, size_t n, char out[40]) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)b[i]) * 1099511628211ull;
+    snprintf(out, 40, "fnv1a64:%016llx:%zu", (unsigned long long)h, n);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return t ? t : "";
+}
+
+/* ------------------------------------------------------------------ 9001 / 9002 */
+
+static yb_rc h_signin(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "signIn", err);
+    if (!n) return err->rc;
+    char opter[64];
+    TRY(str_at(n, "opter_no", "input.signIn", 0, opter, sizeof opter, err));
+    long long seq;
+    TRY(yb_db_next_seq(f->db, "sign_seq", &seq, err));
+    char sign_no[40], now[20];
+    snprintf(sign_no, sizeof sign_no, "%06lld", seq);
+    now_text(now);
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "INSERT INTO sign_ins(sign_no, fixmedins_code, opter_no, sign_time) VALUES (?1,?2,?3,?4)", &st, err));
+    sqlite3_bind_text(st, 1, sign_no, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, opter, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+    yb_rc rc = yb_db_step_done(f->db, st, err);
+    sqlite3_finalize(st);
+    if (rc) return rc;
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "signinoutb");
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "sign_time");
+    yb_jw_str(w, now);
+    yb_jw_key(w, "sign_no");
+    yb_jw_str(w, sign_no);
+    yb_jw_close(w, '}');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
+static yb_rc h_signout(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "signOut", err);
+    if (!n) return err->rc;
+    char sign_no[40], now[20];
+    TRY(str_at(n, "sign_no", "input.signOut", 1, sign_no, sizeof sign_no, err));
+    now_text(now);
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "UPDATE sign_ins SET signed_out_at=?3 WHERE sign_no=?1 AND fixmedins_code=?2 AND signed_out_at IS NULL",
+                      &st, err));
+    sqlite3_bind_text(st, 1, sign_no, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    yb_rc rc = yb_db_step_done(f->db, st, err);
+    sqlite3_finalize(st);
+    if (rc) return rc;
+    if (sqlite3_changes(yb_db_sql(f->db)) != 1)
+        return yb_err_set(err, YB_E_STATE, "input.signOut.sign_no", sign_no, "签到号无效或已签退 (not signed in)");
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "signoutoutb");
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "sign_time");
+    yb_jw_str(w, now);
+    yb_jw_close(w, '}');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
+/* ------------------------------------------------------------------ 1101 / 1201 */
+
+static yb_rc h_person(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], cert_type[8], cert_no[64], certno[64];
+    TRY(str_at(n, "psn_no", "input.data", 0, psn, sizeof psn, err));
+    TRY(str_at(n, "mdtrt_cert_type", "input.data", 0, cert_type, sizeof cert_type, err));
+    TRY(str_at(n, "mdtrt_cert_no", "input.data", 0, cert_no, sizeof cert_no, err));
+    TRY(str_at(n, "certno", "input.data", 0, certno, sizeof certno, err));
+    if (!certno[0] && !strcmp(cert_type, "02")) snprintf(certno, sizeof certno, "%s", cert_no);
+    if (!psn[0] && !certno[0])
+        return yb_err_set(err, YB_E_INVALID, "input.data.mdtrt_cert_no", cert_no,
+                          "give psn_no, or an ID number (mdtrt_cert_type 02 or certno)");
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT psn_no, psn_cert_type, certno, psn_name, gend, brdy, insu_admdvs, cvlserv_flag, sp_psn_type"
+                      " FROM persons WHERE (?1 <> '' AND psn_no=?1) OR (?1 = '' AND certno=?2)",
+                      &st, err));
+    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, certno, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return yb_err_set(err, YB_E_NOTFOUND, psn[0] ? "input.data.psn_no" : "input.data.mdtrt_cert_no",
+                          psn[0] ? psn : certno, "未查询到参保人 (no such insured person)");
+    }
+    char found[YB_ID_MAX], area[8], sp[96], masked[96];
+    snprintf(found, sizeof found, "%s", col_text(st, 0));
+    snprintf(area, sizeof area, "%s", col_text(st, 6));
+    snprintf(sp, sizeof sp, "%s", col_text(st, 8));
+    int cvl = sqlite3_column_int(st, 7);
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "baseinfo");
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "psn_no");
+    yb_jw_str(w, found);
+    yb_jw_key(w, "psn_cert_type");
+    yb_jw_str(w, col_text(st, 1));
+    yb_jw_key(w, "certno");
+    yb_mask("certno", col_text(st, 2), masked, sizeof masked);
+    yb_jw_str(w, masked);
+    yb_jw_key(w, "psn_name");
+    yb_mask("psn_name", col_text(st, 3), masked, sizeof masked);
+    yb_jw_str(w, masked);
+    yb_jw_key(w, "gend");
+    yb_jw_str(w, col_text(st, 4));
+    yb_jw_key(w, "brdy");
+    yb_jw_str(w, col_text(st, 5));
+    yb_jw_close(w, '}');
+    sqlite3_finalize(st);
+    yb_jw_key(w, "insuinfo");
+    yb_jw_open(w, '[');
+    TRY(yb_db_prepare(f->db, "SELECT insutype, psn_type, balc FROM person_insu WHERE psn_no=?1 ORDER BY insutype", &st, err));
+    sqlite3_bind_text(st, 1, found, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        yb_jw_open(w, '{');
+        yb_jw_key(w, "insutype");
+        yb_jw_str(w, col_text(st, 0));
+        yb_jw_key(w, "psn_type");
+        yb_jw_str(w, col_text(st, 1));
+        yb_jw_key(w, "balc");
+        yb_jw_money(w, sqlite3_column_int64(st, 2));
+        yb_jw_key(w, "cvlserv_flag");
+        yb_jw_str(w, cvl ? "1" : "0");
+        yb_jw_key(w, "psn_insu_stas");
+        yb_jw_str(w, "1");
+        yb_jw_key(w, "insuplc_admdvs");
+        yb_jw_str(w, area);
+        yb_jw_close(w, '}');
+    }
+    sqlite3_finalize(st);
+    yb_jw_close(w, ']');
+    yb_jw_key(w, "idetinfo");
+    yb_jw_open(w, '[');
+    for (char *save = NULL, *t = strtok_r(sp, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+        yb_jw_open(w, '{');
+        yb_jw_key(w, "psn_idet_type");
+        yb_jw_str(w, t);
+        yb_jw_close(w, '}');
+    }
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
+static yb_rc h_medins(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = get(r->input, "medinsinfo");
+    char code[32] = "", name[128] = "";
+    if (n) {
+        TRY(str_at(n, "fixmedins_code", "input.medinsinfo", 0, code, sizeof code, err));
+        TRY(str_at(n, "fixmedins_name", "input.medinsinfo", 0, name, sizeof name, err));
+    }
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT fixmedins_code, fixmedins_name, hosp_lv FROM institutions WHERE (?1 = '' OR fixmedins_code=?1)"
+                      " AND (?2 = '' OR instr(fixmedins_name, ?2) > 0) ORDER BY fixmedins_code LIMIT 100",
+                      &st, err));
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "medinsinfo");
+    yb_jw_open(w, '[');
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        yb_jw_open(w, '{');
+        yb_jw_key(w, "fixmedins_code");
+        yb_jw_str(w, col_text(st, 0));
+        yb_jw_key(w, "fixmedins_name");
+        yb_jw_str(w, col_text(st, 1));
+        yb_jw_key(w, "fixmedins_type");
+        yb_jw_str(w, "1");
+        yb_jw_key(w, "hosp_lv");
+        yb_jw_str(w, col_text(st, 2));
+        yb_jw_key(w, "uscc");
+        yb_jw_null(w);
+        yb_jw_close(w, '}');
+    }
+    sqlite3_finalize(st);
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
+/* ------------------------------------------------------------------ visits */
+
+typedef struct visit_row {
+    char psn[YB_ID_MAX], insutype[8], med_type[12], fix[32], state[16], begn[20], end[20];
+} visit_row;
+
+static yb_rc load_visit(yb_fsi *f, req *r, const char *mdtrt, const char *path, visit_row *v, yb_err *err) {
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT psn_no, insutype, med_type, ifnull(fixmedins_code,''), state, ifnull(begntime,''),"
+                      " ifnull(endtime,'') FROM visits WHERE mdtrt_id=?1",
+                      &st, err));
+    sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return yb_err_set(err, YB_E_NOTFOUND, path, mdtrt, "就诊信息不存在 (no such visit)");
+    }
+    snprintf(v->psn, sizeof v->psn, "%s", col_text(st, 0));
+    snprintf(v->insutype, sizeof v->insutype, "%s", col_text(st, 1));
+    snprintf(v->med_type, sizeof v->med_type, "%s", col_text(st, 2));
+    snprintf(v->fix, sizeof v->fix, "%s", col_text(st, 3));
+    snprintf(v->state, sizeof v->state, "%s", col_text(st, 4));
+    snprintf(v->begn, sizeof v->begn, "%s", col_text(st, 5));
+    snprintf(v->end, sizeof v->end, "%s", col_text(st, 6));
+    sqlite3_finalize(st);
+    if (strcmp(v->fix, r->fix) != 0)
+        return yb_err_set(err, YB_E_PERM, path, mdtrt, "就诊不属于本机构 (the visit belongs to another institution)");
+    return YB_OK;
+}
+
+static yb_rc h_register(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], insutype[8], begn[24], ipt[64], cert_type[8];
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "insutype", "input.data", 1, insutype, sizeof insutype, err));
+    TRY(str_at(n, "begntime", "input.data", 1, begn, sizeof begn, err));
+    TRY(str_at(n, "ipt_otp_no", "input.data", 0, ipt, sizeof ipt, err));
+    TRY(str_at(n, "mdtrt_cert_type", "input.data", 0, cert_type, sizeof cert_type, err));
+    yb_datetime t;
+    if (yb_datetime_parse(begn, strlen(begn), &t))
+        return yb_err_set(err, YB_E_INVALID, "input.data.begntime", begn, "not a time yyyy-MM-dd HH:mm:ss");
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "SELECT 1 FROM person_insu WHERE psn_no=?1 AND insutype=?2", &st, err));
+    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (!found)
+        return yb_err_set(err, YB_E_NOTFOUND, "input.data.insutype", insutype,
+                          "人员 %s 未参加该险种 (the person is not insured under this insurance type)", psn);
+    long long seq;
+    TRY(yb_db_next_seq(f->db, "mdtrt_seq", &seq, err));
+    char mdtrt[YB_ID_MAX], bt[20];
+    snprintf(mdtrt, sizeof mdtrt, "%.12s%012lld", r->fix, seq);
+    yb_datetime_fmt(t, bt);
+    TRY(yb_db_prepare(f->db,
+                      "INSERT INTO visits(mdtrt_id, psn_no, insutype, med_type, fixmedins_code, hosp_lv, mdtrtarea_admvs,"
+                      " begntime, state, ipt_otp_no, mdtrt_cert_type) VALUES (?1,?2,?3,'11',?4,?5,?6,?7,'registered',?8,?9)",
+                      &st, err));
+    sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, insutype, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->fix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->inst_lv, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->inst_area, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, bt, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, ipt, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, cert_type, -1, SQLITE_STATIC);
+    yb_rc rc = yb_db_step_done(f->db, st, err);
+    sqlite3_finalize(st);
+    if (rc) return rc;
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "data");
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "mdtrt_id");
+    yb_jw_str(w, mdtrt);
+    yb_jw_key(w, "psn_no");
+    yb_jw_str(w, psn);
+    yb_jw_key(w, "ipt_otp_no");
+    yb_jw_str(w, ipt);
+    yb_jw_close(w, '}');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
+static yb_rc exec2(yb_fsi *f, const char *sql, const char *a, const char *b, yb_err *err) {
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, sql, &st, err));
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b) sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    yb_rc rc = yb_db_step_done(f->db, st, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static yb_rc need_registered(const visit_row *v, const char *path, const char *mdtrt, yb_err *err) {
+    if (!strcmp(v->state, "registered")) return YB_OK;
+    if (!strcmp(v->state, "settled"))
+        return yb_err_set(err, YB_E_STATE, path, mdtrt, "就诊已结算 (the visit is settled)");
+    if (!strcmp(v->state, "cancelled"))
+        return yb_err_set(err, YB_E_STATE, path, mdtrt, "就诊已撤销 (the visit was cancelled)");
+    return YB_OK; /* reversed: may take new lines and be settled again */
+}
+
+static yb_rc h_unregister(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX];
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "mdtrt_id", "input.data", 1, mdtrt, sizeof mdtrt, err));
+    visit_row v;
+    TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
+    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
+    TRY(need_registered(&v, "input.data.mdtrt_id", mdtrt, err));
+    TRY(exec2(f, "DELETE FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL", mdtrt, NULL, err));
+    TRY(exec2(f, "UPDATE visits SET state='cancelled' WHERE mdtrt_id=?1", mdtrt, NULL, err));
+    yb_jw_null(w);
+    return YB_OK;
+}
+
+static yb_rc h_visitinfo(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "mdtrtinfo", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX], med[12];
+    TRY(str_at(n, "mdtrt_id", "input.mdtrtinfo", 1, mdtrt, sizeof mdtrt, err));
+    TRY(str_at(n, "psn_no", "input.mdtrtinfo", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "med_type", "input.mdtrtinfo", 1, med, sizeof med, err));
+    visit_row v;
+    TRY(load_visit(f, r, mdtrt, "input.mdtrtinfo.mdtrt_id", &v, err));
+    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.mdtrtinfo.psn_no", psn, "就诊不属于该人员 (another person's visit)");
+    TRY(need_registered(&v, "input.mdtrtinfo.mdtrt_id", mdtrt, err));
+    TRY(exec2(f, "UPDATE visits SET med_type=?2 WHERE mdtrt_id=?1", mdtrt, med, err));
+    yb_jw_null(w);
+    return YB_OK;
+}
+
+/* ------------------------------------------------------------------ fee lines */
+
+/* Build the settlement document of a registered visit from the store: the person from the registry,
+ * the uploaded lines that are not settled. */
+static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v, yb_visit_doc *d, yb_err *err) {
+    memset(d, 0, sizeof *d);
+    snprintf(d->infno, sizeof d->infno, "%s", r->infno);
+    snprintf(d->msgid, sizeof d->msgid, "%s", r->msgid);
+    snprintf(d->fixmedins_code, sizeof d->fixmedins_code, "%s", r->fix);
+    yb_person *p = &d->person;
+    yb_visit *vi = &d->visit;
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT p.psn_type, p.cvlserv_flag, p.sp_psn_type, ifnull(p.gend,0), ifnull(p.brdy,''), p.insu_admdvs,"
+                      " pi.psn_type FROM persons p JOIN person_insu pi ON pi.psn_no=p.psn_no AND pi.insutype=?2"
+                      " WHERE p.psn_no=?1",
+                      &st, err));
+    sqlite3_bind_text(st, 1, v->psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, v->insutype, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return yb_err_set(err, YB_E_NOTFOUND, "input.data.psn_no", v->psn, "参保信息不存在 (no insurance of this type)");
+    }
+    snprintf(p->psn_no, sizeof p->psn_no, "%s", v->psn);
+    snprintf(p->insutype, sizeof p->insutype, "%s", v->insutype);
+    snprintf(p->psn_type, sizeof p->psn_type, "%s", col_text(st, 6)[0] ? col_text(st, 6) : col_text(st, 0));
+    p->cvlserv_flag = sqlite3_column_int(st, 1);
+    snprintf(p->sp_psn_type, sizeof p->sp_psn_type, "%s", col_text(st, 2));
+    p->gend = sqlite3_column_int(st, 3);
+    const char *bd = col_text(st, 4);
+    p->brdy = YB_DATE_NONE;
+    if (*bd) yb_date_parse(bd, strlen(bd), &p->brdy);
+    snprintf(p->insu_admdvs, sizeof p->insu_admdvs, "%s", col_text(st, 5));
+    sqlite3_finalize(st);
+    snprintf(vi->mdtrt_id, sizeof vi->mdtrt_id, "%s", mdtrt);
+    snprintf(vi->med_type, sizeof vi->med_type, "%s", v->med_type);
+    snprintf(vi->hosp_lv, sizeof vi->hosp_lv, "%s", r->inst_lv);
+    snprintf(vi->fixmedins_code, sizeof vi->fixmedins_code, "%s", r->fix);
+    snprintf(vi->mdtrtarea_admvs, sizeof vi->mdtrtarea_admvs, "%s", r->inst_area);
+    vi->begntime = vi->endtime = YB_DATETIME_NONE;
+    if (v->begn[0]) yb_datetime_parse(v->begn, strlen(v->begn), &vi->begntime);
+    if (v->end[0]) yb_datetime_parse(v->end, strlen(v->end), &vi->endtime);
+    size_t cap = 16;
+    d->lines = calloc(cap, sizeof *d->lines);
+    if (!d->lines) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    TRY(yb_db_prepare(f->db,
+                      "SELECT feedetl_sn, med_list_codg, ifnull(fee_ocur_time,''), cnt, pric, det_item_fee_sumamt FROM fee_lines"
+                      " WHERE mdtrt_id=?1 AND setl_id IS NULL ORDER BY rowid",
+                      &st, err));
+    sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
+    yb_rc rc = YB_OK;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        if (d->n_lines == cap) {
+            if (cap >= YB_VISIT_MAX_LINES) {
+                rc = yb_err_set(err, YB_E_LIMIT, "feedetail", mdtrt, "more than %d fee lines", YB_VISIT_MAX_LINES);
+                break;
+            }
+            yb_line *nl = realloc(d->lines, cap * 2 * sizeof *nl);
+            if (!nl) {
+                rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+                break;
+            }
+            d->lines = nl;
+            cap *= 2;
+        }
+        yb_line *l = &d->lines[d->n_lines++];
+        memset(l, 0, sizeof *l);
+        snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%s", col_text(st, 0));
+        snprintf(l->med_list_codg, sizeof l->med_list_codg, "%s", col_text(st, 1));
+        l->fee_ocur_time = YB_DATETIME_NONE;
+        const char *t = col_text(st, 2);
+        if (*t) yb_datetime_parse(t, strlen(t), &l->fee_ocur_time);
+        l->cnt = sqlite3_column_int64(st, 3);
+        l->pric = sqlite3_column_int64(st, 4);
+        l->sumamt = sqlite3_column_int64(st, 5);
+    }
+    sqlite3_finalize(st);
+    if (rc) yb_visit_doc_release(d);
+    return rc;
+}
+
+static yb_rc h_feeup(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *fd = get(r->input, "feedetail");
+    if (!fd || (json_object_get_type(fd) != json_type_array && json_object_get_type(fd) != json_type_object))
+        return yb_err_set(err, YB_E_INVALID, "input.feedetail", NULL, "a list of fee lines expected");
+    size_t n = json_object_get_type(fd) == json_type_array ? json_object_array_length(fd) : 1;
+    if (n == 0) return yb_err_set(err, YB_E_INVALID, "input.feedetail", NULL, "no fee lines");
+    if (n > YB_VISIT_MAX_LINES)
+        return yb_err_set(err, YB_E_LIMIT, "input.feedetail", NULL, "more than %d fee lines", YB_VISIT_MAX_LINES);
+    char mdtrt[YB_ID_MAX] = "";
+    visit_row v;
+    sqlite3_stmt *ins;
+    TRY(yb_db_prepare(f->db,
+                      "INSERT INTO fee_lines(mdtrt_id, feedetl_sn, psn_no, med_list_codg, fee_ocur_time, cnt, pric,"
+                      " det_item_fee_sumamt, chrg_bchno) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                      &ins, err));
+    yb_rc rc = YB_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        json_object *lo = json_object_get_type(fd) == json_type_array ? json_object_array_get_idx(fd, i) : fd;
+        char path[64], p[96], m[YB_ID_MAX], psn[YB_ID_MAX], sn[YB_ID_MAX], code[YB_CODE_MAX], bch[64], tm[24];
+        snprintf(path, sizeof path, "input.feedetail[%zu]", i);
+        if (json_object_get_type(lo) != json_type_object) {
+            rc = yb_err_set(err, YB_E_INVALID, path, NULL, "a fee line object expected");
+            break;
+        }
+        if ((rc = str_at(lo, "mdtrt_id", path, 1, m, sizeof m, err))) break;
+        if ((rc = str_at(lo, "psn_no", path, 1, psn, sizeof psn, err))) break;
+        if ((rc = str_at(lo, "feedetl_sn", path, 1, sn, sizeof sn, err))) break;
+        if ((rc = str_at(lo, "med_list_codg", path, 1, code, sizeof code, err))) break;
+        if ((rc = str_at(lo, "chrg_bchno", path, 0, bch, sizeof bch, err))) break;
+        if ((rc = str_at(lo, "fee_ocur_time", path, 0, tm, sizeof tm, err))) break;
+        if (!mdtrt[0]) {
+            snprintf(mdtrt, sizeof mdtrt, "%s", m);
+            snprintf(p, sizeof p, "%s.mdtrt_id", path);
+            if ((rc = load_visit(f, r, mdtrt, p, &v, err))) break;
+            if ((rc = need_registered(&v, p, mdtrt, err))) break;
+        } else if (strcmp(m, mdtrt)) {
+            snprintf(p, sizeof p, "%s.mdtrt_id", path);
+            rc = yb_err_set(err, YB_E_INVALID, p, m, "一次上传只能包含一个就诊的明细 (one visit per upload)");
+            break;
+        }
+        if (strcmp(psn, v.psn)) {
+            snprintf(p, sizeof p, "%s.psn_no", path);
+            rc = yb_err_set(err, YB_E_PERM, p, psn, "就诊不属于该人员 (another person's visit)");
+            break;
+        }
+        yb_datetime t = YB_DATETIME_NONE;
+        if (tm[0] && yb_datetime_parse(tm, strlen(tm), &t)) {
+            snprintf(p, sizeof p, "%s.fee_ocur_time", path);
+            rc = yb_err_set(err, YB_E_INVALID, p, tm, "not a time yyyy-MM-dd HH:mm:ss");
+            break;
+        }
+        yb_qty cnt;
+        yb_price pric;
+        yb_fen sum;
+        snprintf(p, sizeof p, "%s.cnt", path);
+        if ((rc = yb_json_qty(get(lo, "cnt"), p, 1, &cnt, err))) break;
+        snprintf(p, sizeof p, "%s.pric", path);
+        if ((rc = yb_json_price(get(lo, "pric"), p, &pric, err))) break;
+        snprintf(p, sizeof p, "%s.det_item_fee_sumamt", path);
+        if ((rc = yb_json_money(get(lo, "det_item_fee_sumamt"), p, 1, &sum, err))) break;
+        char tb[20];
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, mdtrt, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, sn, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 3, psn, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 4, code, -1, SQLITE_TRANSIENT);
+        if (t != YB_DATETIME_NONE) sqlite3_bind_text(ins, 5, yb_datetime_fmt(t, tb), -1, SQLITE_TRANSIENT);
+        else sqlite3_bind_null(ins, 5);
+        sqlite3_bind_int64(ins, 6, cnt);
+        sqlite3_bind_int64(ins, 7, pric);
+        sqlite3_bind_int64(ins, 8, sum);
+        sqlite3_bind_text(ins, 9, bch, -1, SQLITE_TRANSIENT);
+        rc = yb_db_step_done(f->db, ins, err);
+        if (rc == YB_E_DUPLICATE) {
+            yb_err_clear(err);
+            snprintf(p, sizeof p, "%s.feedetl_sn", path);
+            rc = yb_err_set(err, YB_E_DUPLICATE, p, sn, "明细流水号重复 (fee line serial number already uploaded)");
+        }
+    }
+    sqlite3_finalize(ins);
+    if (rc) return rc;
+    /* the split of every unsettled line of the visit, as settlement would make it */
+    yb_visit_doc d;
+    TRY(visit_doc(f, r, mdtrt, &v, &d, err));
+    const yb_policy *pol = yb_refdata_policy(f->rd, d.person.insu_admdvs, yb_settle_date(&d.visit));
+    if (!pol) {
+        yb_visit_doc_release(&d);
+        return yb_err_set(err, YB_E_POLICY, "insuplc_admdvs", d.person.insu_admdvs, "no policy of this area is in force");
+    }
+    yb_line_split *sp = calloc(d.n_lines ? d.n_lines : 1, sizeof *sp);
+    yb_accum acc;
+    memset(&acc, 0, sizeof acc);
+    yb_settle_in in = {pol, f->rd->catalog, &d.person, &d.visit, d.lines, d.n_lines, &acc, 0};
+    yb_settlement s;
+    rc = sp ? yb_settle_calc(&in, &s, sp, err) : yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    if (!rc) {
+        yb_jw_open(w, '{');
+        yb_jw_key(w, "result");
+        yb_jw_open(w, '[');
+        for (size_t i = 0; i < d.n_lines; i++) {
+            const yb_line *l = &d.lines[i];
+            yb_jw_open(w, '{');
+            yb_jw_key(w, "feedetl_sn");
+            yb_jw_str(w, l->feedetl_sn);
+            yb_jw_key(w, "det_item_fee_sumamt");
+            yb_jw_money(w, l->sumamt);
+            yb_jw_key(w, "cnt");
+            yb_jw_dec(w, l->cnt, YB_QTY_SCALE);
+            yb_jw_key(w, "pric");
+            yb_jw_dec(w, l->pric, YB_PRICE_SCALE);
+            yb_jw_key(w, "pric_uplmt_amt");
+            yb_jw_dec(w, sp[i].pric_uplmt_amt, YB_PRICE_SCALE);
+            yb_jw_key(w, "selfpay_prop");
+            yb_jw_dec(w, sp[i].selfpay_prop, YB_RATIO_SCALE);
+            yb_jw_key(w, "fulamt_ownpay_amt");
+            yb_jw_money(w, sp[i].fulamt_ownpay_amt);
+            yb_jw_key(w, "overlmt_amt");
+            yb_jw_money(w, sp[i].overlmt_amt);
+            yb_jw_key(w, "preselfpay_amt");
+            yb_jw_money(w, sp[i].preselfpay_amt);
+            yb_jw_key(w, "inscp_scp_amt");
+            yb_jw_money(w, sp[i].inscp_scp_amt);
+            yb_jw_key(w, "chrgitm_lv");
+            yb_jw_str(w, sp[i].chrgitm_lv[0] ? sp[i].chrgitm_lv : NULL);
+            yb_jw_close(w, '}');
+        }
+        yb_jw_close(w, ']');
+        yb_jw_close(w, '}');
+    }
+    free(sp);
+    yb_visit_doc_release(&d);
+    return rc;
+}
+
+static yb_rc h_feecancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX], bch[64];
+    TRY(str_at(n, "mdtrt_id", "input.data", 1, mdtrt, sizeof mdtrt, err));
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "chrg_bchno", "input.data", 0, bch, sizeof bch, err));
+    visit_row v;
+    TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
+    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
+    TRY(need_registered(&v, "input.data.mdtrt_id", mdtrt, err));
+    if (!bch[0] || !strcmp(bch, "0000"))
+        TRY(exec2(f, "DELETE FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL", mdtrt, NULL, err));
+    else
+        TRY(exec2(f, "DELETE FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL AND chrg_bchno=?2", mdtrt, bch, err));
+    yb_jw_null(w);
+    return YB_OK;
+}
+
+/* ------------------------------------------------------------------ settlement */
+
+/* Copy the "output" of a service reply into w. */
+static yb_rc copy_output(const char *reply, yb_jw *w, yb_err *err) {
+    json_object *o = json_tokener_parse(reply);
+    json_object *out = o ? get(o, "output") : NULL;
+    if (!out) {
+        if (o) json_object_put(o);
+        return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "service reply without output");
+    }
+    yb_jw_raw(w, json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return YB_OK;
+}
+
+static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX], flag[4];
+    TRY(str_at(n, "mdtrt_id", "input.data", 1, mdtrt, sizeof mdtrt, err));
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "acct_used_flag", "input.data", 0, flag, sizeof flag, err));
+    visit_row v;
+    TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
+    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
+    if (!strcmp(v.state, "cancelled")) return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt, "就诊已撤销 (the visit was cancelled)");
+    yb_visit_doc d;
+    TRY(visit_doc(f, r, mdtrt, &v, &d, err));
+    if (!d.n_lines) {
+        yb_visit_doc_release(&d);
+        return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt, "无待结算的费用明细 (no uploaded fee lines to settle)");
+    }
+    d.visit.acct_used_flag = flag[0] == '1';
+    /* declared totals, when given, must equal the uploaded lines */
+    static const char *const decl[] = {"medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt"};
+    yb_fen *dst[] = {&d.decl_medfee, &d.decl_fulamt, &d.decl_overlmt, &d.decl_preselfpay, &d.decl_inscp};
+    int nd = 0;
+    for (int i = 0; i < 5; i++) {
+        json_object *x = get(n, decl[i]);
+        if (!x) continue;
+        char p[64];
+        snprintf(p, sizeof p, "input.data.%s", decl[i]);
+        yb_rc rc = yb_json_money(x, p, 0, dst[i], err);
+        if (rc) {
+            yb_visit_doc_release(&d);
+            return rc;
+        }
+        nd++;
+    }
+    d.has_decl = nd == 5;
+    yb_settle_result res;
+    yb_rc rc = yb_svc_settle(f->db, f->rd, &d, r->body, r->len, pre, &res, err);
+    yb_visit_doc_release(&d);
+    if (rc) return rc;
+    rc = copy_output(res.reply, w, err);
+    yb_settle_result_release(&res);
+    return rc;
+}
+
+static yb_rc reverse_and_reply(yb_fsi *f, const char *setl_id, const char *psn, yb_jw *w, yb_err *err) {
+    yb_settle_result res;
+    TRY(yb_svc_reverse(f->db, setl_id, psn, &res, err));
+    /* a visit whose settlement is cancelled may be settled again */
+    yb_rc rc = copy_output(res.reply, w, err);
+    yb_settle_result_release(&res);
+    return rc;
+}
+
+static yb_rc h_setl_cancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], setl[32], mdtrt[YB_ID_MAX];
+    TRY(str_at(n, "setl_id", "input.data", 1, setl, sizeof setl, err));
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "mdtrt_id", "input.data", 0, mdtrt, sizeof mdtrt, err));
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "SELECT mdtrt_id, ifnull(fixmedins_code,'') FROM settlements WHERE setl_id=?1", &st, err));
+    sqlite3_bind_text(st, 1, setl, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    char m[YB_ID_MAX] = "", fx[32] = "";
+    if (found) {
+        snprintf(m, sizeof m, "%s", col_text(st, 0));
+        snprintf(fx, sizeof fx, "%s", col_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (!found) return yb_err_set(err, YB_E_NOTFOUND, "input.data.setl_id", setl, "结算信息不存在 (no such settlement)");
+    if (strcmp(fx, r->fix)) return yb_err_set(err, YB_E_PERM, "input.data.setl_id", setl, "结算不属于本机构 (another institution's settlement)");
+    if (mdtrt[0] && strcmp(mdtrt, m)) return yb_err_set(err, YB_E_INVALID, "input.data.mdtrt_id", mdtrt, "结算不属于该就诊 (the settlement is of another visit)");
+    return reverse_and_reply(f, setl, psn, w, err);
+}
+
+static yb_rc h_reversal(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], omsgid[48], oinfno[8];
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "omsgid", "input.data", 1, omsgid, sizeof omsgid, err));
+    TRY(str_at(n, "oinfno", "input.data", 1, oinfno, sizeof oinfno, err));
+    if (strcmp(oinfno, "2207") && strcmp(oinfno, "2207A"))
+        return yb_err_set(err, YB_E_INVALID, "input.data.oinfno", oinfno, "冲正只支持结算交易 2207 (only 2207 can be reversed here)");
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "SELECT setl_id FROM settlements WHERE msgid=?1 AND fixmedins_code=?2 AND refd_setl_flag=0", &st, err));
+    sqlite3_bind_text(st, 1, omsgid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
+    char setl[32] = "";
+    if (sqlite3_step(st) == SQLITE_ROW) snprintf(setl, sizeof setl, "%s", col_text(st, 0));
+    sqlite3_finalize(st);
+    if (!setl[0]) return yb_err_set(err, YB_E_NOTFOUND, "input.data.omsgid", omsgid, "原交易不存在 (no settlement with this msgid)");
+    return reverse_and_reply(f, setl, psn, w, err);
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+typedef yb_rc (*handler)(yb_fsi *, req *, yb_jw *, yb_err *);
+
+static yb_rc h_presettle(yb_fsi *f, req *r, yb_jw *w, yb_err *err) { return h_settle(f, r, w, 1, err); }
+static yb_rc h_dosettle(yb_fsi *f, req *r, yb_jw *w, yb_err *err) { return h_settle(f, r, w, 0, err); }
+
+static const struct {
+    const char *infno;
+    handler fn;
+    int own_tx;   /* the handler's service opens its own transaction */
+    int writes;   /* record in msg_log */
+} table[] = {
+    {"9001", h_signin, 0, 1},       {"9002", h_signout, 0, 1},        {"1101", h_person, 0, 0},
+    {"1201", h_medins, 0, 0},       {"2201", h_register, 0, 1},       {"2202", h_unregister, 0, 1},
+    {"2203", h_visitinfo, 0, 1},    {"2203A", h_visitinfo, 0, 1},     {"2204", h_feeup, 0, 1},
+    {"2205", h_feecancel, 0, 1},    {"2206", h_presettle, 1, 0},      {"2206A", h_presettle, 1, 0},
+    {"2207", h_dosettle, 1, 1},     {"2207A", h_dosettle, 1, 1},      {"2208", h_setl_cancel, 1, 1},
+    {"2601", h_reversal, 1, 1},
+};
+
+static void stamp(char out[18]) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    localtime_r(&tv.tv_sec, &tm);
+    char b[16];
+    strftime(b, sizeof b, "%Y%m%d%H%M%S", &tm);
+    snprintf(out, 18, "%s%03d", b, (int)(tv.tv_usec / 1000) % 1000);
+}
+
+static char *envelope(yb_fsi *f, const char *recv_time, const yb_err *e, const char *output) {
+    char ref[40], now[18];
+    stamp(now);
+    unsigned long seq = __atomic_add_fetch(&f->seq, 1, __ATOMIC_RELAXED);
+    snprintf(ref, sizeof ref, "%.6s%.14s%010lu", f->area[0] ? f->area : "000000", now, seq % 10000000000ul);
+    yb_jw w;
+    yb_jw_init(&w);
+    yb_jw_open(&w, '{');
+    yb_jw_key(&w, "infcode");
+    yb_jw_int(&w, e ? -1 : 0);
+    yb_jw_key(&w, "inf_refmsgid");
+    yb_jw_str(&w, ref);
+    yb_jw_key(&w, "refmsg_time");
+    yb_jw_str(&w, recv_time);
+    yb_jw_key(&w, "respond_time");
+    yb_jw_str(&w, now);
+    yb_jw_key(&w, "err_msg");
+    if (e) {
+        char msg[700], d[600];
+        yb_err_fmt(e, d, sizeof d);
+        snprintf(msg, sizeof msg, "FSI-%s", d);
+        yb_jw_str(&w, msg);
+    } else {
+        yb_jw_str(&w, "success");
+    }
+    yb_jw_key(&w, "warn_msg");
+    yb_jw_null(&w);
+    yb_jw_key(&w, "cainfo");
+    yb_jw_null(&w);
+    yb_jw_key(&w, "signtype");
+    yb_jw_null(&w);
+    yb_jw_key(&w, "output");
+    if (output) yb_jw_raw(&w, output);
+    else yb_jw_null(&w);
+    yb_jw_close(&w, '}');
+    return yb_jw_finish(&w);
+}
+
+static yb_rc check_envelope(yb_fsi *f, req *r, const char *caller, yb_err *err) {
+    if (json_object_get_type(r->root) != json_type_object)
+        return yb_err_set(err, YB_E_INVALID, "", NULL, "报文不是JSON对象 (the message is not a JSON object)");
+    TRY(str_at(r->root, "infno", "", 1, r->infno, sizeof r->infno, err));
+    TRY(str_at(r->root, "msgid", "", 1, r->msgid, sizeof r->msgid, err));
+    TRY(str_at(r->root, "fixmedins_code", "", 1, r->fix, sizeof r->fix, err));
+    TRY(str_at(r->root, "mdtrtarea_admvs", "", 0, r->area, sizeof r->area, err));
+    TRY(str_at(r->root, "insuplc_admdvs", "", 0, r->insuplc, sizeof r->insuplc, err));
+    TRY(str_at(r->root, "sign_no", "", 0, r->sign_no, sizeof r->sign_no, err));
+    r->input = get(r->root, "input");
+    if (!r->input || json_object_get_type(r->input) != json_type_object)
+        return yb_err_set(err, YB_E_INVALID, "input", NULL, "required object missing");
+    if (caller && strcmp(caller, r->fix))
+        return yb_err_set(err, YB_E_PERM, "fixmedins_code", r->fix, "机构编码与签名不符 (the code differs from the signing institution)");
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "SELECT hosp_lv, admdvs FROM institutions WHERE fixmedins_code=?1", &st, err));
+    sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        snprintf(r->inst_lv, sizeof r->inst_lv, "%s", col_text(st, 0));
+        snprintf(r->inst_area, sizeof r->inst_area, "%s", col_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (!found) return yb_err_set(err, YB_E_PERM, "fixmedins_code", r->fix, "定点医药机构不存在 (unknown institution)");
+    if (strcmp(r->infno, "9001") != 0) {
+        TRY(yb_db_prepare(f->db, "SELECT 1 FROM sign_ins WHERE sign_no=?1 AND fixmedins_code=?2 AND signed_out_at IS NULL", &st, err));
+        sqlite3_bind_text(st, 1, r->sign_no, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
+        found = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (!found) return yb_err_set(err, YB_E_PERM, "sign_no", r->sign_no, "未签到或签到号无效 (not signed in: call 9001)");
+    }
+    return YB_OK;
+}
+
+/* The recorded reply of this msgid (same body), or an error (other body); NULL when new. */
+static yb_rc replay(yb_fsi *f, req *r, char **reply, yb_err *err) {
+    *reply = NULL;
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "SELECT body_hash, reply FROM msg_log WHERE fixmedins_code=?1 AND msgid=?2", &st, err));
+    sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->msgid, -1, SQLITE_STATIC);
+    yb_rc rc = YB_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if (strcmp(col_text(st, 0), r->hash))
+            rc = yb_err_set(err, YB_E_DUPLICATE, "msgid", r->msgid, "报文ID重复且内容不同 (msgid already used for another message)");
+        else if (!(*reply = strdup(col_text(st, 1))))
+            rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static yb_rc record(yb_fsi *f, req *r, const char *reply, yb_err *err) {
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "INSERT INTO msg_log(fixmedins_code, msgid, infno, body_hash, reply) VALUES (?1,?2,?3,?4,?5)", &st, err));
+    sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->msgid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->infno, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, reply, -1, SQLITE_STATIC);
+    yb_rc rc = yb_db_step_done(f->db, st, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const char *caller, char **reply) {
+    char recv[18];
+    stamp(recv);
+    yb_err e;
+    yb_err_clear(&e);
+    req r;
+    memset(&r, 0, sizeof r);
+    r.body = body;
+    r.len = len;
+    hash_body(body, len, r.hash);
+    yb_rc rc = yb_json_parse(body, len, "request", &r.root, &e);
+    if (!rc) rc = check_envelope(f, &r, caller, &e);
+    char *prev = NULL;
+    if (!rc) rc = replay(f, &r, &prev, &e);
+    if (!rc && prev) {
+        json_object_put(r.root);
+        *reply = prev;
+        return YB_OK;
+    }
+    size_t k = 0;
+    if (!rc) {
+        while (k < sizeof table / sizeof table[0] && strcmp(table[k].infno, r.infno)) k++;
+        if (k == sizeof table / sizeof table[0])
+            rc = yb_err_set(&e, YB_E_INVALID, "infno", r.infno, "不支持的交易编号 (transaction not supported)");
+    }
+    yb_jw w;
+    yb_jw_init(&w);
+    if (!rc) {
+        if (!table[k].own_tx) {
+            rc = yb_db_begin(f->db, &e);
+            if (!rc) rc = table[k].fn(f, &r, &w, &e);
+            char *out = !rc ? yb_jw_finish(&w) : NULL;
+            char *rep = !rc ? envelope(f, recv, NULL, out) : NULL;
+            if (!rc && (!out || !rep)) rc = yb_err_set(&e, YB_E_NOMEM, NULL, NULL, "out of memory");
+            if (!rc && table[k].writes) rc = record(f, &r, rep, &e);
+            if (!rc) rc = yb_db_commit(f->db, &e);
+            free(out);
+            if (rc) {
+                yb_db_rollback(f->db);
+                free(rep);
+            } else {
+                *reply = rep;
+            }
+        } else {
+            rc = table[k].fn(f, &r, &w, &e);
+            char *out = !rc ? yb_jw_finish(&w) : NULL;
+            char *rep = !rc ? envelope(f, recv, NULL, out) : NULL;
+            free(out);
+            if (!rc && !rep) rc = yb_err_set(&e, YB_E_NOMEM, NULL, NULL, "out of memory");
+            if (!rc && table[k].writes) {
+                /* the settlement is committed; record the reply for replays (best effort) */
+                yb_err e2;
+                yb_err_clear(&e2);
+                if (!yb_db_begin(f->db, &e2)) {
+                    if (record(f, &r, rep, &e2) || yb_db_commit(f->db, &e2)) yb_db_rollback(f->db);
+                }
+            }
+            if (!rc) *reply = rep;
+        }
+    }
+    if (rc) {
+        char *junk = yb_jw_finish(&w);
+        free(junk);
+        *reply = envelope(f, recv, &e, NULL);
+    }
+    if (r.root) json_object_put(r.root);
+    return rc;
+}

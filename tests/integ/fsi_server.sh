@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# fsi_server.sh — the institution interface over real HTTP: start `yibao serve` on a loopback port
+# with a private database, drive an outpatient flow (9001 → 1101 → 2201 → 2203A → 2204 → 2206 →
+# 2207 → replay → 2208 → 2207 again → 2601), the refusals, and stop it with SIGTERM. $1 = yibao.
+set -u
+Y=${1:?usage: fsi_server.sh path/to/yibao}
+G=$(cd "$(dirname "$0")/../golden" && pwd)
+D=$(mktemp -d)
+PID=
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; rm -rf "$D"; }
+trap cleanup EXIT
+export YIBAO_DB=$D/y.db
+pass=0 fail=0
+ok() { pass=$((pass+1)); }
+bad() { fail=$((fail+1)); echo "FAIL: $*" >&2; }
+expect() { case "$2" in *"$3"*) ok ;; *) bad "$1: no '$3' in: ${2:0:500}" ;; esac; }
+
+"$Y" init >/dev/null && "$Y" load policy data/demo/policy.json >/dev/null &&
+  "$Y" load catalog "$G/catalog_small.csv" >/dev/null && "$Y" load persons "$G/persons_small.csv" >/dev/null || bad "set-up"
+printf 'fixmedins_code,fixmedins_name,hosp_lv,admdvs,begndate,enddate\nH36010000001,示例三甲医院,03,360100,2020-01-01,\nH36010000002,示例二级医院,05,360100,,\n' > "$D/inst.csv"
+"$Y" load institutions "$D/inst.csv" >/dev/null || bad "load institutions"
+
+for try in 1 2 3 4 5; do
+  PORT=$((20000 + RANDOM % 30000))
+  "$Y" serve --listen 127.0.0.1:$PORT --threads 2 2>"$D/server.log" &
+  PID=$!
+  for i in $(seq 50); do
+    curl -s "http://127.0.0.1:$PORT/healthz" 2>/dev/null | grep -q ok && break 2
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=
+done
+[ -n "$PID" ] && ok || { bad "server did not start: $(cat "$D/server.log")"; echo "$pass passed, $fail failed"; exit 1; }
+URL=http://127.0.0.1:$PORT/fsi/api/rsfComIfsService/callService
+N=0
+call() { # call INFNO INPUT_JSON [FIX] [MSGID]
+  local fix=${3:-H36010000001}
+  N=$(( $(cat "$D/n" 2>/dev/null || echo 0) + 1 )); echo "$N" > "$D/n"   # calls run in subshells
+  local msgid=${4:-$(printf '%s20250601%012d' "$fix" "$N")}
+  printf '{"infno":"%s","msgid":"%s","mdtrtarea_admvs":"360100","insuplc_admdvs":"360100","recer_sys_code":"YBXT","infver":"V1.0","opter_type":"1","opter":"1001","opter_name":"测试","inf_time":"2025-06-01 09:00:00","fixmedins_code":"%s","fixmedins_name":"示例","sign_no":"%s","input":%s}' \
+    "$1" "$msgid" "$fix" "${SIGN:-}" "$2" > "$D/req.json"
+  curl -s -X POST -H 'Content-Type: application/json' --data-binary @"$D/req.json" "$URL"
+}
+field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); 
+for k in sys.argv[2].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
+print(d)' "$1" "$2"; }
+
+out=$(call 1101 '{"data":{"psn_no":"P390A"}}'); expect "no sign-in refused" "$out" '"infcode":-1'
+expect "no sign-in message" "$out" "not signed in"
+out=$(call 9001 '{"signIn":{"opter_no":"1001","mac":"","ip":"127.0.0.1"}}'); expect "9001" "$out" '"infcode":0'
+SIGN=$(field "$out" output.signinoutb.sign_no)
+[ -n "$SIGN" ] && ok || bad "no sign_no"
+out=$(call 1101 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"11010519491231002X"}}')
+expect "1101 psn" "$out" '"psn_no":"P390A"'; expect "1101 masked" "$out" '"certno":"110************2X"'
+expect "1101 insuinfo" "$out" '"insutype":"390"'
+case "$out" in *11010519491231002X*) bad "1101 returned the ID number unmasked" ;; *) ok ;; esac
+out=$(call 1201 '{"medinsinfo":{"fixmedins_code":"H36010000002"}}'); expect "1201" "$out" '"hosp_lv":"05"'
+out=$(call 2201 '{"data":{"psn_no":"P390A","insutype":"390","begntime":"2025-06-01 08:00:00","mdtrt_cert_type":"02","mdtrt_cert_no":"x","ipt_otp_no":"OP1"}}')
+expect "2201" "$out" '"infcode":0'
+M=$(field "$out" output.data.mdtrt_id)
+out=$(call 2203A "{\"mdtrtinfo\":{\"mdtrt_id\":\"$M\",\"psn_no\":\"P390A\",\"med_type\":\"21\",\"begntime\":\"2025-06-01 08:00:00\"},\"diseinfo\":[]}")
+expect "2203A" "$out" '"infcode":0'
+FEES="[{\"feedetl_sn\":\"1\",\"mdtrt_id\":\"$M\",\"psn_no\":\"P390A\",\"chrg_bchno\":\"B1\",\"fee_ocur_time\":\"2025-06-01 09:00:00\",\"med_list_codg\":\"A\",\"cnt\":1,\"pric\":8000,\"det_item_fee_sumamt\":8000},
+{\"feedetl_sn\":\"2\",\"mdtrt_id\":\"$M\",\"psn_no\":\"P390A\",\"chrg_bchno\":\"B1\",\"med_list_codg\":\"B\",\"cnt\":\"1\",\"pric\":\"2000\",\"det_item_fee_sumamt\":\"2000.00\"},
+{\"feedetl_sn\":\"3\",\"mdtrt_id\":\"$M\",\"psn_no\":\"P390A\",\"chrg_bchno\":\"B1\",\"med_list_codg\":\"C\",\"cnt\":1,\"pric\":1000,\"det_item_fee_sumamt\":1000},
+{\"feedetl_sn\":\"4\",\"mdtrt_id\":\"$M\",\"psn_no\":\"P390A\",\"chrg_bchno\":\"B1\",\"med_list_codg\":\"D\",\"cnt\":10,\"pric\":120,\"det_item_fee_sumamt\":1200}]"
+out=$(call 2204 "{\"feedetail\":$FEES}"); expect "2204" "$out" '"infcode":0'
+expect "2204 split cap" "$out" '"feedetl_sn":"4","det_item_fee_sumamt":1200.00,"cnt":10.0000,"pric":120.000000,"pric_uplmt_amt":100.000000,"selfpay_prop":0.0000,"fulamt_ownpay_amt":0.00,"overlmt_amt":200.00'
+expect "2204 split 乙" "$out" '"preselfpay_amt":200.00,"inscp_scp_amt":1800.00'
+out=$(call 2204 "{\"feedetail\":$FEES}"); expect "2204 duplicate" "$out" '"infcode":-1'; expect "2204 duplicate sn" "$out" "feedetl_sn"
+out=$(call 2206 "{\"data\":{\"psn_no\":\"P390A\",\"mdtrt_id\":\"$M\",\"insutype\":\"390\",\"acct_used_flag\":\"0\"}}")
+expect "2206 hifp" "$out" '"hifp_pay":6120.00'; expect "2206 no setl_id" "$out" '"setl_id":null'
+SETTLE="{\"data\":{\"psn_no\":\"P390A\",\"mdtrt_id\":\"$M\",\"insutype\":\"390\",\"acct_used_flag\":\"0\",\"medfee_sumamt\":12200.00,\"fulamt_ownpay_amt\":1000,\"overlmt_selfpay\":200,\"preselfpay_amt\":200,\"inscp_scp_amt\":10800}}"
+MSG=H36010000001202506019999990001
+out=$(call 2207 "$SETTLE" H36010000001 $MSG); expect "2207" "$out" '"hifp_pay":6120.00'
+expect "2207 totals" "$out" '"psn_cash_pay":6080.00'
+S=$(field "$out" output.setlinfo.setl_id)
+out2=$(call 2207 "$SETTLE" H36010000001 $MSG)
+[ "$out" = "$out2" ] && ok || bad "replayed 2207 differs"
+n=$(sqlite3 "$YIBAO_DB" "SELECT count(*) FROM settlements"); [ "$n" = 1 ] && ok || bad "replay applied twice ($n settlements)"
+out=$(call 2207 "$(echo "$SETTLE" | sed 's/"acct_used_flag":"0"/"acct_used_flag":"1"/')" H36010000001 $MSG)
+expect "msgid reuse" "$out" "msgid already used"
+out=$(call 2204 "{\"feedetail\":[{\"feedetl_sn\":\"9\",\"mdtrt_id\":\"$M\",\"psn_no\":\"P390A\",\"med_list_codg\":\"A\",\"cnt\":1,\"pric\":1,\"det_item_fee_sumamt\":1}]}")
+expect "no upload after settlement" "$out" "settled"
+out=$(call 2208 "{\"data\":{\"setl_id\":\"$S\",\"psn_no\":\"P390A\",\"mdtrt_id\":\"$M\"}}"); expect "2208" "$out" '"hifp_pay":-6120.00'
+out=$(call 2208 "{\"data\":{\"setl_id\":\"$S\",\"psn_no\":\"P390A\",\"mdtrt_id\":\"$M\"}}"); expect "2208 twice" "$out" "already reversed"
+MSG2=H36010000001202506019999990002
+out=$(call 2207 "$SETTLE" H36010000001 $MSG2); expect "2207 after cancel" "$out" '"hifp_pay":6120.00'
+out=$(call 2601 "{\"data\":{\"psn_no\":\"P390A\",\"omsgid\":\"$MSG2\",\"oinfno\":\"2207\"}}"); expect "2601" "$out" '"refd_setl_flag":"1"'
+acc=$(sqlite3 "$YIBAO_DB" "SELECT group_concat(key||'='||value) FROM accum WHERE psn_no='P390A' AND value<>0")
+[ -z "$acc" ] && ok || bad "accumulators not restored after reversals: $acc"
+out=$(call 2207 "$SETTLE" H36010000002); expect "other institution" "$out" "not signed in"
+out=$(curl -s -X POST --data-binary 'not json' "$URL"); expect "bad JSON" "$out" '"infcode":-1'
+out=$(call 9999 '{}'); expect "unknown infno" "$out" "transaction not supported"
+out=$(call 9002 "{\"signOut\":{\"sign_no\":\"$SIGN\",\"opter_no\":\"1001\"}}"); expect "9002" "$out" '"infcode":0'
+out=$(call 1101 '{"data":{"psn_no":"P390A"}}'); expect "after sign-out" "$out" "not signed in"
+grep -q '11010519491231002X' "$D/server.log" && bad "personal data in the access log" || ok
+kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
+[ "$rc" = 0 ] && ok || bad "server exit $rc after SIGTERM"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
