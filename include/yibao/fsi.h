@@ -16,6 +16,7 @@
 #define YIBAO_FSI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "yibao/refdata.h"
 #include "yibao/store.h"
@@ -27,10 +28,20 @@ typedef struct yb_fsi {
     unsigned long seq;     /* inf_refmsgid sequence (atomic) */
 } yb_fsi;
 
+/* Signature headers of a request (NULL when absent) and the receiver's clock. */
+typedef struct yb_fsi_auth {
+    const char *key;        /* x-ca-key: the signing institution's code */
+    const char *signature;  /* x-ca-signature: ts:HEX */
+    int64_t now;            /* Unix seconds */
+    int64_t window;         /* accepted clock difference in seconds (default 300 when 0) */
+} yb_fsi_auth;
+
 /* Handle one request body. *reply is a heap JSON string (always set, also for refusals);
  * the return value is YB_OK when the transaction succeeded, else the refusal's code.
- * `caller` is the institution code the transport authenticated (NULL when the transport does not
- * authenticate); the envelope's fixmedins_code must equal it. */
-yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const char *caller, char **reply);
+ * Signatures (include/yibao/sign.h): an institution with a secret must sign every request and the
+ * envelope's fixmedins_code must be the signer; a signature from an institution without a secret, a
+ * stale timestamp or a wrong signature is refused. Institutions without a secret may send unsigned
+ * requests (for tests and closed networks). */
+yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, char **reply);
 
 #endif

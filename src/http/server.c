@@ -104,8 +104,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                             "{\"infcode\":-1,\"err_msg\":\"FSI-request body larger than 8 MiB\",\"output\":null}", 0);
         } else {
             char *reply = NULL;
+            yb_fsi_auth a = {MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-key"),
+                             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-signature"), (int64_t)time(NULL), 300};
             pthread_mutex_lock(&s->lock);
-            yb_fsi_handle(&s->fsi, k->buf ? k->buf : "", k->len, NULL, &reply);
+            yb_fsi_handle(&s->fsi, k->buf ? k->buf : "", k->len, &a, &reply);
             pthread_mutex_unlock(&s->lock);
             if (!reply) return MHD_NO;
             ret = send_text(c, status, "application/json;charset=utf-8", reply, 1);

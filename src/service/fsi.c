@@ -17,6 +17,7 @@
 #include "yibao/fsi.h"
 #include "yibao/json_num.h"
 #include "yibao/service.h"
+#include "yibao/sign.h"
 #include "yibao/visit_json.h"
 
 typedef struct req {
@@ -813,6 +814,25 @@ static char *envelope(yb_fsi *f, const char *recv_time, const yb_err *e, const c
     return yb_jw_finish(&w);
 }
 
+/* The institution the signature proves, "" for an unsigned request. */
+static yb_rc authenticate(yb_fsi *f, const yb_fsi_auth *a, const char *body, size_t len, char caller[32], yb_err *err) {
+    caller[0] = '\0';
+    if (!a || ((!a->key || !*a->key) && (!a->signature || !*a->signature))) return YB_OK;
+    if (!a->key || !*a->key) return yb_err_set(err, YB_E_PERM, "x-ca-key", "", "签名缺少机构编码 (x-ca-key missing)");
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "SELECT secret FROM institutions WHERE fixmedins_code=?1", &st, err));
+    sqlite3_bind_text(st, 1, a->key, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    char secret[256] = "";
+    if (found) snprintf(secret, sizeof secret, "%s", col_text(st, 0));
+    sqlite3_finalize(st);
+    if (!found) return yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "定点医药机构不存在 (unknown institution)");
+    if (!secret[0]) return yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "机构未配置密钥 (the institution has no secret)");
+    TRY(yb_sign_verify(secret, a->signature, body, len, a->now, a->window > 0 ? a->window : 300, err));
+    snprintf(caller, 32, "%s", a->key);
+    return YB_OK;
+}
+
 static yb_rc check_envelope(yb_fsi *f, req *r, const char *caller, yb_err *err) {
     if (json_object_get_type(r->root) != json_type_object)
         return yb_err_set(err, YB_E_INVALID, "", NULL, "报文不是JSON对象 (the message is not a JSON object)");
@@ -825,18 +845,21 @@ static yb_rc check_envelope(yb_fsi *f, req *r, const char *caller, yb_err *err) 
     r->input = get(r->root, "input");
     if (!r->input || json_object_get_type(r->input) != json_type_object)
         return yb_err_set(err, YB_E_INVALID, "input", NULL, "required object missing");
-    if (caller && strcmp(caller, r->fix))
+    if (caller[0] && strcmp(caller, r->fix))
         return yb_err_set(err, YB_E_PERM, "fixmedins_code", r->fix, "机构编码与签名不符 (the code differs from the signing institution)");
     sqlite3_stmt *st;
-    TRY(yb_db_prepare(f->db, "SELECT hosp_lv, admdvs FROM institutions WHERE fixmedins_code=?1", &st, err));
+    TRY(yb_db_prepare(f->db, "SELECT hosp_lv, admdvs, ifnull(secret,'') FROM institutions WHERE fixmedins_code=?1", &st, err));
     sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
-    int found = sqlite3_step(st) == SQLITE_ROW;
+    int found = sqlite3_step(st) == SQLITE_ROW, has_secret = 0;
     if (found) {
         snprintf(r->inst_lv, sizeof r->inst_lv, "%s", col_text(st, 0));
         snprintf(r->inst_area, sizeof r->inst_area, "%s", col_text(st, 1));
+        has_secret = col_text(st, 2)[0] != '\0';
     }
     sqlite3_finalize(st);
     if (!found) return yb_err_set(err, YB_E_PERM, "fixmedins_code", r->fix, "定点医药机构不存在 (unknown institution)");
+    if (has_secret && !caller[0])
+        return yb_err_set(err, YB_E_PERM, "x-ca-signature", "", "该机构的请求必须签名 (this institution must sign its requests)");
     if (strcmp(r->infno, "9001") != 0) {
         TRY(yb_db_prepare(f->db, "SELECT 1 FROM sign_ins WHERE sign_no=?1 AND fixmedins_code=?2 AND signed_out_at IS NULL", &st, err));
         sqlite3_bind_text(st, 1, r->sign_no, -1, SQLITE_STATIC);
@@ -879,7 +902,7 @@ static yb_rc record(yb_fsi *f, req *r, const char *reply, yb_err *err) {
     return rc;
 }
 
-yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const char *caller, char **reply) {
+yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, char **reply) {
     char recv[18];
     stamp(recv);
     yb_err e;
@@ -889,7 +912,9 @@ yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const char *caller,
     r.body = body;
     r.len = len;
     hash_body(body, len, r.hash);
-    yb_rc rc = yb_json_parse(body, len, "request", &r.root, &e);
+    char caller[32];
+    yb_rc rc = authenticate(f, auth, body, len, caller, &e);
+    if (!rc) rc = yb_json_parse(body, len, "request", &r.root, &e);
     if (!rc) rc = check_envelope(f, &r, caller, &e);
     char *prev = NULL;
     if (!rc) rc = replay(f, &r, &prev, &e);

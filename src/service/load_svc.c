@@ -371,10 +371,11 @@ yb_rc yb_svc_load_institutions(yb_db *db, const char *path, yb_load_stats *stats
         yb_csv_close(c);
         return rc;
     }
+    int secret_col = yb_csv_col(c, "secret"); /* optional: the institution's signing secret */
     rc = yb_db_prepare(db,
-                       "INSERT INTO institutions(fixmedins_code, fixmedins_name, hosp_lv, admdvs, begndate, enddate)"
-                       " VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT(fixmedins_code) DO UPDATE SET fixmedins_name=?2,"
-                       " hosp_lv=?3, admdvs=?4, begndate=?5, enddate=?6",
+                       "INSERT INTO institutions(fixmedins_code, fixmedins_name, hosp_lv, admdvs, begndate, enddate, secret)"
+                       " VALUES (?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(fixmedins_code) DO UPDATE SET fixmedins_name=?2,"
+                       " hosp_lv=?3, admdvs=?4, begndate=?5, enddate=?6, secret=ifnull(?7, secret)",
                        &put, err);
     if (!rc) rc = yb_db_prepare(db, "SELECT 1 FROM institutions WHERE fixmedins_code=?1", &ex, err);
     int r = 0;
@@ -424,6 +425,13 @@ yb_rc yb_svc_load_institutions(yb_db *db, const char *path, yb_load_stats *stats
             if (dates[k][0]) sqlite3_bind_text(put, 5 + k, dates[k], -1, SQLITE_TRANSIENT);
             else sqlite3_bind_null(put, 5 + k);
         }
+        const char *secret = secret_col >= 0 ? yb_csv_field(c, secret_col, &n) : "";
+        if (secret_col >= 0 && n && (n < 16 || n > 255)) {
+            rc = row_err(c, err, YB_E_INVALID, "secret", NULL, "a secret has 16 to 255 characters");
+            break;
+        }
+        if (secret[0]) sqlite3_bind_text(put, 7, secret, -1, SQLITE_TRANSIENT);
+        else sqlite3_bind_null(put, 7);
         rc = yb_db_step_done(db, put, err);
         if (!rc) {
             if (found) stats->updated++;

@@ -17,7 +17,7 @@ expect() { case "$2" in *"$3"*) ok ;; *) bad "$1: no '$3' in: ${2:0:500}" ;; esa
 
 "$Y" init >/dev/null && "$Y" load policy data/demo/policy.json >/dev/null &&
   "$Y" load catalog "$G/catalog_small.csv" >/dev/null && "$Y" load persons "$G/persons_small.csv" >/dev/null || bad "set-up"
-printf 'fixmedins_code,fixmedins_name,hosp_lv,admdvs,begndate,enddate\nH36010000001,示例三甲医院,03,360100,2020-01-01,\nH36010000002,示例二级医院,05,360100,,\n' > "$D/inst.csv"
+printf 'fixmedins_code,fixmedins_name,hosp_lv,admdvs,begndate,enddate,secret\nH36010000001,示例三甲医院,03,360100,2020-01-01,,\nH36010000002,示例二级医院,05,360100,,,s3cret-for-tests-0002\n' > "$D/inst.csv"
 "$Y" load institutions "$D/inst.csv" >/dev/null || bad "load institutions"
 
 for try in 1 2 3 4 5; do
@@ -90,11 +90,23 @@ out=$(call 2207 "$SETTLE" H36010000001 $MSG2); expect "2207 after cancel" "$out"
 out=$(call 2601 "{\"data\":{\"psn_no\":\"P390A\",\"omsgid\":\"$MSG2\",\"oinfno\":\"2207\"}}"); expect "2601" "$out" '"refd_setl_flag":"1"'
 acc=$(sqlite3 "$YIBAO_DB" "SELECT group_concat(key||'='||value) FROM accum WHERE psn_no='P390A' AND value<>0")
 [ -z "$acc" ] && ok || bad "accumulators not restored after reversals: $acc"
-out=$(call 2207 "$SETTLE" H36010000002); expect "other institution" "$out" "not signed in"
+out=$(call 2207 "$SETTLE" H36010000002); expect "other institution unsigned" "$out" "must sign"
 out=$(curl -s -X POST --data-binary 'not json' "$URL"); expect "bad JSON" "$out" '"infcode":-1'
 out=$(call 9999 '{}'); expect "unknown infno" "$out" "transaction not supported"
 out=$(call 9002 "{\"signOut\":{\"sign_no\":\"$SIGN\",\"opter_no\":\"1001\"}}"); expect "9002" "$out" '"infcode":0'
 out=$(call 1101 '{"data":{"psn_no":"P390A"}}'); expect "after sign-out" "$out" "not signed in"
+# signed requests: H36010000002 has a secret, so it must sign with HMAC-SM3(secret, ts + "\n" + body)
+signed() { # signed TS SECRET KEY -> posts $D/req.json with the signature headers
+  local sig; sig=$(python3 -c 'import hmac,sys; b=open(sys.argv[3],"rb").read(); print(sys.argv[1]+":"+hmac.new(sys.argv[2].encode(), sys.argv[1].encode()+b"\n"+b, "sm3").hexdigest().upper())' "$1" "$2" "$D/req.json")
+  curl -s -X POST -H "x-ca-key: $3" -H "x-ca-signature: $sig" --data-binary @"$D/req.json" "$URL"
+}
+SIGN= call 9001 '{"signIn":{"opter_no":"2001"}}' H36010000002 >/dev/null   # writes $D/req.json; unsigned
+out=$(curl -s -X POST --data-binary @"$D/req.json" "$URL"); expect "unsigned refused" "$out" "must sign"
+now=$(date +%s)
+out=$(signed "$now" s3cret-for-tests-0002 H36010000002); expect "signed 9001" "$out" '"infcode":0'
+out=$(signed "$now" wrong-secret-000000 H36010000002); expect "wrong signature" "$out" "wrong signature"
+out=$(signed $((now - 3600)) s3cret-for-tests-0002 H36010000002); expect "stale signature" "$out" "outside the 300-second window"
+out=$(signed "$now" whatever-secret-0001 H36010000001); expect "no secret to verify" "$out" "has no secret"
 grep -q '11010519491231002X' "$D/server.log" && bad "personal data in the access log" || ok
 kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
 [ "$rc" = 0 ] && ok || bad "server exit $rc after SIGTERM"
