@@ -293,18 +293,43 @@ static yb_rc load_visit(yb_fsi *f, req *r, const char *mdtrt, const char *path, 
     return YB_OK;
 }
 
-static yb_rc h_register(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
-    json_object *n = node(r, "data", err);
+/* 2201 (outpatient: node "data", ipt_otp_no, med_type 11) and 2401 (inpatient: node "mdtrtinfo", ipt_no,
+ * med_type given or 21, refused while the person is in hospital). */
+static yb_rc open_visit(yb_fsi *f, req *r, yb_jw *w, int inpatient, yb_err *err) {
+    const char *nn = inpatient ? "mdtrtinfo" : "data";
+    char path[32];
+    snprintf(path, sizeof path, "input.%s", nn);
+    json_object *n = node(r, nn, err);
     if (!n) return err->rc;
-    char psn[YB_ID_MAX], insutype[8], begn[24], ipt[64], cert_type[8];
-    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
-    TRY(str_at(n, "insutype", "input.data", 1, insutype, sizeof insutype, err));
-    TRY(str_at(n, "begntime", "input.data", 1, begn, sizeof begn, err));
-    TRY(str_at(n, "ipt_otp_no", "input.data", 0, ipt, sizeof ipt, err));
-    TRY(str_at(n, "mdtrt_cert_type", "input.data", 0, cert_type, sizeof cert_type, err));
+    char psn[YB_ID_MAX], insutype[8], begn[24], ipt[64], cert_type[8], med[12];
+    TRY(str_at(n, "psn_no", path, 1, psn, sizeof psn, err));
+    TRY(str_at(n, "insutype", path, 1, insutype, sizeof insutype, err));
+    TRY(str_at(n, "begntime", path, 1, begn, sizeof begn, err));
+    TRY(str_at(n, inpatient ? "ipt_no" : "ipt_otp_no", path, 0, ipt, sizeof ipt, err));
+    TRY(str_at(n, "mdtrt_cert_type", path, 0, cert_type, sizeof cert_type, err));
+    TRY(str_at(n, "med_type", path, 0, med, sizeof med, err));
+    if (!med[0]) strcpy(med, inpatient ? "21" : "11");
     yb_datetime t;
-    if (yb_datetime_parse(begn, strlen(begn), &t))
-        return yb_err_set(err, YB_E_INVALID, "input.data.begntime", begn, "not a time yyyy-MM-dd HH:mm:ss");
+    if (yb_datetime_parse(begn, strlen(begn), &t)) {
+        char p[64];
+        snprintf(p, sizeof p, "%s.begntime", path);
+        return yb_err_set(err, YB_E_INVALID, p, begn, "not a time yyyy-MM-dd HH:mm:ss");
+    }
+    if (inpatient) {
+        sqlite3_stmt *q;
+        TRY(yb_db_prepare(f->db,
+                          "SELECT mdtrt_id, ifnull(fixmedins_code,'') FROM visits WHERE psn_no=?1 AND state='registered'"
+                          " AND endtime IS NULL AND (med_type LIKE '2%' OR med_type='52')",
+                          &q, err));
+        sqlite3_bind_text(q, 1, psn, -1, SQLITE_STATIC);
+        int open = sqlite3_step(q) == SQLITE_ROW;
+        char other[YB_ID_MAX] = "";
+        if (open) snprintf(other, sizeof other, "%s", col_text(q, 0));
+        sqlite3_finalize(q);
+        if (open)
+            return yb_err_set(err, YB_E_STATE, "input.mdtrtinfo.psn_no", psn,
+                              "参保人正在住院，不能重复办理入院 (in hospital already: visit %s)", other);
+    }
     sqlite3_stmt *st;
     TRY(yb_db_prepare(f->db, "SELECT 1 FROM person_insu WHERE psn_no=?1 AND insutype=?2", &st, err));
     sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
@@ -312,7 +337,7 @@ static yb_rc h_register(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     int found = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     if (!found)
-        return yb_err_set(err, YB_E_NOTFOUND, "input.data.insutype", insutype,
+        return yb_err_set(err, YB_E_NOTFOUND, inpatient ? "input.mdtrtinfo.insutype" : "input.data.insutype", insutype,
                           "人员 %s 未参加该险种 (the person is not insured under this insurance type)", psn);
     long long seq;
     TRY(yb_db_next_seq(f->db, "mdtrt_seq", &seq, err));
@@ -321,7 +346,7 @@ static yb_rc h_register(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     yb_datetime_fmt(t, bt);
     TRY(yb_db_prepare(f->db,
                       "INSERT INTO visits(mdtrt_id, psn_no, insutype, med_type, fixmedins_code, hosp_lv, mdtrtarea_admvs,"
-                      " begntime, state, ipt_otp_no, mdtrt_cert_type) VALUES (?1,?2,?3,'11',?4,?5,?6,?7,'registered',?8,?9)",
+                      " begntime, state, ipt_otp_no, mdtrt_cert_type) VALUES (?1,?2,?3,?10,?4,?5,?6,?7,'registered',?8,?9)",
                       &st, err));
     sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, psn, -1, SQLITE_STATIC);
@@ -332,11 +357,12 @@ static yb_rc h_register(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     sqlite3_bind_text(st, 7, bt, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, ipt, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, cert_type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, med, -1, SQLITE_STATIC);
     yb_rc rc = yb_db_step_done(f->db, st, err);
     sqlite3_finalize(st);
     if (rc) return rc;
     yb_jw_open(w, '{');
-    yb_jw_key(w, "data");
+    yb_jw_key(w, inpatient ? "result" : "data");
     yb_jw_open(w, '{');
     yb_jw_key(w, "mdtrt_id");
     yb_jw_str(w, mdtrt);
@@ -348,6 +374,9 @@ static yb_rc h_register(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     yb_jw_close(w, '}');
     return YB_OK;
 }
+
+static yb_rc h_register(yb_fsi *f, req *r, yb_jw *w, yb_err *err) { return open_visit(f, r, w, 0, err); }
+static yb_rc h_admit(yb_fsi *f, req *r, yb_jw *w, yb_err *err) { return open_visit(f, r, w, 1, err); }
 
 static yb_rc exec2(yb_fsi *f, const char *sql, const char *a, const char *b, yb_err *err) {
     sqlite3_stmt *st;
@@ -634,6 +663,67 @@ static yb_rc h_feecancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     return YB_OK;
 }
 
+static yb_rc h_discharge(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "dscginfo", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX], end[24];
+    TRY(str_at(n, "mdtrt_id", "input.dscginfo", 1, mdtrt, sizeof mdtrt, err));
+    TRY(str_at(n, "psn_no", "input.dscginfo", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "endtime", "input.dscginfo", 1, end, sizeof end, err));
+    visit_row v;
+    TRY(load_visit(f, r, mdtrt, "input.dscginfo.mdtrt_id", &v, err));
+    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.dscginfo.psn_no", psn, "就诊不属于该人员 (another person's visit)");
+    TRY(need_registered(&v, "input.dscginfo.mdtrt_id", mdtrt, err));
+    yb_datetime t, b0;
+    if (yb_datetime_parse(end, strlen(end), &t))
+        return yb_err_set(err, YB_E_INVALID, "input.dscginfo.endtime", end, "not a time yyyy-MM-dd HH:mm:ss");
+    if (!yb_datetime_parse(v.begn, strlen(v.begn), &b0) && t < b0)
+        return yb_err_set(err, YB_E_INVALID, "input.dscginfo.endtime", end, "出院时间早于入院时间 (before the admission)");
+    char tb[20];
+    TRY(exec2(f, "UPDATE visits SET endtime=?2 WHERE mdtrt_id=?1", mdtrt, yb_datetime_fmt(t, tb), err));
+    yb_jw_null(w);
+    return YB_OK;
+}
+
+/* 2404 cancel an admission (like 2202), 2405 cancel a discharge */
+static yb_rc h_undischarge(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX];
+    TRY(str_at(n, "mdtrt_id", "input.data", 1, mdtrt, sizeof mdtrt, err));
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    visit_row v;
+    TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
+    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
+    TRY(need_registered(&v, "input.data.mdtrt_id", mdtrt, err));
+    if (!v.end[0]) return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt, "未办理出院 (not discharged)");
+    TRY(exec2(f, "UPDATE visits SET endtime=NULL WHERE mdtrt_id=?1", mdtrt, NULL, err));
+    yb_jw_null(w);
+    return YB_OK;
+}
+
+static yb_rc h_line_cancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX], sn[YB_ID_MAX];
+    TRY(str_at(n, "mdtrt_id", "input.data", 1, mdtrt, sizeof mdtrt, err));
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "feedetl_sn", "input.data", 0, sn, sizeof sn, err));
+    visit_row v;
+    TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
+    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
+    TRY(need_registered(&v, "input.data.mdtrt_id", mdtrt, err));
+    if (!sn[0] || !strcmp(sn, "0000")) {
+        TRY(exec2(f, "DELETE FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL", mdtrt, NULL, err));
+    } else {
+        TRY(exec2(f, "DELETE FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL AND feedetl_sn=?2", mdtrt, sn, err));
+        if (sqlite3_changes(yb_db_sql(f->db)) != 1)
+            return yb_err_set(err, YB_E_NOTFOUND, "input.data.feedetl_sn", sn, "明细不存在或已结算 (no such unsettled line)");
+    }
+    yb_jw_null(w);
+    return YB_OK;
+}
+
 /* ------------------------------------------------------------------ settlement */
 
 /* Copy the "output" of a service reply into w. */
@@ -660,6 +750,13 @@ static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
     TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
     if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
     if (!strcmp(v.state, "cancelled")) return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt, "就诊已撤销 (the visit was cancelled)");
+    if (r->infno[0] == '2' && r->infno[1] == '3') { /* 2303/2304: inpatient */
+        char mid[4];
+        TRY(str_at(n, "mid_setl_flag", "input.data", 0, mid, sizeof mid, err));
+        if (!v.end[0] && strcmp(mid, "1"))
+            return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt,
+                              "未办理出院，不能结算 (not discharged; set mid_setl_flag 1 for an interim settlement)");
+    }
     yb_visit_doc d;
     TRY(visit_doc(f, r, mdtrt, &v, &d, err));
     if (!d.n_lines) {
@@ -764,6 +861,9 @@ static const struct {
     {"2205", h_feecancel, 0, 1},    {"2206", h_presettle, 1, 0},      {"2206A", h_presettle, 1, 0},
     {"2207", h_dosettle, 1, 1},     {"2207A", h_dosettle, 1, 1},      {"2208", h_setl_cancel, 1, 1},
     {"2601", h_reversal, 1, 1},
+    {"2401", h_admit, 0, 1},        {"2402", h_discharge, 0, 1},      {"2404", h_unregister, 0, 1},
+    {"2405", h_undischarge, 0, 1},  {"2301", h_feeup, 0, 1},          {"2302", h_line_cancel, 0, 1},
+    {"2303", h_presettle, 1, 0},    {"2304", h_dosettle, 1, 1},       {"2305", h_setl_cancel, 1, 1},
 };
 
 static void stamp(char out[18]) {

@@ -91,6 +91,30 @@ out=$(call 2601 "{\"data\":{\"psn_no\":\"P390A\",\"omsgid\":\"$MSG2\",\"oinfno\"
 acc=$(sqlite3 "$YIBAO_DB" "SELECT group_concat(key||'='||value) FROM accum WHERE psn_no='P390A' AND value<>0")
 [ -z "$acc" ] && ok || bad "accumulators not restored after reversals: $acc"
 out=$(call 2207 "$SETTLE" H36010000002); expect "other institution unsigned" "$out" "must sign"
+
+# inpatient: admission, no second admission, lines, no settlement before discharge, discharge, settle, cancel
+ADM='{"mdtrtinfo":{"psn_no":"P310C","insutype":"310","begntime":"2025-06-02 08:00:00","mdtrt_cert_type":"02","med_type":"21","ipt_no":"IP1"},"diseinfo":[]}'
+out=$(call 2401 "$ADM"); expect "2401" "$out" '"infcode":0'
+IM=$(field "$out" output.result.mdtrt_id)
+out=$(call 2401 "$ADM"); expect "second admission refused" "$out" "in hospital already"
+out=$(call 2301 "{\"feedetail\":[{\"feedetl_sn\":\"1\",\"mdtrt_id\":\"$IM\",\"psn_no\":\"P310C\",\"fee_ocur_time\":\"2025-06-03 10:00:00\",\"med_list_codg\":\"A\",\"cnt\":1,\"pric\":10000,\"det_item_fee_sumamt\":10000},{\"feedetl_sn\":\"2\",\"mdtrt_id\":\"$IM\",\"psn_no\":\"P310C\",\"med_list_codg\":\"C\",\"cnt\":1,\"pric\":50,\"det_item_fee_sumamt\":50}]}")
+expect "2301" "$out" '"infcode":0'
+out=$(call 2302 "{\"data\":{\"feedetl_sn\":\"2\",\"mdtrt_id\":\"$IM\",\"psn_no\":\"P310C\"}}"); expect "2302" "$out" '"infcode":0'
+out=$(call 2304 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\",\"insutype\":\"310\",\"acct_used_flag\":\"0\"}}")
+expect "2304 before discharge" "$out" "not discharged"
+out=$(call 2402 "{\"dscginfo\":{\"mdtrt_id\":\"$IM\",\"psn_no\":\"P310C\",\"insutype\":\"310\",\"endtime\":\"2025-06-09 10:00:00\"}}")
+expect "2402" "$out" '"infcode":0'
+# employee, class 3, first admission: 10000 - 800 = 9200 x 0.85 = 7820.00; 大额 over_cap 0
+out=$(call 2303 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\",\"insutype\":\"310\",\"acct_used_flag\":\"0\"}}")
+expect "2303" "$out" '"hifp_pay":7820.00'
+out=$(call 2304 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\",\"insutype\":\"310\",\"acct_used_flag\":\"0\",\"medfee_sumamt\":\"10000.00\",\"fulamt_ownpay_amt\":0,\"overlmt_selfpay\":0,\"preselfpay_amt\":0,\"inscp_scp_amt\":10000}}")
+expect "2304" "$out" '"hifp_pay":7820.00'; expect "2304 cash" "$out" '"psn_cash_pay":2180.00'
+IS=$(field "$out" output.setlinfo.setl_id)
+out=$(call 2405 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2405 after settlement" "$out" "settled"
+out=$(call 2305 "{\"data\":{\"setl_id\":\"$IS\",\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2305" "$out" '"hifp_pay":-7820.00'
+out=$(call 2405 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2405" "$out" '"infcode":0'
+out=$(call 2404 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2404" "$out" '"infcode":0'
+out=$(call 2401 "$ADM"); expect "admission again after cancelling" "$out" '"infcode":0'
 out=$(curl -s -X POST --data-binary 'not json' "$URL"); expect "bad JSON" "$out" '"infcode":-1'
 out=$(call 9999 '{}'); expect "unknown infno" "$out" "transaction not supported"
 out=$(call 9002 "{\"signOut\":{\"sign_no\":\"$SIGN\",\"opter_no\":\"1001\"}}"); expect "9002" "$out" '"infcode":0'
