@@ -136,6 +136,8 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     pthread_mutex_init(&s.lock, NULL);
     yb_refdata *rd = NULL;
     yb_rc rc = yb_db_open(o->db_path, 0, &s.fsi.db, err);
+    /* an answer is sent only after its transaction is on disk (group commit is future work) */
+    if (!rc) rc = yb_db_exec(s.fsi.db, "PRAGMA synchronous=FULL", err);
     if (!rc) rc = yb_store_load_refdata(s.fsi.db, &rd, err);
     if (rc) {
         yb_db_close(s.fsi.db);
