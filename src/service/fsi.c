@@ -842,6 +842,166 @@ static yb_rc h_reversal(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     return reverse_and_reply(f, setl, psn, w, err);
 }
 
+/* ------------------------------------------------------------------ reconciliation and queries */
+
+/* 3201: the institution's totals for a period against ours (settlements and their reversals). */
+static yb_rc h_reconcile(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char insutype[8], begn[24], end[24], refd[4];
+    TRY(str_at(n, "insutype", "input.data", 0, insutype, sizeof insutype, err));
+    TRY(str_at(n, "stmt_begndate", "input.data", 1, begn, sizeof begn, err));
+    TRY(str_at(n, "stmt_enddate", "input.data", 1, end, sizeof end, err));
+    TRY(str_at(n, "refd_setl_flag", "input.data", 0, refd, sizeof refd, err));
+    yb_date b0, e0;
+    if (yb_date_parse(begn, strnlen(begn, 10), &b0)) return yb_err_set(err, YB_E_INVALID, "input.data.stmt_begndate", begn, "not a date");
+    if (yb_date_parse(end, strnlen(end, 10), &e0)) return yb_err_set(err, YB_E_INVALID, "input.data.stmt_enddate", end, "not a date");
+    yb_fen theirs[3];
+    static const char *const keys[] = {"medfee_sumamt", "fund_pay_sumamt", "acct_pay"};
+    for (int i = 0; i < 3; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "input.data.%s", keys[i]);
+        TRY(yb_json_money(get(n, keys[i]), p, 1, &theirs[i], err));
+    }
+    json_object *cnt = get(n, "fixmedins_setl_cnt");
+    long long their_cnt = cnt ? json_object_get_int64(cnt) : -1;
+    char bb[12], eb[12];
+    yb_date_fmt(b0, bb);
+    yb_date_fmt(e0, eb);
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT ifnull(sum(medfee_sumamt),0), ifnull(sum(fund_pay_sumamt),0), ifnull(sum(acct_pay),0),"
+                      " count(*) FROM settlements WHERE fixmedins_code=?1 AND (?2 = '' OR insutype=?2)"
+                      " AND substr(setl_time,1,10) BETWEEN ?3 AND ?4 AND (?5 = '' OR refd_setl_flag=CAST(?5 AS INTEGER))",
+                      &st, err));
+    sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, bb, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, eb, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, refd, -1, SQLITE_STATIC);
+    yb_fen ours[3] = {0, 0, 0};
+    long long our_cnt = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < 3; i++) ours[i] = sqlite3_column_int64(st, i);
+        our_cnt = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_finalize(st);
+    char dscr[400] = "";
+    size_t used = 0;
+    for (int i = 0; i < 3; i++)
+        if (ours[i] != theirs[i]) {
+            char a[48], b[48];
+            used += (size_t)snprintf(dscr + used, sizeof dscr - used, "%s%s 机构%s 中心%s", used ? "; " : "", keys[i],
+                                     yb_fen_fmt(theirs[i], a), yb_fen_fmt(ours[i], b));
+            if (used >= sizeof dscr) used = sizeof dscr - 1;
+        }
+    if (their_cnt >= 0 && their_cnt != our_cnt && used < sizeof dscr - 1)
+        used += (size_t)snprintf(dscr + used, sizeof dscr - used, "%s笔数 机构%lld 中心%lld", used ? "; " : "", their_cnt, our_cnt);
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "stmtinfo");
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "setl_optins");
+    yb_jw_str(w, r->inst_area);
+    yb_jw_key(w, "stmt_rslt");
+    yb_jw_str(w, used ? "1" : "0");
+    yb_jw_key(w, "stmt_rslt_dscr");
+    yb_jw_str(w, used ? dscr : "对账一致");
+    yb_jw_close(w, '}');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
+/* 5203: settlements of a person at this institution (by setl_id or mdtrt_id when given). */
+static yb_rc h_q_settlements(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], setl[32], mdtrt[YB_ID_MAX];
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "setl_id", "input.data", 0, setl, sizeof setl, err));
+    TRY(str_at(n, "mdtrt_id", "input.data", 0, mdtrt, sizeof mdtrt, err));
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT setl_id, mdtrt_id, insutype, ifnull(med_type,''), setl_time, medfee_sumamt, fund_pay_sumamt,"
+                      " hifp_pay, psn_part_amt, acct_pay, psn_cash_pay, refd_setl_flag, ifnull(init_setl_id,'') FROM settlements"
+                      " WHERE psn_no=?1 AND fixmedins_code=?2 AND (?3 = '' OR setl_id=?3) AND (?4 = '' OR mdtrt_id=?4)"
+                      " ORDER BY setl_id LIMIT 500",
+                      &st, err));
+    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, setl, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, mdtrt, -1, SQLITE_STATIC);
+    static const char *const tk[] = {"setl_id", "mdtrt_id", "insutype", "med_type", "setl_time"};
+    static const char *const mk[] = {"medfee_sumamt", "fund_pay_sumamt", "hifp_pay", "psn_part_amt", "acct_pay", "psn_cash_pay"};
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "setlinfo");
+    yb_jw_open(w, '[');
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        yb_jw_open(w, '{');
+        for (int i = 0; i < 5; i++) {
+            yb_jw_key(w, tk[i]);
+            yb_jw_str(w, col_text(st, i));
+        }
+        for (int i = 0; i < 6; i++) {
+            yb_jw_key(w, mk[i]);
+            yb_jw_money(w, sqlite3_column_int64(st, 5 + i));
+        }
+        yb_jw_key(w, "refd_setl_flag");
+        yb_jw_str(w, sqlite3_column_int(st, 11) ? "1" : "0");
+        yb_jw_key(w, "init_setl_id");
+        yb_jw_str(w, col_text(st, 12)[0] ? col_text(st, 12) : NULL);
+        yb_jw_close(w, '}');
+    }
+    sqlite3_finalize(st);
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
+/* 5206: a person's accumulators (cum_ym yyyyMM selects the year; empty = every year). */
+static yb_rc h_q_accum(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], ym[12];
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "cum_ym", "input.data", 0, ym, sizeof ym, err));
+    int year = 0;
+    if (ym[0]) {
+        if (strlen(ym) < 4 || ym[0] < '1' || ym[0] > '9') return yb_err_set(err, YB_E_INVALID, "input.data.cum_ym", ym, "yyyyMM expected");
+        for (int i = 0; i < 4; i++) {
+            if (ym[i] < '0' || ym[i] > '9') return yb_err_set(err, YB_E_INVALID, "input.data.cum_ym", ym, "yyyyMM expected");
+            year = year * 10 + (ym[i] - '0');
+        }
+    }
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT insutype, year, key, value FROM accum WHERE psn_no=?1 AND (?2 = 0 OR year=?2) AND value <> 0"
+                      " ORDER BY insutype, year, key",
+                      &st, err));
+    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, year);
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "cuminfo");
+    yb_jw_open(w, '[');
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *key = col_text(st, 2);
+        yb_jw_open(w, '{');
+        yb_jw_key(w, "insutype");
+        yb_jw_str(w, col_text(st, 0));
+        yb_jw_key(w, "year");
+        yb_jw_int(w, sqlite3_column_int(st, 1));
+        yb_jw_key(w, "cum_type_code");
+        yb_jw_str(w, key);
+        yb_jw_key(w, "cum");
+        if (!strncmp(key, "adm/", 4)) yb_jw_int(w, sqlite3_column_int64(st, 3));
+        else yb_jw_money(w, sqlite3_column_int64(st, 3));
+        yb_jw_close(w, '}');
+    }
+    sqlite3_finalize(st);
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 typedef yb_rc (*handler)(yb_fsi *, req *, yb_jw *, yb_err *);
@@ -864,6 +1024,7 @@ static const struct {
     {"2401", h_admit, 0, 1},        {"2402", h_discharge, 0, 1},      {"2404", h_unregister, 0, 1},
     {"2405", h_undischarge, 0, 1},  {"2301", h_feeup, 0, 1},          {"2302", h_line_cancel, 0, 1},
     {"2303", h_presettle, 1, 0},    {"2304", h_dosettle, 1, 1},       {"2305", h_setl_cancel, 1, 1},
+    {"3201", h_reconcile, 0, 0},    {"5203", h_q_settlements, 0, 0},  {"5206", h_q_accum, 0, 0},
 };
 
 static void stamp(char out[18]) {

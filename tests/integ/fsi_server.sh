@@ -115,6 +115,15 @@ out=$(call 2305 "{\"data\":{\"setl_id\":\"$IS\",\"psn_no\":\"P310C\",\"mdtrt_id\
 out=$(call 2405 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2405" "$out" '"infcode":0'
 out=$(call 2404 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2404" "$out" '"infcode":0'
 out=$(call 2401 "$ADM"); expect "admission again after cancelling" "$out" '"infcode":0'
+
+# queries and reconciliation
+out=$(call 5206 '{"data":{"psn_no":"P390A","cum_ym":"202506"}}'); expect "5206" "$out" '"cuminfo":[]'
+out=$(call 5203 '{"data":{"psn_no":"P390A"}}'); expect "5203" "$out" '"refd_setl_flag":"1"'
+today=$(date +%F)
+out=$(call 3201 "{\"data\":{\"stmt_begndate\":\"$today\",\"stmt_enddate\":\"$today\",\"medfee_sumamt\":0,\"fund_pay_sumamt\":0,\"acct_pay\":0,\"fixmedins_setl_cnt\":6}}")
+expect "3201 balanced" "$out" '"stmt_rslt":"0"'
+out=$(call 3201 "{\"data\":{\"stmt_begndate\":\"$today\",\"stmt_enddate\":\"$today\",\"medfee_sumamt\":100,\"fund_pay_sumamt\":0,\"acct_pay\":0}}")
+expect "3201 unbalanced" "$out" '"stmt_rslt":"1"'; expect "3201 names the difference" "$out" "medfee_sumamt 机构100.00 中心0.00"
 out=$(curl -s -X POST --data-binary 'not json' "$URL"); expect "bad JSON" "$out" '"infcode":-1'
 out=$(call 9999 '{}'); expect "unknown infno" "$out" "transaction not supported"
 out=$(call 9002 "{\"signOut\":{\"sign_no\":\"$SIGN\",\"opter_no\":\"1001\"}}"); expect "9002" "$out" '"infcode":0'
