@@ -16,8 +16,12 @@ static const int64_t pow10_tab[19] = {
     INT64_C(10000000000000000), INT64_C(100000000000000000), INT64_C(1000000000000000000),
 };
 
+/* Largest scale accepted: 18 integer digits and 12 decimals still fit a yb_i128 accumulator. */
+#define DEC_SCALE_MAX 12
+#define DEC_INT_DIGITS_MAX 18
+
 yb_rc yb_dec_parse(const char *s, size_t n, int scale, int allow_neg, int64_t *out) {
-    if (!s || scale < 0 || scale > 12) return YB_E_INVALID;
+    if (!s || !out || scale < 0 || scale > DEC_SCALE_MAX) return YB_E_INVALID;
     size_t i = 0;
     int neg = 0;
     if (i < n && (s[i] == '-' || s[i] == '+')) {
@@ -28,7 +32,7 @@ yb_rc yb_dec_parse(const char *s, size_t n, int scale, int allow_neg, int64_t *o
     size_t int_start = i;
     while (i < n && s[i] >= '0' && s[i] <= '9') i++;
     size_t int_digits = i - int_start;
-    if (int_digits == 0) return YB_E_INVALID;       /* "", "-", ".5" */
+    if (int_digits == 0) return YB_E_INVALID;       /* "", "-", "+", ".5" */
     size_t frac_start = i, frac_digits = 0;
     if (i < n && s[i] == '.') {
         i++;
@@ -39,12 +43,10 @@ yb_rc yb_dec_parse(const char *s, size_t n, int scale, int allow_neg, int64_t *o
     }
     if (i != n) return YB_E_INVALID;                /* anything else: spaces, exponent, letters */
     if (frac_digits > (size_t)scale) return YB_E_PRECISION;
-    /* skip leading zeros so that "000001" is not counted as too long */
-    size_t k = int_start;
-    while (k + 1 < int_start + int_digits && s[k] == '0') k++;
-    if (int_start + int_digits - k > 18) return YB_E_OVERFLOW;
-    yb_i128 v = 0;
-    for (; k < int_start + int_digits; k++) v = v * 10 + (s[k] - '0');
+    /* the bound counts every integer digit, leading zeros included, so the work is bounded */
+    if (int_digits > DEC_INT_DIGITS_MAX) return YB_E_OVERFLOW;
+    yb_i128 v = 0;  /* at most 18 + 12 digits: below 10^30, far inside 128 bits */
+    for (size_t k = int_start; k < int_start + int_digits; k++) v = v * 10 + (s[k] - '0');
     for (size_t f = 0; f < (size_t)scale; f++) {
         int d = f < frac_digits ? s[frac_start + f] - '0' : 0;
         v = v * 10 + d;
@@ -78,6 +80,8 @@ yb_rc yb_ratio_parse(const char *s, size_t n, int allow_any, yb_ratio *out) {
 }
 
 char *yb_dec_fmt(int64_t v, int scale, char *buf) {
+    /* 19 digits, point, sign and up to 18 decimals fit in 32 bytes; other scales are a bug */
+    if (scale < 0 || scale > 18) scale = 0;
     char tmp[48];
     int pos = 47;
     tmp[pos] = '\0';
@@ -98,13 +102,17 @@ char *yb_dec_fmt(int64_t v, int scale, char *buf) {
 }
 
 yb_rc yb_round_div(yb_i128 num, int64_t den, int64_t *out) {
-    if (den <= 0) return YB_E_INVALID;
+    if (den <= 0 || !out) return YB_E_INVALID;
+    /* work on the magnitude as unsigned 128 bits, so that the most negative num is fine too */
+    __extension__ typedef unsigned __int128 u128;
     int neg = num < 0;
-    yb_i128 a = neg ? -num : num;
-    yb_i128 q = a / den, r = a % den;
-    if (r * 2 >= den) q++;
-    if (q > (yb_i128)INT64_MAX) return YB_E_OVERFLOW;
-    *out = neg ? -(int64_t)q : (int64_t)q;
+    u128 a = neg ? (u128)0 - (u128)num : (u128)num;
+    u128 d = (u128)den;
+    u128 q = a / d, r = a % d;
+    if (r >= d - r) q++;  /* r >= den / 2 exactly, without overflow: half away from zero */
+    if (!neg && q > (u128)INT64_MAX) return YB_E_OVERFLOW;
+    if (neg && q > (u128)INT64_MAX + 1) return YB_E_OVERFLOW;
+    *out = neg ? (int64_t)((uint64_t)0 - (uint64_t)q) : (int64_t)q;
     return YB_OK;
 }
 

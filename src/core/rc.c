@@ -2,10 +2,15 @@
  * rc.c — result code table and first-error detail (see include/yibao/rc.h).
  *
  * The strings and exit codes are part of the interface: scripts match on them. Never renumber.
+ * Exit codes: 0 ok, 1 usage, 11 (nomem) .. 22 (limit) as 10 + code, 23 perm, 24 internal, and 2
+ * for a code outside the table. yb_err_set keeps the first error only and masks the value of a
+ * personal field (judged on the last component of a path, e.g. "feedetail[3].certno"); masking
+ * works on whole UTF-8 characters.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "yibao/rc.h"
 
@@ -57,51 +62,91 @@ static void copy_str(char *dst, size_t cap, const char *src) {
     dst[n] = '\0';
 }
 
-/* Last component of a path such as "input.feedetail[3].certno" or "data.psn_name". */
-static const char *last_component(const char *field) {
+/* Last component of a path such as "input.feedetail[3].certno" or "data.psn_name", without a
+ * trailing index ("certno[0]" -> "certno"). Sets *len to its length. */
+static const char *last_component(const char *field, size_t *len) {
     const char *p = strrchr(field, '.');
-    return p ? p + 1 : field;
+    p = p ? p + 1 : field;
+    const char *b = strchr(p, '[');
+    *len = b ? (size_t)(b - p) : strlen(p);
+    return p;
 }
 
-int yb_is_personal_field(const char *field) {
-    static const char *const personal[] = {
-        "certno", "mdtrt_cert_no", "psn_name", "tel", "addr", "coner_name", "patn_name",
-        "psn_cert_no", "card_sn", "phone", "mob", "name_psn",
-    };
+static int component_is(const char *comp, size_t len, const char *name) {
+    return strlen(name) == len && strncasecmp(comp, name, len) == 0;
+}
+
+/* Fields whose value is a person's name: only the first character is ever shown. */
+static const char *const name_fields[] = {"psn_name", "coner_name", "patn_name"};
+/* Other personal fields: ID and card numbers, phone numbers, addresses. */
+static const char *const other_fields[] = {
+    "certno", "mdtrt_cert_no", "psn_cert_no", "cert_no", "card_sn", "tel", "phone", "mob", "addr",
+};
+
+static int is_name_field(const char *field) {
     if (!field || !*field) return 0;
-    const char *f = last_component(field);
-    for (size_t i = 0; i < sizeof personal / sizeof personal[0]; i++)
-        if (!strcmp(f, personal[i])) return 1;
+    size_t len;
+    const char *c = last_component(field, &len);
+    for (size_t i = 0; i < sizeof name_fields / sizeof name_fields[0]; i++)
+        if (component_is(c, len, name_fields[i])) return 1;
     return 0;
 }
 
+int yb_is_personal_field(const char *field) {
+    if (!field || !*field) return 0;
+    if (is_name_field(field)) return 1;
+    size_t len;
+    const char *c = last_component(field, &len);
+    for (size_t i = 0; i < sizeof other_fields / sizeof other_fields[0]; i++)
+        if (component_is(c, len, other_fields[i])) return 1;
+    return 0;
+}
+
+/* Byte length of the UTF-8 character starting at s[0] (1 for a stray byte), within n. */
+static size_t char_len(const char *s, size_t n) {
+    size_t k = 1;
+    while (k < n && ((unsigned char)s[k] & 0xC0) == 0x80 && k < 4) k++;
+    return k;
+}
+
+/* Append s[0..n) to out if it fits whole (keeping room for the NUL). */
+static void put_bytes(char *out, size_t cap, size_t *o, const char *s, size_t n) {
+    if (*o + n + 1 > cap) return;
+    memcpy(out + *o, s, n);
+    *o += n;
+}
+
 void yb_mask(const char *field, const char *value, char *out, size_t cap) {
-    if (!cap) return;
-    if (!value) value = "";
-    const char *f = field ? last_component(field) : "";
+    if (!out || !cap) return;
+    out[0] = '\0';
+    if (!value) return;
     size_t n = strlen(value);
-    int is_name = !strcmp(f, "psn_name") || !strcmp(f, "coner_name") || !strcmp(f, "patn_name");
-    size_t keep_head, keep_tail;
-    if (is_name) {
-        /* keep the first character (possibly multi-byte), mask the rest */
-        keep_head = 1;
-        while (keep_head < n && ((unsigned char)value[keep_head] & 0xC0) == 0x80) keep_head++;
+    /* character boundaries, so that a multi-byte character is kept or masked whole */
+    size_t nchars = 0;
+    for (size_t i = 0; i < n; i += char_len(value + i, n - i)) nchars++;
+    size_t keep_head, keep_tail, stars;
+    if (is_name_field(field)) {
+        /* first character only; two stars whatever the length, so the length is not revealed */
+        keep_head = nchars > 1 ? 1 : 0;
         keep_tail = 0;
-    } else if (n >= 8) {
+        stars = nchars > 1 ? 2 : nchars;
+    } else if (nchars >= 8) {
         keep_head = 3;
         keep_tail = 2;
+        stars = nchars - 5 > 12 ? 12 : nchars - 5;
     } else {
-        keep_head = 0;
-        keep_tail = 0;
+        keep_head = keep_tail = 0;
+        stars = nchars;
     }
-    if (keep_head > n) keep_head = n;
-    size_t o = 0;
-    for (size_t i = 0; i < keep_head && o + 1 < cap; i++) out[o++] = value[i];
-    size_t masked = n > keep_head + keep_tail ? n - keep_head - keep_tail : 0;
-    if (is_name) masked = masked ? 2 : 0; /* do not reveal the length of a name */
-    if (!is_name && masked > 12) masked = 12;
-    for (size_t i = 0; i < masked && o + 1 < cap; i++) out[o++] = '*';
-    for (size_t i = n - keep_tail; keep_tail && i < n && o + 1 < cap; i++) out[o++] = value[i];
+    size_t o = 0, ci = 0;
+    for (size_t i = 0; i < n; ci++) {
+        size_t k = char_len(value + i, n - i);
+        if (ci < keep_head) put_bytes(out, cap, &o, value + i, k);
+        if (ci == keep_head)
+            for (size_t s = 0; s < stars; s++) put_bytes(out, cap, &o, "*", 1);
+        if (keep_tail && ci >= nchars - keep_tail) put_bytes(out, cap, &o, value + i, k);
+        i += k;
+    }
     out[o] = '\0';
 }
 

@@ -45,11 +45,39 @@ static const struct parse_case parse_cases[] = {
     {"1,000", 2, 0, YB_E_INVALID, 0},
     {"\xef\xbc\x91", 2, 0, YB_E_INVALID, 0}, /* full-width digit one */
     {"0x10", 2, 0, YB_E_INVALID, 0},
-    {"00000000000000000000001", 2, 0, YB_OK, 100}, /* leading zeros are not digits of magnitude */
+    {"000120.50", 2, 0, YB_OK, 12050},      /* leading zeros within 18 digits are fine */
+    {"0000000000000000001", 2, 0, YB_E_OVERFLOW, 0}, /* 19 integer digits, even as zeros */
     {"100000000000000.00", 2, 0, YB_OK, INT64_C(10000000000000000)}, /* exactly YB_DEC_MAX */
-    {"100000000000000.01", 2, 0, YB_E_OVERFLOW, 0},
+    {"100000000000000.01", 2, 0, YB_E_OVERFLOW, 0},                   /* one fen above */
+    {"-100000000000000.00", 2, 1, YB_OK, -INT64_C(10000000000000000)},
+    {"-100000000000000.01", 2, 1, YB_E_OVERFLOW, 0},
+    {"10000000000000000", 0, 0, YB_OK, INT64_C(10000000000000000)},   /* YB_DEC_MAX at scale 0 */
+    {"10000000000000001", 0, 0, YB_E_OVERFLOW, 0},
+    {"1000000000000.0000", 4, 0, YB_OK, INT64_C(10000000000000000)},  /* cnt: 10^12 x 10^4 */
+    {"1000000000000.0001", 4, 0, YB_E_OVERFLOW, 0},
+    {"10000000000.000000", 6, 0, YB_OK, INT64_C(10000000000000000)},  /* price: 10^10 x 10^6 */
+    {"10000000000.000001", 6, 0, YB_E_OVERFLOW, 0},
+    {"99999999.000000", 6, 0, YB_OK, INT64_C(99999999000000)},         /* YB_PRICE_NOCAP */
+    {"999999999999999999", 0, 0, YB_E_OVERFLOW, 0},  /* 18 digits: syntax fine, above the bound */
     {"9999999999999999999", 0, 0, YB_E_OVERFLOW, 0}, /* 19 digits */
     {"99999999999999999999999", 2, 0, YB_E_OVERFLOW, 0},
+    {"-0", 2, 1, YB_OK, 0},
+    {"-0", 2, 0, YB_E_INVALID, 0},
+    {"+-1", 2, 1, YB_E_INVALID, 0},
+    {"-+1", 2, 1, YB_E_INVALID, 0},
+    {"++1", 2, 0, YB_E_INVALID, 0},
+    {"1..2", 2, 0, YB_E_INVALID, 0},
+    {"1.2.3", 4, 0, YB_E_INVALID, 0},
+    {"1.5e2", 2, 0, YB_E_INVALID, 0},
+    {"1E3", 2, 0, YB_E_INVALID, 0},
+    {"NaN", 2, 0, YB_E_INVALID, 0},
+    {"\t1", 2, 0, YB_E_INVALID, 0},
+    {"1\n", 2, 0, YB_E_INVALID, 0},
+    {"\xd9\xa3", 2, 0, YB_E_INVALID, 0},        /* Arabic-Indic digit three */
+    {"12\xe3\x80\x82" "5", 2, 0, YB_E_INVALID, 0}, /* ideographic full stop as the point */
+    {"7", 0, 0, YB_OK, 7},
+    {"7.0", 0, 0, YB_E_PRECISION, 0},              /* scale 0 takes no decimals at all */
+    {"0.000000000001", 12, 0, YB_OK, 1},           /* the largest scale */
 };
 
 static void test_parse_table(void **state) {
@@ -65,6 +93,33 @@ static void test_parse_table(void **state) {
     }
 }
 
+static void test_parse_edges(void **state) {
+    (void)state;
+    int64_t v = -777;
+    /* the length is n, not strlen: "12" of "123" and a NUL inside are judged by n */
+    assert_int_equal(yb_dec_parse("123", 2, 2, 0, &v), YB_OK);
+    assert_int_equal(v, 1200);
+    assert_int_equal(yb_dec_parse("1\0" "2", 3, 2, 0, &v), YB_E_INVALID);
+    assert_int_equal(yb_dec_parse("", 0, 2, 0, &v), YB_E_INVALID);
+    /* scales outside 0..12 are refused, not misread */
+    assert_int_equal(yb_dec_parse("1", 1, -1, 0, &v), YB_E_INVALID);
+    assert_int_equal(yb_dec_parse("1", 1, 13, 0, &v), YB_E_INVALID);
+    /* wrappers use their documented scales */
+    yb_fen f = 0;
+    yb_qty q = 0;
+    yb_price p = 0;
+    assert_int_equal(yb_fen_parse("1.25", 4, 0, &f), YB_OK);
+    assert_int_equal(f, 125);
+    assert_int_equal(yb_fen_parse("1.255", 5, 0, &f), YB_E_PRECISION);
+    assert_int_equal(yb_qty_parse("2.5", 3, 0, &q), YB_OK);
+    assert_int_equal(q, 25000);
+    assert_int_equal(yb_qty_parse("-2.5", 4, 1, &q), YB_OK);  /* refund line */
+    assert_int_equal(q, -25000);
+    assert_int_equal(yb_price_parse("0.000001", 8, 0, &p), YB_OK);
+    assert_int_equal(p, 1);
+    assert_int_equal(yb_price_parse("0.0000001", 9, 0, &p), YB_E_PRECISION);
+}
+
 static void test_ratio(void **state) {
     (void)state;
     yb_ratio r;
@@ -76,6 +131,16 @@ static void test_ratio(void **state) {
     assert_int_equal(yb_ratio_parse("0.12345", 7, 0, &r), YB_E_PRECISION);
     assert_int_equal(yb_ratio_parse("-0.05", 5, 1, &r), YB_OK);
     assert_int_equal(r, -500);
+    assert_int_equal(yb_ratio_parse("-0.05", 5, 0, &r), YB_E_INVALID);  /* no sign for a share */
+    assert_int_equal(yb_ratio_parse("0", 1, 0, &r), YB_OK);
+    assert_int_equal(r, 0);
+    assert_int_equal(yb_ratio_parse("1.0001", 6, 0, &r), YB_E_OVERFLOW);  /* just above 1 */
+    /* allow_any: |v| <= 1000 */
+    assert_int_equal(yb_ratio_parse("1000", 4, 1, &r), YB_OK);
+    assert_int_equal(r, 10000000);
+    assert_int_equal(yb_ratio_parse("-1000", 5, 1, &r), YB_OK);
+    assert_int_equal(r, -10000000);
+    assert_int_equal(yb_ratio_parse("1000.0001", 9, 1, &r), YB_E_OVERFLOW);
 }
 
 static void test_format(void **state) {
@@ -88,20 +153,74 @@ static void test_format(void **state) {
     assert_string_equal(yb_price_fmt(120123456, b), "120.123456");
     assert_string_equal(yb_dec_fmt(INT64_MIN, 2, b), "-92233720368547758.08");
     assert_string_equal(yb_dec_fmt(7, 0, b), "7");
+    assert_string_equal(yb_dec_fmt(INT64_MAX, 0, b), "9223372036854775807");
+    assert_string_equal(yb_dec_fmt(INT64_MIN, 0, b), "-9223372036854775808");
+    assert_string_equal(yb_qty_fmt(1, b), "0.0001");
+    assert_string_equal(yb_price_fmt(-1, b), "-0.000001");
+    assert_string_equal(yb_dec_fmt(INT64_MIN, 18, b), "-9.223372036854775808");
+    /* every text that parses formats back to the same value */
+    static const char *const texts[] = {"0.01", "1200.5", "-0.05", "100000000000000.00", "7.1"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        int64_t v, w;
+        assert_int_equal(yb_fen_parse(texts[i], strlen(texts[i]), 1, &v), YB_OK);
+        yb_fen_fmt(v, b);
+        assert_int_equal(yb_fen_parse(b, strlen(b), 1, &w), YB_OK);
+        assert_int_equal(v, w);
+    }
 }
+
+struct rd_case {
+    yb_i128 num;
+    int64_t den;
+    yb_rc rc;
+    int64_t q;
+};
 
 static void test_round_div(void **state) {
     (void)state;
-    int64_t v;
-    /* 5/10 = 0.5 rounds away from zero to 1; -5/10 to -1; 4/10 to 0; 15/10 to 2 */
-    assert_int_equal(yb_round_div(5, 10, &v), YB_OK); assert_int_equal(v, 1);
-    assert_int_equal(yb_round_div(-5, 10, &v), YB_OK); assert_int_equal(v, -1);
-    assert_int_equal(yb_round_div(4, 10, &v), YB_OK); assert_int_equal(v, 0);
-    assert_int_equal(yb_round_div(-4, 10, &v), YB_OK); assert_int_equal(v, 0);
-    assert_int_equal(yb_round_div(15, 10, &v), YB_OK); assert_int_equal(v, 2);
-    assert_int_equal(yb_round_div(1, 0, &v), YB_E_INVALID);
-    yb_i128 big = (yb_i128)INT64_MAX * 4;
-    assert_int_equal(yb_round_div(big, 2, &v), YB_E_OVERFLOW);
+    const yb_i128 max64 = INT64_MAX, min64 = INT64_MIN;
+    const yb_i128 half127 = (yb_i128)1 << 126, min128 = -half127 - half127; /* -2^127 */
+    const struct rd_case cases[] = {
+        {5, 10, YB_OK, 1},        /* 0.5 -> 1: half away from zero */
+        {-5, 10, YB_OK, -1},      /* -0.5 -> -1 */
+        {4, 10, YB_OK, 0},
+        {-4, 10, YB_OK, 0},
+        {15, 10, YB_OK, 2},       /* 1.5 -> 2 */
+        {25, 10, YB_OK, 3},       /* 2.5 -> 3, not banker's 2 */
+        {-25, 10, YB_OK, -3},
+        {149, 100, YB_OK, 1},     /* 1.49 -> 1 */
+        {150, 100, YB_OK, 2},     /* 1.50 -> 2 */
+        {-150, 100, YB_OK, -2},
+        {-151, 100, YB_OK, -2},   /* -1.51 -> -2 */
+        {-149, 100, YB_OK, -1},
+        {0, 7, YB_OK, 0},
+        {1, 3, YB_OK, 0},         /* 0.333 -> 0 */
+        {2, 3, YB_OK, 1},         /* 0.667 -> 1 */
+        {-2, 3, YB_OK, -1},
+        {1, 0, YB_E_INVALID, 0},
+        {1, -5, YB_E_INVALID, 0},
+        {max64, 1, YB_OK, INT64_MAX},
+        {max64 + 1, 1, YB_E_OVERFLOW, 0},
+        {min64, 1, YB_OK, INT64_MIN},
+        {min64 - 1, 1, YB_E_OVERFLOW, 0},
+        {max64 * 2, 2, YB_OK, INT64_MAX},
+        {max64 * 2 + 1, 2, YB_E_OVERFLOW, 0},     /* (2^64 - 1) / 2 = 2^63 - 0.5 -> 2^63: too big */
+        {-(max64 * 2 + 1), 2, YB_OK, INT64_MIN},  /* -(2^63 - 0.5) -> -2^63 = INT64_MIN: fits */
+        {max64 * 4, 2, YB_E_OVERFLOW, 0},
+        {min128, 1, YB_E_OVERFLOW, 0},            /* the most negative num does not trap */
+        {min128, INT64_MAX, YB_E_OVERFLOW, 0},
+        {max64 * max64, INT64_MAX, YB_OK, INT64_MAX},
+        {max64 / 2 + 1, INT64_MAX, YB_OK, 1},     /* (2^62) / (2^63 - 1): just above one half */
+        {max64 / 2, INT64_MAX, YB_OK, 0},         /* (2^62 - 1) / (2^63 - 1): just below one half */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t v = -777;
+        yb_rc rc = yb_round_div(cases[i].num, cases[i].den, &v);
+        if (rc != cases[i].rc) print_error("case %zu: rc %d, want %d\n", i, rc, cases[i].rc);
+        assert_int_equal(rc, cases[i].rc);
+        if (rc == YB_OK) assert_int_equal(v, cases[i].q);
+        else assert_int_equal(v, -777);
+    }
 }
 
 static void test_products(void **state) {
@@ -132,7 +251,39 @@ static void test_products(void **state) {
     assert_int_equal(yb_fen_mul_ratio(1020000, 6000, &f), YB_OK); assert_int_equal(f, 612000);
     assert_int_equal(yb_fen_div_ratio(100000, 8500, &f), YB_OK); assert_int_equal(f, 117647);
     assert_int_equal(yb_fen_div_ratio(100000, 0, &f), YB_E_INVALID);
+    /* exactly half a fen: 1 x 0.5 fen = 0.005 yuan; cnt 1e-4 x pric 5e7 = 5e7 / 1e8 = 0.5 -> 1 */
+    assert_int_equal(yb_fen_of_qty_price(1, 50000000, &f), YB_OK); assert_int_equal(f, 1);
+    assert_int_equal(yb_fen_of_qty_price(-1, 50000000, &f), YB_OK); assert_int_equal(f, -1);
+    assert_int_equal(yb_fen_of_qty_price(1, 49999999, &f), YB_OK); assert_int_equal(f, 0);
+    /* at the int64 edge: 10^9 x 922337203685477580 = 9223372036854775800 x 10^8 -> fits;
+     * the next price unit gives 9223372036854775810 > INT64_MAX -> overflow */
+    assert_int_equal(yb_fen_of_qty_price(INT64_C(1000000000), INT64_C(922337203685477580), &f), YB_OK);
+    assert_int_equal(f, INT64_C(9223372036854775800));
+    assert_int_equal(yb_fen_of_qty_price(INT64_C(1000000000), INT64_C(922337203685477581), &f), YB_E_OVERFLOW);
+    /* the largest text values: 10^16 x 10^16 = 10^32, / 10^8 = 10^24 fen: overflow, not wrap */
+    assert_int_equal(yb_fen_of_qty_price(YB_DEC_MAX, YB_DEC_MAX, &f), YB_E_OVERFLOW);
+    assert_int_equal(yb_fen_of_qty_price(YB_DEC_MAX, -YB_DEC_MAX, &f), YB_E_OVERFLOW);
+    assert_int_equal(yb_fen_of_qty_price(INT64_MIN, INT64_MIN, &f), YB_E_OVERFLOW);
+    /* mul_ratio: a x r / 10^4 */
+    assert_int_equal(yb_fen_mul_ratio(-1, 5000, &f), YB_OK); assert_int_equal(f, -1);    /* -0.5 -> -1 */
+    assert_int_equal(yb_fen_mul_ratio(INT64_MAX, 10000, &f), YB_OK); assert_int_equal(f, INT64_MAX);
+    assert_int_equal(yb_fen_mul_ratio(INT64_MAX, 10001, &f), YB_E_OVERFLOW);
+    assert_int_equal(yb_fen_mul_ratio(12345, 0, &f), YB_OK); assert_int_equal(f, 0);
+    /* 0.15 x 0.85 = 0.1275 yuan = 12.75 fen -> 13 */
+    assert_int_equal(yb_fen_mul_ratio(15, 8500, &f), YB_OK); assert_int_equal(f, 13);
+    /* div_ratio: a x 10^4 / r. 0.01 / 0.0003 = 33.33 yuan = 3333.3 fen -> 3333;
+     * 0.05 / 0.0003 = 16666.67 fen -> 16667; -0.01 / 0.0003 -> -3333 */
+    assert_int_equal(yb_fen_div_ratio(1, 3, &f), YB_OK); assert_int_equal(f, 3333);
+    assert_int_equal(yb_fen_div_ratio(5, 3, &f), YB_OK); assert_int_equal(f, 16667);
+    assert_int_equal(yb_fen_div_ratio(-1, 3, &f), YB_OK); assert_int_equal(f, -3333);
+    assert_int_equal(yb_fen_div_ratio(INT64_MAX, 1, &f), YB_E_OVERFLOW);
+    assert_int_equal(yb_fen_div_ratio(INT64_MAX, 10000, &f), YB_OK); assert_int_equal(f, INT64_MAX);
+    assert_int_equal(yb_fen_div_ratio(100, -5000, &f), YB_E_INVALID);
     int64_t s;
+    assert_int_equal(yb_add(INT64_MAX, 0, &s), YB_OK); assert_int_equal(s, INT64_MAX);
+    assert_int_equal(yb_add(INT64_MIN, -1, &s), YB_E_OVERFLOW);
+    assert_int_equal(yb_sub(0, INT64_MIN, &s), YB_E_OVERFLOW);
+    assert_int_equal(yb_sub(-1, INT64_MAX, &s), YB_OK); assert_int_equal(s, INT64_MIN);
     assert_int_equal(yb_add(INT64_MAX, 1, &s), YB_E_OVERFLOW);
     assert_int_equal(yb_sub(INT64_MIN, 1, &s), YB_E_OVERFLOW);
     assert_int_equal(yb_add(2, 3, &s), YB_OK); assert_int_equal(s, 5);
@@ -140,7 +291,7 @@ static void test_products(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_table), cmocka_unit_test(test_ratio), cmocka_unit_test(test_format),
+        cmocka_unit_test(test_parse_table), cmocka_unit_test(test_parse_edges), cmocka_unit_test(test_ratio), cmocka_unit_test(test_format),
         cmocka_unit_test(test_round_div), cmocka_unit_test(test_products),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
