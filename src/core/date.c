@@ -2,7 +2,9 @@
  * date.c — civil dates as day numbers (see include/yibao/date.h).
  *
  * days_from_civil / civil_from_days are the classic era-based conversions for the proleptic
- * Gregorian calendar; exact for every year 1..9999 that we accept.
+ * Gregorian calendar; exact for every year 1..9999 that we accept. Parsing accepts exactly the
+ * documented forms and validates every field (month 1..12, day within its month, hour < 24,
+ * minute and second < 60). Formatting a day outside years 1..9999 gives "0000-00-00".
  */
 #include <string.h>
 
@@ -89,7 +91,16 @@ static void put2(char *p, int v) {
     p[1] = (char)('0' + v % 10);
 }
 
+/* Day numbers of 0001-01-01 and 9999-12-31, the range yb_date_make accepts. */
+#define DAY_MIN (-719162)
+#define DAY_MAX 2932896
+
 char *yb_date_fmt(yb_date d, char *buf) {
+    if (d < DAY_MIN || d > DAY_MAX) {
+        /* not a date we can produce (YB_DATE_NONE, YB_DATE_MAX): a fixed, unparseable marker */
+        memcpy(buf, "0000-00-00", 11);
+        return buf;
+    }
     int y, m, dd;
     civil_from_days(d, &y, &m, &dd);
     put2(buf, y / 100);
@@ -103,6 +114,10 @@ char *yb_date_fmt(yb_date d, char *buf) {
 }
 
 char *yb_datetime_fmt(yb_datetime t, char *buf) {
+    if (t < (yb_datetime)DAY_MIN * 86400 || t > (yb_datetime)DAY_MAX * 86400 + 86399) {
+        memcpy(buf, "0000-00-00 00:00:00", 20);
+        return buf;
+    }
     yb_date d = yb_datetime_date(t);
     int s = (int)(t - (int64_t)d * 86400);
     yb_date_fmt(d, buf);
