@@ -151,5 +151,9 @@ yb_rc yb_policy_validate(const yb_policy *p, yb_err *err);
  * Errors name the JSON path, e.g. field "insutypes.310.blocks[0].ratio.2". Unknown keys
  * are errors (a typo must not silently change a benefit). */
 yb_rc yb_policy_from_json(const char *text, size_t len, const char *fname, yb_policy **out, yb_err *err);
+/* The canonical JSON of a valid policy (io/policy_json.c): every value explicit, amounts and
+ * ratios as decimal strings. yb_policy_from_json of it gives back the same struct, byte for byte,
+ * when p itself was loaded by yb_policy_from_json. Heap string; NULL when out of memory. */
+char *yb_policy_to_json(const yb_policy *p);
 
 #endif

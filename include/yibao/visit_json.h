@@ -11,7 +11,11 @@
  *             "feedetail":[{feedetl_sn, med_list_codg, fee_ocur_time, cnt, pric, det_item_fee_sumamt}, ...],
  *             "psninfo":{psn_type, cvlserv_flag, sp_psn_type, gend, brdy, balc}}}
  * Unknown fields are ignored (as the interface requires); known ones are validated, and every
- * error names its JSON path ("input.feedetail[2].cnt"). docs/interface.md describes it.
+ * error names its JSON path ("input.feedetail[2].cnt"). docs/settle-json.md describes it.
+ *
+ * The reply writers (yb_reply_settlement, yb_write_settlement_output, yb_reply_error) need only
+ * the fields of yb_visit_doc, so the online interface fills one from its store and reuses them.
+ * Replies carry no personal data beyond psn_no (no name, ID number, birth date or identities).
  */
 #ifndef YIBAO_VISIT_JSON_H
 #define YIBAO_VISIT_JSON_H
@@ -36,12 +40,23 @@ typedef struct yb_visit_doc {
     yb_fen decl_medfee, decl_fulamt, decl_overlmt, decl_preselfpay, decl_inscp;
     int has_balc;            /* psninfo.balc was given: opening balance for an unregistered person */
     yb_fen balc;
+    /* which declared totals were given, one bit each (YB_DECL_*); has_decl = all five. A total
+     * that was given must equal the computed one, each on its own. */
+    unsigned decl_given;
 } yb_visit_doc;
+
+#define YB_DECL_MEDFEE 1u
+#define YB_DECL_FULAMT 2u
+#define YB_DECL_OVERLMT 4u
+#define YB_DECL_PRESELFPAY 8u
+#define YB_DECL_INSCP 16u
+#define YB_DECL_ALL 31u
 
 /* Parse; on error nothing is allocated in *doc. */
 yb_rc yb_visit_doc_parse(const char *text, size_t len, const char *fname, yb_visit_doc *doc, yb_err *err);
 void yb_visit_doc_release(yb_visit_doc *doc);
-/* Declared totals (if any) must equal the computed ones: YB_E_MISMATCH naming "input.data.<field>". */
+/* Each declared total that was given (has_decl: all five; else the bits of decl_given) must equal
+ * the computed one: YB_E_MISMATCH naming "input.data.<field>" with the declared and computed values. */
 yb_rc yb_visit_doc_check_totals(const yb_visit_doc *doc, const yb_settlement *s, yb_err *err);
 
 /* The interface reply for a settlement (2206/2207): {"infcode":0, ..., "output":{"setlinfo":{...},
@@ -53,7 +68,8 @@ char *yb_reply_settlement(const yb_visit_doc *doc, const yb_settlement *s, const
 struct yb_jw;
 void yb_write_settlement_output(struct yb_jw *w, const yb_visit_doc *doc, const yb_settlement *s,
                                 const yb_line_split *splits, const char *setl_id, const char *setl_time, int sign);
-/* The interface error reply: {"infcode":-1,"err_msg":"...","output":null}. Heap string. */
+/* The interface error reply: {"infcode":-1,"inf_refmsgid":msgid,"err_msg":"处理失败(<kind in Chinese>): field '...'
+ * value '...': <message> (<rc>)","warn_msg":null,"output":null}. Heap string; NULL when out of memory. */
 char *yb_reply_error(const yb_err *e, const char *msgid);
 
 #endif

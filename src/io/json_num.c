@@ -1,5 +1,20 @@
 /*
  * json_num.c — exact numbers in and out of JSON (see include/yibao/json_num.h).
+ *
+ * Reading. json-c keeps the text of every fractional number as it was in the document
+ * (json_object_new_double_s), and holds integers as int64 whose decimal form is the same digits
+ * without leading zeros, so json_object_get_string gives text that yb_dec_parse reads digit by
+ * digit; no value ever passes through a double. Two json-c habits are guarded here:
+ *   - an integer beyond 64 bits saturates silently (12345678901234567890123 reads as
+ *     18446744073709551615); every saturated value has 19 or more digits, far above YB_DEC_MAX,
+ *     so it is refused as too large;
+ *   - in its lenient mode the tokener accepts "1.5e" as 1.5, NaN, single quotes and trailing
+ *     commas; documents are therefore parsed in strict mode, with UTF-8 validation.
+ * json-c also keeps only the last of two equal keys in one object; yb_json_parse refuses such
+ * documents (a repeated "ratio" must not silently replace the first).
+ *
+ * Writing. yb_jw writes into one growing buffer (at most YB_JW_MAX bytes) and formats every
+ * decimal from its integer, so an amount is written with exactly the decimals asked for.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +28,7 @@ const char *yb_json_text_of(json_object *v) {
     case json_type_string:
     case json_type_int:
     case json_type_double:
-        /* for numbers json-c returns the text as it was in the document */
+        /* for numbers json-c returns the text as it was in the document (integers: same digits) */
         return json_object_get_string(v);
     default:
         return NULL;
@@ -31,18 +46,37 @@ static const char *type_name(json_object *v) {
     }
 }
 
+/* Text of a string or number value with its length; NULL for other types. A string holding a
+ * NUL character ("12\u000034") is refused: C text would silently stop at it. */
+static const char *text_n(json_object *v, const char *path, size_t *n, yb_err *err, yb_rc *rc) {
+    *rc = YB_OK;
+    const char *t = yb_json_text_of(v);
+    if (!t) return NULL;
+    *n = strlen(t);
+    if (json_object_get_type(v) == json_type_string && (size_t)json_object_get_string_len(v) != *n) {
+        *rc = yb_err_set(err, YB_E_INVALID, path, t, "text holds a NUL character (\\u0000)");
+        return NULL;
+    }
+    return t;
+}
+
 static yb_rc dec(json_object *v, const char *path, int scale, int allow_neg, int64_t *out, const char *what,
                  yb_err *err) {
-    const char *t = yb_json_text_of(v);
+    size_t n = 0;
+    yb_rc rc;
+    const char *t = text_n(v, path, &n, err, &rc);
+    if (rc) return rc;
     if (!t) return yb_err_set(err, YB_E_INVALID, path, NULL, "%s expected, found %s", what, type_name(v));
-    size_t n = strlen(t);
-    yb_rc rc = yb_dec_parse(t, n, scale, allow_neg, out);
+    int64_t x;
+    rc = yb_dec_parse(t, n, scale, allow_neg, &x);
     switch (rc) {
-    case YB_OK: return YB_OK;
+    case YB_OK: *out = x; return YB_OK;
     case YB_E_PRECISION: return yb_err_set(err, rc, path, t, "%s has more than %d decimals", what, scale);
-    case YB_E_OVERFLOW: return yb_err_set(err, rc, path, t, "%s is too large", what);
+    case YB_E_OVERFLOW: return yb_err_set(err, rc, path, t, "%s is too large (at most 16 integer digits)", what);
     default:
         if (!allow_neg && t[0] == '-') return yb_err_set(err, YB_E_INVALID, path, t, "%s may not be negative", what);
+        if (strpbrk(t, "eE") && !strpbrk(t, "aAnN"))
+            return yb_err_set(err, YB_E_INVALID, path, t, "%s may not use an exponent; write plain digits", what);
         return yb_err_set(err, YB_E_INVALID, path, t, "not a plain decimal %s (digits, one '.', no exponent)", what);
     }
 }
@@ -64,8 +98,9 @@ yb_rc yb_json_ratio(json_object *v, const char *path, int allow_any, yb_ratio *o
     yb_rc rc = dec(v, path, YB_RATIO_SCALE, allow_any, &r, "a ratio", err);
     if (rc) return rc;
     if (!allow_any && r > YB_RATIO_ONE) return yb_err_set(err, YB_E_INVALID, path, yb_json_text_of(v), "ratio above 1");
-    if (r > YB_RATIO_ONE * 100 || r < -YB_RATIO_ONE * 100)
-        return yb_err_set(err, YB_E_INVALID, path, yb_json_text_of(v), "ratio out of range");
+    if (r > YB_RATIO_ANY_MAX || r < -YB_RATIO_ANY_MAX)
+        return yb_err_set(err, YB_E_INVALID, path, yb_json_text_of(v), "ratio beyond the bound of -%d..%d", YB_RATIO_ANY_MAX / YB_RATIO_ONE,
+                          YB_RATIO_ANY_MAX / YB_RATIO_ONE);
     *out = (yb_ratio)r;
     return YB_OK;
 }
@@ -73,24 +108,35 @@ yb_rc yb_json_ratio(json_object *v, const char *path, int allow_any, yb_ratio *o
 yb_rc yb_json_date(json_object *v, const char *path, yb_date *out, yb_err *err) {
     if (!v || json_object_get_type(v) != json_type_string)
         return yb_err_set(err, YB_E_INVALID, path, NULL, "a date \"yyyy-MM-dd\" expected, found %s", type_name(v));
-    const char *t = json_object_get_string(v);
-    if (yb_date_parse(t, strlen(t), out)) return yb_err_set(err, YB_E_INVALID, path, t, "not a valid date yyyy-MM-dd");
+    size_t n = 0;
+    yb_rc rc;
+    const char *t = text_n(v, path, &n, err, &rc);
+    if (rc) return rc;
+    yb_date d;
+    if (yb_date_parse(t, n, &d)) return yb_err_set(err, YB_E_INVALID, path, t, "not a valid date yyyy-MM-dd");
+    *out = d;
     return YB_OK;
 }
 
 yb_rc yb_json_datetime(json_object *v, const char *path, yb_datetime *out, yb_err *err) {
     if (!v || json_object_get_type(v) != json_type_string)
         return yb_err_set(err, YB_E_INVALID, path, NULL, "a time \"yyyy-MM-dd HH:mm:ss\" expected, found %s", type_name(v));
-    const char *t = json_object_get_string(v);
-    if (yb_datetime_parse(t, strlen(t), out))
-        return yb_err_set(err, YB_E_INVALID, path, t, "not a valid time yyyy-MM-dd HH:mm:ss");
+    size_t n = 0;
+    yb_rc rc;
+    const char *t = text_n(v, path, &n, err, &rc);
+    if (rc) return rc;
+    yb_datetime d;
+    if (yb_datetime_parse(t, n, &d)) return yb_err_set(err, YB_E_INVALID, path, t, "not a valid time yyyy-MM-dd HH:mm:ss");
+    *out = d;
     return YB_OK;
 }
 
 yb_rc yb_json_str(json_object *v, const char *path, char *out, size_t cap, yb_err *err) {
-    const char *t = yb_json_text_of(v);
+    size_t n = 0;
+    yb_rc rc;
+    const char *t = text_n(v, path, &n, err, &rc);
+    if (rc) return rc;
     if (!t) return yb_err_set(err, YB_E_INVALID, path, NULL, "a string expected, found %s", type_name(v));
-    size_t n = strlen(t);
     if (n >= cap) return yb_err_set(err, YB_E_LIMIT, path, t, "longer than %zu bytes", cap - 1);
     memcpy(out, t, n + 1);
     return YB_OK;
@@ -101,43 +147,222 @@ yb_rc yb_json_flag(json_object *v, const char *path, int *out, yb_err *err) {
         *out = json_object_get_boolean(v) ? 1 : 0;
         return YB_OK;
     }
-    const char *t = yb_json_text_of(v);
-    if (t && (!strcmp(t, "0") || !strcmp(t, "1"))) {
+    size_t n = 0;
+    yb_rc rc;
+    const char *t = text_n(v, path, &n, err, &rc);
+    if (rc) return rc;
+    if (t && n == 1 && (t[0] == '0' || t[0] == '1')) {
         *out = t[0] - '0';
         return YB_OK;
     }
     return yb_err_set(err, YB_E_INVALID, path, t, "a flag \"0\" or \"1\" expected");
 }
 
+/* ---- parsing whole documents ---- */
+
+/* 1-based line and column (in characters, not bytes) of offset off. */
+static void line_col(const char *text, size_t len, size_t off, long *line, long *col) {
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && i < len; i++) {
+        if (text[i] == '\n') ++*line, *col = 1;
+        else if (((unsigned char)text[i] & 0xC0) != 0x80) ++*col;
+    }
+}
+
+/* Offset just after the string starting at text[i] == '"' (the document is valid JSON). */
+static size_t skip_string(const char *text, size_t len, size_t i) {
+    for (i++; i < len && text[i] != '"'; i++)
+        if (text[i] == '\\') i++;
+    return i + 1;
+}
+
+static size_t skip_ws(const char *text, size_t len, size_t i) {
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) i++;
+    return i;
+}
+
+/* Object keys as written, in document order: one entry per '{' (its offset and key count). */
+typedef struct obj_keys {
+    size_t *off;
+    size_t *count;
+    size_t n, cap;
+} obj_keys;
+
+#define DUP_MAX_DEPTH 64
+
+static yb_rc count_keys(const char *text, size_t len, obj_keys *ok) {
+    size_t stack[DUP_MAX_DEPTH]; /* index into ok of each open object, SIZE_MAX for an array */
+    int depth = 0;
+    for (size_t i = 0; i < len;) {
+        char c = text[i];
+        if (c == '"') {
+            size_t e = skip_string(text, len, i);
+            size_t nx = skip_ws(text, len, e);
+            if (nx < len && text[nx] == ':' && depth > 0 && stack[depth - 1] != SIZE_MAX) ok->count[stack[depth - 1]]++;
+            i = e;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            if (depth == DUP_MAX_DEPTH) return YB_E_LIMIT; /* json-c refuses deeper documents first */
+            if (c == '{') {
+                if (ok->n == ok->cap) {
+                    size_t nc = ok->cap ? ok->cap * 2 : 64;
+                    size_t *a = realloc(ok->off, nc * sizeof *a);
+                    if (!a) return YB_E_NOMEM;
+                    ok->off = a;
+                    size_t *b = realloc(ok->count, nc * sizeof *b);
+                    if (!b) return YB_E_NOMEM;
+                    ok->count = b;
+                    ok->cap = nc;
+                }
+                ok->off[ok->n] = i;
+                ok->count[ok->n] = 0;
+                stack[depth++] = ok->n++;
+            } else {
+                stack[depth++] = SIZE_MAX;
+            }
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+        }
+        i++;
+    }
+    return YB_OK;
+}
+
+/* The first key of the object at text[off] written twice (byte for byte), as (offset, length). */
+static int find_dup_key(const char *text, size_t len, size_t off, size_t *at, size_t *klen) {
+    enum { MAXK = 512 };
+    size_t ks[MAXK], kl[MAXK];
+    int nk = 0, depth = 0;
+    for (size_t i = off; i < len;) {
+        char c = text[i];
+        if (c == '"') {
+            size_t e = skip_string(text, len, i);
+            size_t nx = skip_ws(text, len, e);
+            if (depth == 1 && nx < len && text[nx] == ':') {
+                for (int k = 0; k < nk; k++)
+                    if (kl[k] == e - i && !memcmp(text + ks[k], text + i, e - i)) {
+                        *at = i;
+                        *klen = e - i;
+                        return 1;
+                    }
+                if (nk == MAXK) return 0;
+                ks[nk] = i;
+                kl[nk++] = e - i;
+            }
+            i = e;
+            continue;
+        }
+        if (c == '{' || c == '[') depth++;
+        else if (c == '}' || c == ']') {
+            if (--depth == 0) break;
+        }
+        i++;
+    }
+    return 0;
+}
+
+typedef struct dup_walk {
+    const obj_keys *ok;
+    size_t next;       /* index of the next object in document order */
+    size_t found;      /* index of the object with a repeated key, SIZE_MAX while none */
+    char path[256];
+} dup_walk;
+
+/* Pre-order walk in document order (json-c keeps keys and elements in order); stops at the first
+ * object whose distinct keys are fewer than the keys written. Objects under a dropped duplicate
+ * come after their parent, so the parent is found first. */
+static void walk(dup_walk *w, json_object *o) {
+    if (w->found != SIZE_MAX || !o) return;
+    json_type t = json_object_get_type(o);
+    if (t == json_type_object) {
+        size_t me = w->next++;
+        if (me >= w->ok->n || (size_t)json_object_object_length(o) != w->ok->count[me]) {
+            w->found = me;
+            return;
+        }
+        size_t base = strlen(w->path);
+        json_object_object_foreach(o, k, v) {
+            snprintf(w->path + base, sizeof w->path - base, "%s%s", base ? "." : "", k);
+            walk(w, v);
+            if (w->found != SIZE_MAX) return;
+        }
+        w->path[base] = '\0';
+    } else if (t == json_type_array) {
+        size_t base = strlen(w->path), n = json_object_array_length(o);
+        for (size_t i = 0; i < n; i++) {
+            snprintf(w->path + base, sizeof w->path - base, "[%zu]", i);
+            walk(w, json_object_array_get_idx(o, i));
+            if (w->found != SIZE_MAX) return;
+        }
+        w->path[base] = '\0';
+    }
+}
+
+static yb_rc check_dup_keys(const char *text, size_t len, json_object *root, const char *fname, yb_err *err) {
+    obj_keys ok = {0};
+    yb_rc rc = count_keys(text, len, &ok);
+    if (rc == YB_E_NOMEM) {
+        free(ok.off);
+        free(ok.count);
+        return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    }
+    dup_walk w = {.ok = &ok, .next = 0, .found = SIZE_MAX, .path = ""};
+    if (rc == YB_OK) walk(&w, root);
+    if (w.found != SIZE_MAX && w.found < ok.n) {
+        size_t at = ok.off[w.found], kl = 0;
+        char field[256];
+        if (find_dup_key(text, len, ok.off[w.found], &at, &kl) && kl >= 2)
+            snprintf(field, sizeof field, "%s%s%.*s", w.path, w.path[0] ? "." : "", (int)(kl - 2), text + at + 1);
+        else
+            snprintf(field, sizeof field, "%s", w.path);
+        long line, col;
+        line_col(text, len, at, &line, &col);
+        rc = yb_err_set(err, YB_E_DUPLICATE, field, NULL,
+                        "key given twice in one object (column %ld); the second would silently replace the first", col);
+        yb_err_at(err, fname, line);
+    } else {
+        rc = YB_OK;
+    }
+    free(ok.off);
+    free(ok.count);
+    return rc;
+}
+
 yb_rc yb_json_parse(const char *text, size_t len, const char *fname, json_object **out, yb_err *err) {
-    if (len > (size_t)INT32_MAX) return yb_err_set(err, YB_E_LIMIT, NULL, NULL, "document too large");
+    if (len > (size_t)INT32_MAX) return yb_err_set(err, YB_E_LIMIT, NULL, NULL, "document larger than 2 GiB");
+    /* a byte order mark, as some Windows editors write, is not part of the document */
+    size_t skip = len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0;
     json_tokener *tok = json_tokener_new();
     if (!tok) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-    json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *o = json_tokener_parse_ex(tok, text + skip, (int)(len - skip));
     enum json_tokener_error je = json_tokener_get_error(tok);
-    size_t off = json_tokener_get_parse_end(tok);
+    size_t off = skip + json_tokener_get_parse_end(tok);
     json_tokener_free(tok);
     if (je == json_tokener_success && off < len) {
         /* trailing text after the document: only white space is allowed */
-        for (size_t i = off; i < len; i++)
-            if (text[i] != ' ' && text[i] != '\n' && text[i] != '\r' && text[i] != '\t') {
-                je = json_tokener_error_parse_unexpected;
-                off = i;
-                break;
-            }
+        size_t e = skip_ws(text, len, off);
+        if (e < len) {
+            je = json_tokener_error_parse_unexpected;
+            off = e;
+        }
     }
     if (je != json_tokener_success || !o) {
         if (o) json_object_put(o);
-        if (je == json_tokener_continue) je = json_tokener_error_parse_eof;
-        long line = 1, col = 1;
-        for (size_t i = 0; i < off && i < len; i++) {
-            if (text[i] == '\n') line++, col = 1;
-            else col++;
-        }
-        yb_err_set(err, YB_E_INVALID, NULL, NULL, "JSON syntax error at column %ld: %s", col,
+        if (je == json_tokener_continue || je == json_tokener_success) je = json_tokener_error_parse_eof;
+        long line, col;
+        line_col(text, len, off, &line, &col);
+        yb_err_set(err, YB_E_INVALID, NULL, NULL, "JSON syntax error at line %ld column %ld: %s", line, col,
                    json_tokener_error_desc(je));
         yb_err_at(err, fname, line);
         return YB_E_INVALID;
+    }
+    yb_rc rc = check_dup_keys(text, len, o, fname, err);
+    if (rc) {
+        json_object_put(o);
+        return rc;
     }
     *out = o;
     return YB_OK;
@@ -149,6 +374,10 @@ void yb_jw_init(yb_jw *w) { memset(w, 0, sizeof *w); }
 
 static void put(yb_jw *w, const char *s, size_t n) {
     if (w->failed) return;
+    if (n > YB_JW_MAX || w->len + n + 1 > YB_JW_MAX) {
+        w->failed = 1;
+        return;
+    }
     if (w->len + n + 1 > w->cap) {
         size_t nc = w->cap ? w->cap : 256;
         while (w->len + n + 1 > nc) nc *= 2;
@@ -171,9 +400,13 @@ static void sep(yb_jw *w) {
 }
 
 char *yb_jw_finish(yb_jw *w) {
-    char *b = w->failed ? NULL : w->buf;
-    if (w->failed) free(w->buf);
-    if (b == NULL && !w->failed) b = calloc(1, 1);
+    char *b;
+    if (w->failed) {
+        free(w->buf);
+        b = NULL;
+    } else {
+        b = w->buf ? w->buf : calloc(1, 1);
+    }
     memset(w, 0, sizeof *w);
     return b;
 }
@@ -194,14 +427,14 @@ static void put_escaped(yb_jw *w, const char *s) {
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\' || c < 0x20) {
+        if (c == '"' || c == '\\' || c < 0x20 || c == 0x7F) {
             put(w, run, (size_t)(s - run));
             char esc[8];
-            if (c == '"') strcpy(esc, "\\\"");
-            else if (c == '\\') strcpy(esc, "\\\\");
-            else if (c == '\n') strcpy(esc, "\\n");
-            else if (c == '\r') strcpy(esc, "\\r");
-            else if (c == '\t') strcpy(esc, "\\t");
+            if (c == '"') memcpy(esc, "\\\"", 3);
+            else if (c == '\\') memcpy(esc, "\\\\", 3);
+            else if (c == '\n') memcpy(esc, "\\n", 3);
+            else if (c == '\r') memcpy(esc, "\\r", 3);
+            else if (c == '\t') memcpy(esc, "\\t", 3);
             else snprintf(esc, sizeof esc, "\\u%04x", c);
             put(w, esc, strlen(esc));
             run = s + 1;
@@ -232,6 +465,12 @@ void yb_jw_null(yb_jw *w) {
     put(w, "null", 4);
 }
 
+void yb_jw_bool(yb_jw *w, int v) {
+    sep(w);
+    if (v) put(w, "true", 4);
+    else put(w, "false", 5);
+}
+
 void yb_jw_int(yb_jw *w, long long v) {
     char b[32];
     int n = snprintf(b, sizeof b, "%lld", v);
@@ -244,6 +483,11 @@ void yb_jw_dec(yb_jw *w, int64_t v, int scale) {
     yb_dec_fmt(v, scale, b);
     sep(w);
     put(w, b, strlen(b));
+}
+
+void yb_jw_dec_str(yb_jw *w, int64_t v, int scale) {
+    char b[48];
+    yb_jw_str(w, yb_dec_fmt(v, scale, b));
 }
 
 void yb_jw_raw(yb_jw *w, const char *json) {

@@ -6,6 +6,11 @@
  * "insutypes.310.blocks[0].ratio.2" with the value. Amounts and ratios are read from the
  * number's text (json_num.c), never through floating point. The loaded policy is checked as a
  * whole by yb_policy_validate before it is returned; on any error nothing is returned.
+ *
+ * yb_policy_to_json writes the canonical form: every value explicit, amounts and ratios as
+ * decimal strings ("800.00", "0.8500", so that tools reading JSON numbers as doubles cannot
+ * alter them), in the order of the struct. Loading it gives back the same struct byte for byte
+ * (the optional "note" is not kept in the struct and is not written).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,18 +90,40 @@ static yb_rc by_class(ctx *c, json_object *o, const char *path, int is_ratio, in
     return YB_OK;
 }
 
+/* A list of non-empty strings into max slots of width bytes; unused slots are cleared so that a
+ * loaded policy has one byte image. */
 static yb_rc str_list(ctx *c, json_object *a, const char *path, char *base, size_t width, int max, int *n) {
     TRY(need_type(c, a, json_type_array, path, "an array of strings"));
     size_t len = json_object_array_length(a);
     if (len > (size_t)max) return yb_err_set(c->err, YB_E_LIMIT, path, NULL, "more than %d entries", max);
+    memset(base, 0, width * (size_t)max);
     for (size_t i = 0; i < len; i++) {
         char p[256];
         snprintf(p, sizeof p, "%s[%zu]", path, i);
         json_object *v = json_object_array_get_idx(a, i);
-        if (json_object_get_type(v) != json_type_string) return yb_err_set(c->err, YB_E_INVALID, p, NULL, "a string expected");
+        if (json_object_get_type(v) != json_type_string)
+            return yb_err_set(c->err, YB_E_INVALID, p, yb_json_text_of(v), "a string expected");
         TRY(yb_json_str(v, p, base + i * width, width, c->err));
+        if (!base[i * width]) return yb_err_set(c->err, YB_E_INVALID, p, "", "an empty code");
     }
     *n = (int)len;
+    return YB_OK;
+}
+
+/* A code of exactly `digits` decimal digits (fund_pay_type, insutype). */
+static yb_rc digits_code(ctx *c, const char *s, size_t digits, const char *path) {
+    size_t n = strlen(s);
+    int ok = n == digits;
+    for (size_t i = 0; ok && i < n; i++) ok = s[i] >= '0' && s[i] <= '9';
+    if (!ok) return yb_err_set(c->err, YB_E_INVALID, path, s, "must be %zu digits", digits);
+    return YB_OK;
+}
+
+/* A name used as an object key (identity, filing class): non-empty and short enough. */
+static yb_rc key_name(ctx *c, const char *name, char *out, size_t cap, const char *path) {
+    if (!*name) return yb_err_set(c->err, YB_E_INVALID, path, "", "an empty name");
+    if (strlen(name) >= cap) return yb_err_set(c->err, YB_E_LIMIT, path, NULL, "name longer than %zu bytes", cap - 1);
+    memcpy(out, name, strlen(name) + 1);
     return YB_OK;
 }
 
@@ -116,6 +143,7 @@ static yb_rc load_block(ctx *c, json_object *o, const char *path, const char *in
     if ((v = get(o, "fund_pay_type"))) {
         join(p, sizeof p, path, "fund_pay_type");
         TRY(yb_json_str(v, p, b->fund_pay_type, sizeof b->fund_pay_type, c->err));
+        TRY(digits_code(c, b->fund_pay_type, 6, p));
     } else {
         snprintf(b->fund_pay_type, sizeof b->fund_pay_type, "%.3s100", insutype);
     }
@@ -210,6 +238,7 @@ static yb_rc load_layer(ctx *c, json_object *o, const char *path, yb_layer *l) {
     TRY(required(c, o, "fund_pay_type", path, &v));
     join(p, sizeof p, path, "fund_pay_type");
     TRY(yb_json_str(v, p, l->fund_pay_type, sizeof l->fund_pay_type, c->err));
+    TRY(digits_code(c, l->fund_pay_type, 6, p));
     if ((v = get(o, "blocks"))) {
         join(p, sizeof p, path, "blocks");
         TRY(str_list(c, v, p, &l->blocks[0][0], sizeof l->blocks[0], YB_POL_MAX_BLOCKS, &l->n_blocks));
@@ -231,6 +260,7 @@ static yb_rc load_layer(ctx *c, json_object *o, const char *path, yb_layer *l) {
         else if (json_object_get_type(v) == json_type_array) {
             l->elig = YB_ELIG_IDENTITIES;
             TRY(str_list(c, v, p, &l->eligible[0][0], sizeof l->eligible[0], YB_POL_MAX_IDENT, &l->n_eligible));
+            if (!l->n_eligible) return yb_err_set(c->err, YB_E_INVALID, p, NULL, "an empty list: nobody would be eligible");
         } else {
             return yb_err_set(c->err, YB_E_INVALID, p, t, "must be \"all\", \"cvlserv\" or a list of identities");
         }
@@ -275,8 +305,7 @@ static yb_rc load_layer(ctx *c, json_object *o, const char *path, yb_layer *l) {
             join(q, sizeof q, ap, name);
             if (l->n_adjust >= YB_POL_MAX_IDENT) return yb_err_set(c->err, YB_E_LIMIT, q, NULL, "more than %d identities", YB_POL_MAX_IDENT);
             yb_identity_adjust *a = &l->adjust[l->n_adjust++];
-            if (strlen(name) >= sizeof a->identity) return yb_err_set(c->err, YB_E_LIMIT, q, NULL, "identity name too long");
-            strcpy(a->identity, name);
+            TRY(key_name(c, name, a->identity, sizeof a->identity, q));
             a->threshold_factor = YB_RATIO_ONE;
             TRY(need_type(c, adj, json_type_object, q, "an object {threshold_factor, ratio_add, no_cap}"));
             TRY(only_keys(c, adj, q, akeys));
@@ -305,8 +334,7 @@ static yb_rc load_layer(ctx *c, json_object *o, const char *path, yb_layer *l) {
             join(q, sizeof q, bp, name);
             if (l->n_by_identity >= YB_POL_MAX_IDENT) return yb_err_set(c->err, YB_E_LIMIT, q, NULL, "more than %d identities", YB_POL_MAX_IDENT);
             yb_by_identity *b = &l->by_identity[l->n_by_identity++];
-            if (strlen(name) >= sizeof b->identity) return yb_err_set(c->err, YB_E_LIMIT, q, NULL, "identity name too long");
-            strcpy(b->identity, name);
+            TRY(key_name(c, name, b->identity, sizeof b->identity, q));
             TRY(need_type(c, bi, json_type_object, q, "an object {threshold, ratio}"));
             TRY(only_keys(c, bi, q, bkeys));
             json_object *x;
@@ -336,8 +364,7 @@ static yb_rc load_code_maps(ctx *c, json_object *o, const char *path, yb_code_ma
         join(q, sizeof q, path, name);
         if (*n >= max) return yb_err_set(c->err, YB_E_LIMIT, q, NULL, "more than %d entries", max);
         yb_code_map *m = &maps[(*n)++];
-        if (strlen(name) >= sizeof m->name) return yb_err_set(c->err, YB_E_LIMIT, q, NULL, "name too long");
-        strcpy(m->name, name);
+        TRY(key_name(c, name, m->name, sizeof m->name, q));
         TRY(str_list(c, list, q, &m->codes[0][0], sizeof m->codes[0], YB_POL_MAX_CODES, &m->n_codes));
     }
     return YB_OK;
@@ -383,8 +410,7 @@ static yb_rc load(ctx *c, json_object *root, yb_policy *p) {
             join(q, sizeof q, "offsite_extra_preselfpay", name);
             if (p->n_offsite >= YB_POL_MAX_OFFSITE) return yb_err_set(c->err, YB_E_LIMIT, q, NULL, "more than %d classes", YB_POL_MAX_OFFSITE);
             yb_code_map *m = &p->offsite_classes[p->n_offsite];
-            if (strlen(name) >= sizeof m->name) return yb_err_set(c->err, YB_E_LIMIT, q, NULL, "name too long");
-            strcpy(m->name, name);
+            TRY(key_name(c, name, m->name, sizeof m->name, q));
             TRY(yb_json_ratio(share, q, 0, &p->offsite_extra[p->n_offsite], c->err));
             p->n_offsite++;
         }
@@ -416,7 +442,7 @@ static yb_rc load(ctx *c, json_object *root, yb_policy *p) {
         if (p->n_insutypes >= YB_POL_MAX_INSUTYPES)
             return yb_err_set(c->err, YB_E_LIMIT, ip_path, NULL, "more than %d insurance types", YB_POL_MAX_INSUTYPES);
         yb_insutype_policy *ip = &p->insutypes[p->n_insutypes++];
-        if (strlen(insutype) != 3) return yb_err_set(c->err, YB_E_INVALID, ip_path, insutype, "insutype has 3 digits");
+        TRY(digits_code(c, insutype, 3, ip_path));
         strcpy(ip->insutype, insutype);
         TRY(need_type(c, it, json_type_object, ip_path, "an object {account, blocks, layers}"));
         TRY(only_keys(c, it, ip_path, ikeys));
@@ -481,4 +507,177 @@ yb_rc yb_policy_from_json(const char *text, size_t len, const char *fname, yb_po
     }
     *out = p;
     return YB_OK;
+}
+
+/* ---- canonical writer ---- */
+
+static void kv_str(yb_jw *w, const char *k, const char *v) {
+    yb_jw_key(w, k);
+    yb_jw_str(w, v);
+}
+
+static void kv_dec(yb_jw *w, const char *k, int64_t v, int scale) {
+    yb_jw_key(w, k);
+    yb_jw_dec_str(w, v, scale);
+}
+
+static void str_array(yb_jw *w, const char *k, const char *base, size_t width, int n) {
+    yb_jw_key(w, k);
+    yb_jw_open(w, '[');
+    for (int i = 0; i < n; i++) yb_jw_str(w, base + (size_t)i * width);
+    yb_jw_close(w, ']');
+}
+
+static void by_class_out(yb_jw *w, const char *k, const int64_t *v, int scale) {
+    yb_jw_key(w, k);
+    yb_jw_open(w, '{');
+    for (int c = 1; c <= 3; c++) {
+        char kk[2] = {(char)('0' + c), 0};
+        kv_dec(w, kk, v[c], scale);
+    }
+    yb_jw_close(w, '}');
+}
+
+static void block_out(yb_jw *w, const yb_block *b) {
+    static const char *const per[] = {"none", "admission", "year"};
+    yb_jw_open(w, '{');
+    kv_str(w, "name", b->name);
+    str_array(w, "med_types", &b->med_types[0][0], sizeof b->med_types[0], b->n_med_types);
+    kv_str(w, "fund_pay_type", b->fund_pay_type);
+    yb_jw_key(w, "deductible");
+    yb_jw_open(w, '{');
+    kv_str(w, "per", per[b->dedc_per >= YB_DEDC_NONE && b->dedc_per <= YB_DEDC_PER_YEAR ? (int)b->dedc_per : 0]);
+    if (b->dedc_per != YB_DEDC_NONE || b->dedc[1] || b->dedc[2] || b->dedc[3]) by_class_out(w, "by_class", b->dedc, YB_FEN_SCALE);
+    if (b->n_admission_factors > 0) {
+        yb_jw_key(w, "admission_factors");
+        yb_jw_open(w, '[');
+        for (int i = 0; i < b->n_admission_factors; i++) yb_jw_dec_str(w, b->admission_factor[i], YB_RATIO_SCALE);
+        yb_jw_close(w, ']');
+    }
+    yb_jw_close(w, '}');
+    int64_t r[4] = {0, b->ratio[1], b->ratio[2], b->ratio[3]};
+    by_class_out(w, "ratio", r, YB_RATIO_SCALE);
+    kv_dec(w, "retiree_bonus", b->retiree_bonus, YB_RATIO_SCALE);
+    kv_str(w, "cap_group", b->cap_group);
+    if (b->annual_cap_active != YB_NO_CAP || b->annual_cap_retired != YB_NO_CAP) {
+        yb_jw_key(w, "annual_cap");
+        yb_jw_open(w, '{');
+        if (b->annual_cap_active == b->annual_cap_retired) {
+            kv_dec(w, "all", b->annual_cap_active, YB_FEN_SCALE);
+        } else {
+            if (b->annual_cap_active != YB_NO_CAP) kv_dec(w, "active", b->annual_cap_active, YB_FEN_SCALE);
+            if (b->annual_cap_retired != YB_NO_CAP) kv_dec(w, "retired", b->annual_cap_retired, YB_FEN_SCALE);
+        }
+        yb_jw_close(w, '}');
+    }
+    yb_jw_close(w, '}');
+}
+
+static void layer_out(yb_jw *w, const yb_layer *l) {
+    yb_jw_open(w, '{');
+    kv_str(w, "name", l->name);
+    kv_str(w, "fund_pay_type", l->fund_pay_type);
+    if (l->n_blocks > 0) str_array(w, "blocks", &l->blocks[0][0], sizeof l->blocks[0], l->n_blocks);
+    kv_str(w, "base", l->base == YB_BASE_OVER_CAP ? "over_cap" : "remaining_inscp");
+    if (l->elig == YB_ELIG_IDENTITIES) str_array(w, "eligible", &l->eligible[0][0], sizeof l->eligible[0], l->n_eligible);
+    else kv_str(w, "eligible", l->elig == YB_ELIG_CVLSERV ? "cvlserv" : "all");
+    kv_dec(w, "threshold", l->threshold, YB_FEN_SCALE);
+    if (l->n_seg > 0) {
+        yb_jw_key(w, "segments");
+        yb_jw_open(w, '[');
+        for (int i = 0; i < l->n_seg; i++) {
+            yb_jw_open(w, '{');
+            kv_dec(w, "from", l->seg[i].from, YB_FEN_SCALE);
+            kv_dec(w, "ratio", l->seg[i].ratio, YB_RATIO_SCALE);
+            yb_jw_close(w, '}');
+        }
+        yb_jw_close(w, ']');
+    }
+    if (l->annual_cap != YB_NO_CAP) kv_dec(w, "annual_cap", l->annual_cap, YB_FEN_SCALE);
+    if (l->n_adjust > 0) {
+        yb_jw_key(w, "identity_adjust");
+        yb_jw_open(w, '{');
+        for (int i = 0; i < l->n_adjust; i++) {
+            const yb_identity_adjust *a = &l->adjust[i];
+            yb_jw_key(w, a->identity);
+            yb_jw_open(w, '{');
+            kv_dec(w, "threshold_factor", a->threshold_factor, YB_RATIO_SCALE);
+            kv_dec(w, "ratio_add", a->ratio_add, YB_RATIO_SCALE);
+            yb_jw_key(w, "no_cap");
+            yb_jw_bool(w, a->no_cap);
+            yb_jw_close(w, '}');
+        }
+        yb_jw_close(w, '}');
+    }
+    if (l->n_by_identity > 0) {
+        yb_jw_key(w, "by_identity");
+        yb_jw_open(w, '{');
+        for (int i = 0; i < l->n_by_identity; i++) {
+            yb_jw_key(w, l->by_identity[i].identity);
+            yb_jw_open(w, '{');
+            kv_dec(w, "threshold", l->by_identity[i].threshold, YB_FEN_SCALE);
+            kv_dec(w, "ratio", l->by_identity[i].ratio, YB_RATIO_SCALE);
+            yb_jw_close(w, '}');
+        }
+        yb_jw_close(w, '}');
+    }
+    yb_jw_close(w, '}');
+}
+
+static void code_maps_out(yb_jw *w, const char *k, const yb_code_map *m, int n) {
+    yb_jw_key(w, k);
+    yb_jw_open(w, '{');
+    for (int i = 0; i < n; i++) str_array(w, m[i].name, &m[i].codes[0][0], sizeof m[i].codes[0], m[i].n_codes);
+    yb_jw_close(w, '}');
+}
+
+char *yb_policy_to_json(const yb_policy *p) {
+    char d[16];
+    yb_jw w;
+    yb_jw_init(&w);
+    yb_jw_open(&w, '{');
+    kv_str(&w, "admdvs", p->admdvs);
+    kv_str(&w, "name", p->name);
+    kv_str(&w, "version", p->version);
+    kv_str(&w, "effective_from", yb_date_fmt(p->effective_from, d));
+    if (p->effective_to != YB_DATE_MAX) kv_str(&w, "effective_to", yb_date_fmt(p->effective_to, d));
+    yb_jw_key(&w, "hosp_lv_class");
+    yb_jw_open(&w, '{');
+    for (int i = 1; i <= 15; i++) {
+        if (p->hosp_lv_class[i] < 1 || p->hosp_lv_class[i] > 3) continue; /* unknown: the loader's default */
+        char k[3] = {(char)('0' + i / 10), (char)('0' + i % 10), 0};
+        yb_jw_key(&w, k);
+        yb_jw_int(&w, p->hosp_lv_class[i]);
+    }
+    yb_jw_close(&w, '}');
+    yb_jw_key(&w, "offsite_extra_preselfpay");
+    yb_jw_open(&w, '{');
+    for (int i = 0; i < p->n_offsite; i++) kv_dec(&w, p->offsite_classes[i].name, p->offsite_extra[i], YB_RATIO_SCALE);
+    yb_jw_close(&w, '}');
+    code_maps_out(&w, "offsite_classes", p->offsite_classes, p->n_offsite);
+    if (p->offsite_default[0]) kv_str(&w, "offsite_default", p->offsite_default);
+    code_maps_out(&w, "identities", p->identities, p->n_identities);
+    str_array(&w, "retired_psn_types", &p->retired_psn_types[0][0], sizeof p->retired_psn_types[0], p->n_retired);
+    yb_jw_key(&w, "insutypes");
+    yb_jw_open(&w, '{');
+    for (int t = 0; t < p->n_insutypes; t++) {
+        const yb_insutype_policy *ip = &p->insutypes[t];
+        yb_jw_key(&w, ip->insutype);
+        yb_jw_open(&w, '{');
+        yb_jw_key(&w, "account");
+        yb_jw_bool(&w, ip->account);
+        kv_str(&w, "account_scope", ip->account_scope_no_fulamt ? "inscp" : "all");
+        yb_jw_key(&w, "blocks");
+        yb_jw_open(&w, '[');
+        for (int b = 0; b < ip->n_blocks; b++) block_out(&w, &ip->blocks[b]);
+        yb_jw_close(&w, ']');
+        yb_jw_key(&w, "layers");
+        yb_jw_open(&w, '[');
+        for (int l = 0; l < ip->n_layers; l++) layer_out(&w, &ip->layers[l]);
+        yb_jw_close(&w, ']');
+        yb_jw_close(&w, '}');
+    }
+    yb_jw_close(&w, '}');
+    yb_jw_close(&w, '}');
+    return yb_jw_finish(&w);
 }
