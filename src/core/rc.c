@@ -109,9 +109,13 @@ static size_t char_len(const char *s, size_t n) {
     return k;
 }
 
-/* Append s[0..n) to out if it fits whole (keeping room for the NUL). */
-static void put_bytes(char *out, size_t cap, size_t *o, const char *s, size_t n) {
-    if (*o + n + 1 > cap) return;
+/* Append s[0..n) to out if it fits whole (keeping room for the NUL); once something did not
+ * fit, append nothing more, so the output is a clean prefix. */
+static void put_bytes(char *out, size_t cap, size_t *o, int *full, const char *s, size_t n) {
+    if (*full || *o + n + 1 > cap) {
+        *full = 1;
+        return;
+    }
     memcpy(out + *o, s, n);
     *o += n;
 }
@@ -139,12 +143,13 @@ void yb_mask(const char *field, const char *value, char *out, size_t cap) {
         stars = nchars;
     }
     size_t o = 0, ci = 0;
+    int full = 0;
     for (size_t i = 0; i < n; ci++) {
         size_t k = char_len(value + i, n - i);
-        if (ci < keep_head) put_bytes(out, cap, &o, value + i, k);
+        if (ci < keep_head) put_bytes(out, cap, &o, &full, value + i, k);
         if (ci == keep_head)
-            for (size_t s = 0; s < stars; s++) put_bytes(out, cap, &o, "*", 1);
-        if (keep_tail && ci >= nchars - keep_tail) put_bytes(out, cap, &o, value + i, k);
+            for (size_t s = 0; s < stars; s++) put_bytes(out, cap, &o, &full, "*", 1);
+        if (keep_tail && ci >= nchars - keep_tail) put_bytes(out, cap, &o, &full, value + i, k);
         i += k;
     }
     out[o] = '\0';

@@ -1,5 +1,9 @@
 /*
  * refdata.c — the catalogue and every policy version, shared read-only by settlements.
+ *
+ * Policies are kept in an array in the order they were added. At most one version of an area
+ * is valid on any day, so a lookup by area and date has one answer. yb_refdata_add_policy takes
+ * ownership of the policy only when it succeeds; on an error the caller still owns it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +29,20 @@ void yb_refdata_free(yb_refdata *r) {
     free(r);
 }
 
+/* "yyyy-MM-dd", or "open" for an open-ended end. buf >= 11 bytes. */
+static const char *date_text(yb_date d, char *buf) {
+    if (d == YB_DATE_MAX) return "open";
+    return yb_date_fmt(d, buf);
+}
+
 yb_rc yb_refdata_add_policy(yb_refdata *r, yb_policy *p, yb_err *err) {
+    if (!r || !p) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "no reference data or no policy");
+    if (!memchr(p->admdvs, '\0', sizeof p->admdvs) || !memchr(p->version, '\0', sizeof p->version))
+        return yb_err_set(err, YB_E_LIMIT, "version", NULL, "area or version of the policy is not terminated");
+    char b1[16], b2[16], b3[16], b4[16];
+    if (p->effective_from == YB_DATE_NONE || p->effective_to == YB_DATE_NONE || p->effective_to < p->effective_from)
+        return yb_err_set(err, YB_E_INVALID, "effective_to", p->version,
+                          "policy of area %s: validity must have a start and end on or after it", p->admdvs);
     for (size_t i = 0; i < r->n_policies; i++) {
         const yb_policy *o = r->policies[i];
         if (strcmp(o->admdvs, p->admdvs) != 0) continue;
@@ -33,7 +50,9 @@ yb_rc yb_refdata_add_policy(yb_refdata *r, yb_policy *p, yb_err *err) {
             return yb_err_set(err, YB_E_DUPLICATE, "version", p->version, "area %s already has this version", p->admdvs);
         if (o->effective_from <= p->effective_to && p->effective_from <= o->effective_to)
             return yb_err_set(err, YB_E_DUPLICATE, "effective_from", p->version,
-                              "validity overlaps version %s of area %s", o->version, o->admdvs);
+                              "validity %s..%s overlaps version %s (%s..%s) of area %s",
+                              date_text(p->effective_from, b1), date_text(p->effective_to, b2), o->version,
+                              date_text(o->effective_from, b3), date_text(o->effective_to, b4), o->admdvs);
     }
     yb_policy **nv = realloc(r->policies, (r->n_policies + 1) * sizeof *nv);
     if (!nv) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
