@@ -1,6 +1,7 @@
 /*
- * test_policy_json.c — the policy loader: the shipped example loads with the right numbers, and
- * each kind of bad policy is refused with the JSON path and value in the error.
+ * test_policy_json.c — the policy loader and writer: the shipped example loads with the right
+ * numbers; each kind of bad policy is refused with the JSON path and value in the error; the
+ * canonical JSON written by yb_policy_to_json loads back to the same struct byte for byte.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -100,6 +101,17 @@ static void expect_bad(const char *from, const char *to, yb_rc rc, const char *f
     free(text);
 }
 
+static void expect_bad_doc(const char *doc, yb_rc rc, const char *field, const char *msg) {
+    yb_policy *p = NULL;
+    yb_err e;
+    yb_err_clear(&e);
+    yb_rc got = yb_policy_from_json(doc, strlen(doc), "p.json", &p, &e);
+    char b[512];
+    if (got != rc || strcmp(e.field, field) != 0 || (msg && !strstr(e.msg, msg)))
+        fail_msg("%s: got %s, want rc %s field %s msg %s", doc, yb_err_fmt(&e, b, sizeof b), yb_rc_str(rc), field, msg ? msg : "");
+    assert_null(p);
+}
+
 static void test_bad_policies(void **state) {
     (void)state;
     expect_bad("\"retiree_bonus\": \"0.05\"", "\"retire_bonus\": \"0.05\"", YB_E_INVALID,
@@ -135,6 +147,70 @@ static void test_bad_policies(void **state) {
     expect_bad("\"med_types\": [\"11\",\"13\"]", "\"med_types\": [\"11\",\"21\"]", YB_E_POLICY,
                "insutypes.310.blocks[1]", "two blocks");
     expect_bad("\"05\":2", "\"05\":4", YB_E_INVALID, "hosp_lv_class.05", "class");
+    /* wrong types */
+    expect_bad("\"med_types\": [\"21\",\"24\",\"28\"]", "\"med_types\": \"21\"", YB_E_INVALID,
+               "insutypes.310.blocks[0].med_types", "array");
+    expect_bad("\"med_types\": [\"21\",\"24\",\"28\"]", "\"med_types\": [\"21\",24,\"28\"]", YB_E_INVALID,
+               "insutypes.310.blocks[0].med_types[1]", "string");
+    expect_bad("\"med_types\": [\"21\",\"24\",\"28\"]", "\"med_types\": [\"21\",\"\",\"28\"]", YB_E_INVALID,
+               "insutypes.310.blocks[0].med_types[1]", "empty");
+    expect_bad("\"ratio\": {\"1\":\"0.95\"", "\"ratio\": {\"1\":true", YB_E_INVALID, "insutypes.310.blocks[0].ratio.1",
+               "found a boolean");
+    expect_bad("\"segments\": [{\"from\": \"0\", \"ratio\": \"0.60\"}]", "\"segments\": {\"from\": \"0\", \"ratio\": \"0.60\"}",
+               YB_E_INVALID, "insutypes.390.layers[0].segments", "array");
+    expect_bad_doc("{\"admdvs\":\"360100\",\"version\":\"1\",\"effective_from\":\"2025-01-01\",\"note\":1,\"insutypes\":{}}",
+                   YB_E_INVALID, "note", "string");
+    expect_bad_doc("{\"admdvs\":\"360100\",\"version\":\"1\",\"effective_from\":\"2025-01-01\"}", YB_E_INVALID, "insutypes",
+                   "missing");
+    expect_bad_doc("{\"admdvs\":\"360100\",\"version\":\"1\",\"effective_from\":\"2025-01-01\",\"insutypes\":{\"310\":{},"
+                   "\"320\":{},\"330\":{},\"340\":{},\"350\":{},\"370\":{},\"390\":{},\"391\":{},\"392\":{}}}",
+                   YB_E_LIMIT, "insutypes.392", "more than 8");
+    expect_bad("\"base\": \"over_cap\"", "\"base\": \"over\"", YB_E_INVALID, "insutypes.310.layers[0].base", "over_cap");
+    expect_bad("\"eligible\": \"cvlserv\"", "\"eligible\": \"some\"", YB_E_INVALID, "insutypes.310.layers[1].eligible",
+               "cvlserv");
+    expect_bad("\"eligible\": [\"tekun\",\"dibao\",\"dishouru\"]", "\"eligible\": []", YB_E_INVALID,
+               "insutypes.390.layers[1].eligible", "nobody");
+    /* amounts: decimals, exponents, sign, overflow, NUL */
+    expect_bad("\"3\":\"800\"", "\"3\":\"800.001\"", YB_E_PRECISION, "insutypes.310.blocks[0].deductible.by_class.3",
+               "more than 2 decimals");
+    expect_bad("\"3\":\"800\"", "\"3\":\"8E2\"", YB_E_INVALID, "insutypes.310.blocks[0].deductible.by_class.3", "exponent");
+    expect_bad("\"3\":\"800\"", "\"3\":12345678901234567890123", YB_E_OVERFLOW,
+               "insutypes.310.blocks[0].deductible.by_class.3", "too large");
+    expect_bad("\"3\":\"800\"", "\"3\":\"80\\u00000\"", YB_E_INVALID, "insutypes.310.blocks[0].deductible.by_class.3",
+               "NUL");
+    expect_bad("\"annual_cap\": \"400000\"", "\"annual_cap\": \"-400000\"", YB_E_INVALID, "insutypes.310.layers[0].annual_cap",
+               "negative");
+    /* structure rules of the loader */
+    expect_bad("\"annual_cap\": {\"all\": \"100000\"}", "\"annual_cap\": {\"all\": \"100000\", \"active\": \"1\"}",
+               YB_E_INVALID, "insutypes.310.blocks[0].annual_cap", "either all");
+    expect_bad("\"per\": \"year\"", "\"per\": \"year\", \"admission_factors\": [\"1\"]", YB_E_INVALID,
+               "insutypes.310.blocks[1].deductible.admission_factors", "admission");
+    expect_bad("\"no_cap\": true}", "\"no_caps\": true}", YB_E_INVALID, "insutypes.390.layers[0].identity_adjust.tekun.no_caps",
+               "unknown key");
+    expect_bad("\"fund_pay_type\": \"390200\"", "\"fund_pay_type\": \"39020\"", YB_E_INVALID,
+               "insutypes.390.layers[0].fund_pay_type", "6 digits");
+    expect_bad("\"310\": {", "\"31a\": {", YB_E_INVALID, "insutypes.31a", "3 digits");
+    expect_bad("\"offsite_classes\": {\"long_term\"", "\"offsite_classes\": {\"longterm\"", YB_E_INVALID,
+               "offsite_classes.longterm", "no share");
+    /* a key twice: json-c would keep the second silently */
+    expect_bad("\"390\": {", "\"310\": {", YB_E_DUPLICATE, "insutypes.310", "twice");
+    expect_bad("\"version\": \"2025.1\",", "\"version\": \"2025.1\", \"version\": \"2025.2\",", YB_E_DUPLICATE, "version",
+               "twice");
+    expect_bad("\"retiree_bonus\": \"0.05\"", "\"retiree_bonus\": \"0.05\", \"retiree_bonus\": \"0.5\"", YB_E_DUPLICATE,
+               "insutypes.310.blocks[1].retiree_bonus", "twice");
+    /* bounds of policy.h, named in the message */
+    expect_bad("\"name\": \"职工住院\"", "\"name\": \"0123456789012345678901234567890123456789012345678901234567890123\"",
+               YB_E_LIMIT, "insutypes.310.blocks[0].name", "longer than 63 bytes");
+    expect_bad("\"identities\": {", "\"identities\": {\"i1\":[],\"i2\":[],\"i3\":[],\"i4\":[],\"i5\":[],\"i6\":[],", YB_E_LIMIT,
+               "identities.dishouru", "more than 8"); /* 6 added before the 3 of the example: the 9th */
+    expect_bad("\"med_types\": [\"21\",\"24\",\"28\"]",
+               "\"med_types\": [\"a1\",\"a2\",\"a3\",\"a4\",\"a5\",\"a6\",\"a7\",\"a8\",\"a9\",\"b1\",\"b2\",\"b3\",\"b4\","
+               "\"b5\",\"b6\",\"b7\",\"b8\",\"b9\",\"c1\",\"c2\",\"c3\",\"c4\",\"c5\",\"c6\",\"c7\"]",
+               YB_E_LIMIT, "insutypes.310.blocks[0].med_types", "more than 24");
+    expect_bad("\"med_types\": [\"21\",\"24\",\"28\"]", "\"med_types\": [\"123456789012\"]", YB_E_LIMIT,
+               "insutypes.310.blocks[0].med_types[0]", "longer than 11 bytes");
+    /* text that is not UTF-8 is a syntax error */
+    expect_bad("南昌市", "\xff", YB_E_INVALID, "", "utf-8");
 }
 
 static void test_syntax_error(void **state) {
@@ -171,8 +247,10 @@ static void test_numbers(void **state) {
     json_object_object_get_ex(o, "c", &v);
     assert_int_equal(yb_json_money(v, "c", 0, &f, &e), YB_E_INVALID);
     yb_err_clear(&e);
+    /* json-c saturates an integer beyond 64 bits; the saturated text is still refused */
     json_object_object_get_ex(o, "d", &v);
-    assert_int_not_equal(yb_json_money(v, "d", 0, &f, &e), YB_OK);
+    assert_int_equal(yb_json_money(v, "d", 0, &f, &e), YB_E_OVERFLOW);
+    assert_string_equal(e.field, "d");
     yb_err_clear(&e);
     json_object_object_get_ex(o, "e", &v);
     assert_int_equal(yb_json_money(v, "e", 0, &f, &e), YB_E_INVALID);
@@ -200,10 +278,115 @@ static void test_numbers(void **state) {
     free(s);
 }
 
+/* Load, write, load again: the same struct byte for byte, and the same text when written again. */
+static yb_policy *round_trip(const char *text, size_t len) {
+    yb_policy *p1 = NULL, *p2 = NULL;
+    yb_err e;
+    yb_err_clear(&e);
+    char b[512];
+    if (yb_policy_from_json(text, len, "a.json", &p1, &e)) fail_msg("%s", yb_err_fmt(&e, b, sizeof b));
+    char *t1 = yb_policy_to_json(p1);
+    assert_non_null(t1);
+    if (yb_policy_from_json(t1, strlen(t1), "canonical.json", &p2, &e)) fail_msg("%s in %s", yb_err_fmt(&e, b, sizeof b), t1);
+    if (memcmp(p1, p2, sizeof *p1)) fail_msg("the canonical form loads differently: %s", t1);
+    char *t2 = yb_policy_to_json(p2);
+    assert_string_equal(t1, t2);
+    free(t1);
+    free(t2);
+    free(p2);
+    return p1;
+}
+
+static const char full_policy[] =
+    "{\"admdvs\":\"440100\",\"name\":\"全部写法\\n\\\"引号\\\"\",\"version\":\"v9\",\"effective_from\":\"2024-01-01\","
+    "\"effective_to\":\"2024-12-31\",\"hosp_lv_class\":{\"15\":1,\"11\":\"2\"},"
+    "\"offsite_extra_preselfpay\":{\"a\":\"0.1\",\"b\":0},\"offsite_classes\":{\"b\":[\"9\",\"8\"]},\"offsite_default\":\"a\","
+    "\"identities\":{\"x\":[\"X1\",\"X2\"],\"y\":[]},\"retired_psn_types\":[\"1201\"],"
+    "\"insutypes\":{\"310\":{\"account\":\"1\",\"account_scope\":\"inscp\",\"blocks\":["
+    "{\"name\":\"住院\",\"med_types\":[\"21\"],\"deductible\":{\"per\":\"admission\",\"by_class\":{\"1\":1,\"2\":2.5,\"3\":\"3.05\"},"
+    "\"admission_factors\":[\"1\",\"0.5\",0]},\"ratio\":{\"1\":1,\"2\":\"0.9999\",\"3\":0},\"cap_group\":\"g\",\"annual_cap\":{\"active\":\"5\"}},"
+    "{\"name\":\"门诊\",\"med_types\":[\"11\",\"13\"],\"fund_pay_type\":\"310101\",\"deductible\":{\"per\":\"none\"},"
+    "\"ratio\":{\"1\":\"0.5\",\"2\":\"0.5\",\"3\":\"0.5\"},\"retiree_bonus\":\"0.1\",\"cap_group\":\"g\",\"annual_cap\":{\"retired\":\"7.5\"}},"
+    "{\"name\":\"年度\",\"med_types\":[\"14\"],\"deductible\":{\"per\":\"year\",\"by_class\":{\"1\":\"0\",\"2\":\"0\",\"3\":\"0\"}},"
+    "\"ratio\":{\"1\":\"0.5\",\"2\":\"0.5\",\"3\":\"0.5\"},\"cap_group\":\"h\",\"annual_cap\":{\"all\":\"0\"}}],"
+    "\"layers\":[{\"name\":\"L1\",\"fund_pay_type\":\"330100\",\"blocks\":[\"住院\",\"门诊\"],\"base\":\"over_cap\","
+    "\"eligible\":\"cvlserv\",\"threshold\":\"100\",\"segments\":[{\"from\":\"0\",\"ratio\":\"0.5\"},{\"from\":\"1000.5\",\"ratio\":0.75}],"
+    "\"identity_adjust\":{\"y\":{\"ratio_add\":\"-0.25\"},\"x\":{\"threshold_factor\":\"2\",\"no_cap\":\"1\"}}},"
+    "{\"name\":\"L2\",\"fund_pay_type\":\"610100\",\"by_identity\":{\"x\":{\"ratio\":\"0.9\"},\"y\":{\"threshold\":\"20\",\"ratio\":\"0.7\"}},"
+    "\"annual_cap\":\"600\"},"
+    "{\"name\":\"L3\",\"fund_pay_type\":\"610102\",\"eligible\":\"all\",\"by_identity\":{\"x\":{\"ratio\":\"1\"}}}]},"
+    "\"390\":{\"blocks\":[],\"layers\":[]}}}";
+
+static void test_round_trip(void **state) {
+    (void)state;
+    size_t len;
+    char *text = slurp("data/demo/policy.json", &len);
+    yb_policy *p = round_trip(text, len);
+    assert_int_equal(yb_policy_insutype(p, "310")->blocks[0].dedc[3], 80000);
+    free(p);
+    free(text);
+
+    p = round_trip(full_policy, strlen(full_policy));
+    assert_string_equal(p->name, "全部写法\n\"引号\"");
+    assert_int_not_equal(p->effective_to, YB_DATE_MAX);
+    assert_int_equal(p->hosp_lv_class[11], 2);
+    assert_int_equal(p->hosp_lv_class[15], 1);
+    assert_int_equal(p->hosp_lv_class[3], 3); /* default kept */
+    assert_int_equal(p->n_retired, 1);
+    assert_string_equal(p->retired_psn_types[1], ""); /* the default "1300" is gone, not hidden */
+    assert_int_equal(yb_policy_offsite_extra(p, "9"), 0);
+    assert_string_equal(p->offsite_default, "a");
+    const yb_insutype_policy *ip = yb_policy_insutype(p, "310");
+    assert_int_equal(ip->account, 1);
+    assert_int_equal(ip->account_scope_no_fulamt, 1);
+    /* 2.5 -> 250 fen, "3.05" -> 305 fen; factors 1, 0.5, 0 */
+    assert_int_equal(ip->blocks[0].dedc[2], 250);
+    assert_int_equal(ip->blocks[0].dedc[3], 305);
+    assert_int_equal(ip->blocks[0].n_admission_factors, 3);
+    assert_int_equal(ip->blocks[0].admission_factor[1], 5000);
+    assert_int_equal(ip->blocks[0].ratio[1], 10000);
+    assert_int_equal(ip->blocks[0].ratio[2], 9999);
+    assert_int_equal(ip->blocks[0].annual_cap_active, 500);
+    assert_int_equal(ip->blocks[0].annual_cap_retired, YB_NO_CAP);
+    assert_string_equal(ip->blocks[0].fund_pay_type, "310100");
+    assert_string_equal(ip->blocks[1].fund_pay_type, "310101");
+    assert_int_equal(ip->blocks[1].dedc_per, YB_DEDC_NONE);
+    assert_int_equal(ip->blocks[1].annual_cap_active, YB_NO_CAP);
+    assert_int_equal(ip->blocks[1].annual_cap_retired, 750);
+    assert_int_equal(ip->blocks[2].annual_cap_active, 0);
+    const yb_layer *l = &ip->layers[0];
+    assert_int_equal(l->elig, YB_ELIG_CVLSERV);
+    assert_int_equal(l->n_seg, 2);
+    assert_int_equal(l->seg[1].from, 100050);
+    assert_int_equal(l->seg[1].ratio, 7500);
+    assert_string_equal(l->adjust[0].identity, "y");
+    assert_int_equal(l->adjust[0].ratio_add, -2500);
+    assert_int_equal(l->adjust[0].threshold_factor, 10000);
+    assert_int_equal(l->adjust[1].threshold_factor, 20000);
+    assert_int_equal(l->adjust[1].no_cap, 1);
+    assert_int_equal(ip->layers[1].elig, YB_ELIG_IDENTITIES); /* implied by by_identity */
+    assert_int_equal(ip->layers[1].n_eligible, 2);
+    assert_string_equal(ip->layers[1].eligible[1], "y");
+    assert_int_equal(ip->layers[1].by_identity[1].threshold, 2000);
+    assert_int_equal(ip->layers[2].elig, YB_ELIG_ALL); /* "all" given beside by_identity */
+    assert_int_equal(ip->layers[2].annual_cap, YB_NO_CAP);
+    assert_int_equal(yb_policy_insutype(p, "390")->n_blocks, 0);
+
+    /* the canonical text: amounts with 2 decimals and ratios with 4, as strings */
+    char *t = yb_policy_to_json(p);
+    assert_non_null(strstr(t, "\"by_class\":{\"1\":\"1.00\",\"2\":\"2.50\",\"3\":\"3.05\"}"));
+    assert_non_null(strstr(t, "\"admission_factors\":[\"1.0000\",\"0.5000\",\"0.0000\"]"));
+    assert_non_null(strstr(t, "\"ratio_add\":\"-0.2500\""));
+    assert_non_null(strstr(t, "\"annual_cap\":{\"active\":\"5.00\"}"));
+    assert_non_null(strstr(t, "\"effective_to\":\"2024-12-31\""));
+    free(t);
+    free(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_demo_policy), cmocka_unit_test(test_bad_policies), cmocka_unit_test(test_syntax_error),
-        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_numbers),     cmocka_unit_test(test_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
