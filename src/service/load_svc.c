@@ -186,6 +186,10 @@ yb_rc yb_svc_load_catalog(yb_db *db, const char *path, yb_load_stats *stats, yb_
 
 /* ---- persons ---- */
 
+#define YB_NAME_MAX 150 /* bytes of psn_name: 50 CJK characters */
+#define YB_STR_(x) #x
+#define YB_STR(x) YB_STR_(x)
+
 static yb_rc row_err(yb_csv *c, yb_err *err, yb_rc rc, const char *col, const char *v, const char *msg) {
     yb_err_set(err, rc, col, v, "%s", msg);
     yb_err_at(err, yb_csv_name(c), yb_csv_line(c));
@@ -197,6 +201,22 @@ static int all_digits(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (s[i] < '0' || s[i] > '9') return 0;
     return 1;
+}
+
+/* ?1..?7: psn_no, certno, psn_name, gend, brdy, cvlserv_flag, sp_psn_type (empty = NULL but for sp_psn_type) */
+static void bind_person(sqlite3_stmt *st, const char *no, const char *cert, const char *nm, int gend, const char *brdy,
+                        int cvl, const char *sp) {
+    sqlite3_bind_text(st, 1, no, -1, SQLITE_TRANSIENT);
+    if (cert[0]) sqlite3_bind_text(st, 2, cert, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, 2);
+    if (nm[0]) sqlite3_bind_text(st, 3, nm, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, 3);
+    if (gend) sqlite3_bind_int(st, 4, gend);
+    else sqlite3_bind_null(st, 4);
+    if (brdy) sqlite3_bind_text(st, 5, brdy, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, 5);
+    sqlite3_bind_int(st, 6, cvl);
+    sqlite3_bind_text(st, 7, sp, -1, SQLITE_TRANSIENT);
 }
 
 yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_err *err) {
@@ -215,16 +235,34 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
         yb_csv_close(c);
         return rc;
     }
-    rc = yb_db_prepare(db,
-                       "INSERT INTO persons(psn_no, certno, psn_name, gend, brdy, insu_admdvs, psn_type, cvlserv_flag,"
-                       " sp_psn_type) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(psn_no) DO UPDATE SET certno=?2,"
-                       " psn_name=?3, gend=?4, brdy=?5, insu_admdvs=?6, psn_type=?7, cvlserv_flag=?8, sp_psn_type=?9,"
-                       " updated_at=datetime('now')",
-                       &pp, err);
+    sqlite3_stmt *sq = NULL, *sp_put = NULL;
+    /* the rows of this file so far (a temporary table of this connection, gone with the transaction) */
+    rc = yb_db_exec(db,
+                    "CREATE TEMP TABLE IF NOT EXISTS load_persons_seen(psn_no TEXT NOT NULL, certno, psn_name, gend, brdy,"
+                    " cvlserv_flag, sp_psn_type, insutype TEXT NOT NULL, line INTEGER NOT NULL,"
+                    " PRIMARY KEY (psn_no, insutype)); DELETE FROM temp.load_persons_seen;",
+                    err);
     if (!rc)
         rc = yb_db_prepare(db,
-                           "INSERT INTO person_insu(psn_no, insutype, psn_type, balc) VALUES (?1,?2,?3,?4)"
-                           " ON CONFLICT(psn_no, insutype) DO UPDATE SET psn_type=?3",
+                           "SELECT line, certno IS ?2, psn_name IS ?3, gend IS ?4, brdy IS ?5, cvlserv_flag IS ?6,"
+                           " sp_psn_type IS ?7, insutype FROM temp.load_persons_seen WHERE psn_no=?1 ORDER BY line",
+                           &sq, err);
+    if (!rc)
+        rc = yb_db_prepare(db,
+                           "INSERT INTO temp.load_persons_seen(psn_no, certno, psn_name, gend, brdy, cvlserv_flag,"
+                           " sp_psn_type, insutype, line) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                           &sp_put, err);
+    if (!rc)
+        rc = yb_db_prepare(db,
+                           "INSERT INTO persons(psn_no, certno, psn_name, gend, brdy, cvlserv_flag, sp_psn_type,"
+                           " insu_admdvs, psn_type) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(psn_no) DO UPDATE SET"
+                           " certno=?2, psn_name=?3, gend=?4, brdy=?5, cvlserv_flag=?6, sp_psn_type=?7, insu_admdvs=?8,"
+                           " psn_type=?9, updated_at=datetime('now')",
+                           &pp, err);
+    if (!rc)
+        rc = yb_db_prepare(db,
+                           "INSERT INTO person_insu(psn_no, insutype, psn_type, balc, insu_admdvs) VALUES (?1,?2,?3,?4,?5)"
+                           " ON CONFLICT(psn_no, insutype) DO UPDATE SET psn_type=?3, insu_admdvs=?5",
                            &pi, err);
     if (!rc) rc = yb_db_prepare(db, "SELECT 1 FROM person_insu WHERE psn_no=?1 AND insutype=?2", &ex, err);
     time_t now = time(NULL);
@@ -250,6 +288,11 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
                 yb_err_at(err, yb_csv_name(c), yb_csv_line(c));
                 break;
             }
+        }
+        const char *nm = yb_csv_field(c, ix[P_NAME], &n);
+        if (n > YB_NAME_MAX) {
+            rc = row_err(c, err, YB_E_LIMIT, "psn_name", nm, "psn_name longer than " YB_STR(YB_NAME_MAX) " bytes");
+            break;
         }
         const char *g = yb_csv_field(c, ix[P_GEND], &n);
         int gend = 0;
@@ -313,21 +356,39 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
             }
         }
         char bb[12];
+        const char *brdy_text = brdy != YB_DATE_NONE ? yb_date_fmt(brdy, bb) : NULL;
+        /* one row per insurance type: the rows of one person in this file must agree on the
+         * person's own fields, and an insurance type appears once */
+        sqlite3_reset(sq);
+        bind_person(sq, no, cert, nm, gend, brdy_text, cv[0] == '1', sp);
+        while (!rc && sqlite3_step(sq) == SQLITE_ROW) {
+            long first = (long)sqlite3_column_int64(sq, 0);
+            if (!strcmp((const char *)sqlite3_column_text(sq, 7), insu)) {
+                char why[96];
+                snprintf(why, sizeof why, "this person and insutype are already on line %ld", first);
+                rc = row_err(c, err, YB_E_DUPLICATE, "insutype", insu, why);
+                break;
+            }
+            static const char *const same[] = {"certno", "psn_name", "gend", "brdy", "cvlserv_flag", "sp_psn_type"};
+            const char *given[] = {cert, nm, g, bd, cv, sp};
+            for (int k = 0; k < 6 && !rc; k++)
+                if (!sqlite3_column_int(sq, 1 + k)) {
+                    char why[96];
+                    snprintf(why, sizeof why, "disagrees with line %ld of the same person", first);
+                    rc = row_err(c, err, YB_E_MISMATCH, same[k], given[k], why);
+                }
+        }
+        if (rc) break;
+        sqlite3_reset(sp_put);
+        bind_person(sp_put, no, cert, nm, gend, brdy_text, cv[0] == '1', sp);
+        sqlite3_bind_text(sp_put, 8, insu, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(sp_put, 9, yb_csv_line(c));
+        rc = yb_db_step_done(db, sp_put, err);
+        if (rc) break;
         sqlite3_reset(pp);
-        sqlite3_bind_text(pp, 1, no, -1, SQLITE_TRANSIENT);
-        if (cert[0]) sqlite3_bind_text(pp, 2, cert, -1, SQLITE_TRANSIENT);
-        else sqlite3_bind_null(pp, 2);
-        const char *nm = yb_csv_field(c, ix[P_NAME], NULL);
-        if (nm[0]) sqlite3_bind_text(pp, 3, nm, -1, SQLITE_TRANSIENT);
-        else sqlite3_bind_null(pp, 3);
-        if (gend) sqlite3_bind_int(pp, 4, gend);
-        else sqlite3_bind_null(pp, 4);
-        if (brdy != YB_DATE_NONE) sqlite3_bind_text(pp, 5, yb_date_fmt(brdy, bb), -1, SQLITE_TRANSIENT);
-        else sqlite3_bind_null(pp, 5);
-        sqlite3_bind_text(pp, 6, area, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(pp, 7, pt, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(pp, 8, cv[0] == '1');
-        sqlite3_bind_text(pp, 9, sp, -1, SQLITE_TRANSIENT);
+        bind_person(pp, no, cert, nm, gend, brdy_text, cv[0] == '1', sp);
+        sqlite3_bind_text(pp, 8, area, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(pp, 9, pt, -1, SQLITE_TRANSIENT);
         rc = yb_db_step_done(db, pp, err);
         if (rc) break;
         sqlite3_reset(ex);
@@ -339,6 +400,7 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
         sqlite3_bind_text(pi, 2, insu, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(pi, 3, pt, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(pi, 4, balc);
+        sqlite3_bind_text(pi, 5, area, -1, SQLITE_TRANSIENT);
         rc = yb_db_step_done(db, pi, err);
         if (rc) break;
         if (found) stats->updated++;
@@ -348,6 +410,8 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
     sqlite3_finalize(pp);
     sqlite3_finalize(pi);
     sqlite3_finalize(ex);
+    sqlite3_finalize(sq);
+    sqlite3_finalize(sp_put);
     yb_csv_close(c);
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) yb_db_rollback(db);

@@ -109,12 +109,15 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         rc = yb_db_step_done(db, st, err);
         sqlite3_finalize(st);
         if (rc) return rc;
-        rc = yb_db_prepare(db, "INSERT INTO person_insu(psn_no, insutype, psn_type, balc) VALUES (?1, ?2, ?3, ?4)", &st, err);
+        rc = yb_db_prepare(db,
+                           "INSERT INTO person_insu(psn_no, insutype, psn_type, balc, insu_admdvs) VALUES (?1, ?2, ?3, ?4, ?5)",
+                           &st, err);
         if (rc) return rc;
         sqlite3_bind_text(st, 1, p->psn_no, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, p->insutype, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, p->psn_type, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, opening);
+        sqlite3_bind_text(st, 5, p->insu_admdvs, -1, SQLITE_STATIC);
         rc = yb_db_step_done(db, st, err);
         sqlite3_finalize(st);
         if (rc) return rc;

@@ -2,6 +2,11 @@
  * schema.c — the database schema as ordered migrations. A migration is never edited once
  * released: a change is a new entry at the end. Person-owned tables carry psn_no so that they can
  * be partitioned by person; catalogue and policies are reference tables.
+ *
+ * The version of a database is PRAGMA user_version (set in each migration's transaction, so a
+ * crash leaves either the old or the new version); from version 3 on, table schema_version also
+ * records every applied migration with its time, and the two must agree (sqlite.c checks).
+ * Money is INTEGER fen, ratios INTEGER 1/10000, dates TEXT yyyy-MM-dd, times yyyy-MM-dd HH:mm:ss.
  */
 #include <stddef.h>
 
@@ -100,7 +105,32 @@ static const char *const m2[] = {
     NULL,
 };
 
+/* 3: the record of applied migrations; the insurance area of each enrolment.
+ * schema_version holds one row per applied migration from here on (the runner in sqlite.c adds
+ * it in the migration's own transaction); versions 1 and 2 are recorded here, at the time this
+ * migration runs. person_insu.insu_admdvs is the area of that enrolment, filled from the person's
+ * area for the rows that exist. */
+static const char *const m3[] = {
+    "CREATE TABLE schema_version("
+    "  version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')), note TEXT NOT NULL);",
+    "INSERT INTO schema_version(version, note) VALUES"
+    "  (1, 'reference data, persons, visits, settlements, accumulators (recorded by version 3)'),"
+    "  (2, 'sign-ins, registered visits, fee batches (recorded by version 3)');",
+    "ALTER TABLE person_insu ADD COLUMN insu_admdvs TEXT;",
+    "UPDATE person_insu SET insu_admdvs = (SELECT p.insu_admdvs FROM persons p WHERE p.psn_no = person_insu.psn_no);",
+    NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements, run in one transaction. */
-const char *const *const yb__migrations[] = {m1, m2};
+const char *const *const yb__migrations[] = {m1, m2, m3};
+/* One line per migration for the schema_version record (from version 3 on). */
+const char *const yb__migration_notes[] = {
+    "reference data, persons, visits, settlements, accumulators",
+    "sign-ins, registered visits, fee batches",
+    "schema_version record; insurance area per enrolment",
+};
 
 const size_t yb__n_migrations = sizeof yb__migrations / sizeof yb__migrations[0];
+
+_Static_assert(sizeof yb__migration_notes / sizeof yb__migration_notes[0] == sizeof yb__migrations / sizeof yb__migrations[0],
+               "one note per migration");

@@ -1,5 +1,10 @@
 /*
  * sqlite.c — opening, migrating and driving the SQLite database (see include/yibao/store.h).
+ *
+ * Opening sets WAL, synchronous=NORMAL, foreign_keys=ON and a 10 s busy timeout, then brings the
+ * schema up to date: each missing migration of schema.c runs in its own transaction, which also
+ * sets PRAGMA user_version and (from version 3) adds the migration's row to schema_version. A
+ * database newer than this program, or whose two version records disagree, is refused untouched.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +16,10 @@
 
 extern const char *const *const yb__migrations[];
 extern const size_t yb__n_migrations;
+extern const char *const yb__migration_notes[];
+
+/* From this version on, table schema_version records every applied migration. */
+#define RECORDED_FROM 3
 
 struct yb_db {
     sqlite3 *h;
@@ -96,37 +105,77 @@ static int mkdir_parent(const char *path) {
     return 0;
 }
 
-static yb_rc migrate(yb_db *db, yb_err *err) {
+static yb_rc read_int(yb_db *db, const char *sql, int *out, yb_err *err) {
     sqlite3_stmt *st;
-    int v = 0;
-    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) return db_err(db, err, "read version");
-    if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+    if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) return db_err(db, err, "read version");
+    *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
-    if (v > (int)yb__n_migrations) {
+    return YB_OK;
+}
+
+/* schema_version must hold exactly the versions 1..v once v >= RECORDED_FROM. */
+static yb_rc check_record(yb_db *db, int v, yb_err *err) {
+    if (v < RECORDED_FROM) return YB_OK;
+    int top = 0, n = 0;
+    yb_rc rc = read_int(db, "SELECT ifnull(max(version), 0) FROM schema_version", &top, err);
+    if (!rc) rc = read_int(db, "SELECT count(*) FROM schema_version", &n, err);
+    if (rc) return rc;
+    if (top != v || n != v) {
+        yb_err_set(err, YB_E_DB, "schema_version", NULL,
+                   "the migration record (%d rows, latest %d) disagrees with the database version %d", n, top, v);
+        yb_err_at(err, db->path, 0);
+        return YB_E_DB;
+    }
+    return YB_OK;
+}
+
+static yb_rc migrate(yb_db *db, yb_err *err) {
+    int v = 0;
+    yb_rc rc = read_int(db, "PRAGMA user_version", &v, err);
+    if (rc) return rc;
+    if (v < 0 || v > (int)yb__n_migrations) {
         yb_err_set(err, YB_E_DB, NULL, NULL, "database schema version %d is newer than this program (%d)", v,
                    (int)yb__n_migrations);
         yb_err_at(err, db->path, 0);
         return YB_E_DB;
     }
+    rc = check_record(db, v, err);
+    if (rc) return rc;
     for (; v < (int)yb__n_migrations; v++) {
         char sql[64];
-        yb_rc rc = yb_db_begin(db, err);
+        rc = yb_db_begin(db, err);
         for (const char *const *q = yb__migrations[v]; !rc && *q; q++) rc = yb_db_exec(db, *q, err);
+        if (!rc && v + 1 >= RECORDED_FROM) {
+            sqlite3_stmt *st;
+            rc = yb_db_prepare(db, "INSERT INTO schema_version(version, note) VALUES (?1, ?2)", &st, err);
+            if (!rc) {
+                sqlite3_bind_int(st, 1, v + 1);
+                sqlite3_bind_text(st, 2, yb__migration_notes[v], -1, SQLITE_STATIC);
+                rc = yb_db_step_done(db, st, err);
+                sqlite3_finalize(st);
+            }
+        }
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
         if (!rc) rc = yb_db_exec(db, sql, err);
         if (!rc) rc = yb_db_commit(db, err);
         if (rc) {
             yb_db_rollback(db);
+            yb_err_at(err, db->path, 0);
             return rc;
         }
     }
     db->version = v;
-    return YB_OK;
+    return check_record(db, v, err);
 }
 
 yb_rc yb_db_open(const char *path, int create, yb_db **out, yb_err *err) {
     yb_db *db = calloc(1, sizeof *db);
     if (!db) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    if (strlen(path) >= sizeof db->path) {
+        free(db);
+        yb_err_set(err, YB_E_LIMIT, "db", NULL, "database path longer than %zu bytes", sizeof db->path - 1);
+        return YB_E_LIMIT;
+    }
     snprintf(db->path, sizeof db->path, "%s", path);
     struct stat sb;
     if (!create && stat(path, &sb) != 0) {
