@@ -532,14 +532,16 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     if (rc) goto fail;
     snprintf(res->setl_id, sizeof res->setl_id, "S%012lld", seq);
     char sql[2048] = "INSERT INTO settlements(setl_id, psn_no, mdtrt_id, insutype, med_type, year, policy_admdvs,"
-                     " policy_version, block, pool_prop_selfpay, balc, refd_setl_flag, init_setl_id, fixmedins_code";
+                     " policy_version, block, pool_prop_selfpay, balc, refd_setl_flag, init_setl_id, fixmedins_code, setl_time";
     for (size_t i = 0; i < N_AMOUNTS; i++) strcat(strcat(sql, ", "), amount_cols[i]);
     strcat(sql, ") SELECT ?2, psn_no, mdtrt_id, insutype, med_type, year, policy_admdvs, policy_version, block,"
                 " pool_prop_selfpay, (SELECT balc FROM person_insu pi WHERE pi.psn_no=s.psn_no AND"
-                " pi.insutype=s.insutype), 1, setl_id, fixmedins_code");
+                " pi.insutype=s.insutype), 1, setl_id, fixmedins_code, ?3");
     for (size_t i = 0; i < N_AMOUNTS; i++) strcat(strcat(sql, ", -"), amount_cols[i]);
     strcat(sql, " FROM settlements s WHERE setl_id=?1");
-    rc = exec_bound(db, sql, err, setl_id, res->setl_id, NULL);
+    char setl_time[20];
+    now_text(setl_time);
+    rc = exec_bound(db, sql, err, setl_id, res->setl_id, setl_time);
     if (!rc)
         rc = exec_bound(db,
                         "INSERT INTO setl_funds(setl_id, seq, psn_no, fund_pay_type, fund_pay_type_name, inscp_scp_amt,"

@@ -42,10 +42,22 @@ for f in '"hifp_pay":23640.00' '"hifmi_pay":2424.00' '"fund_pay_sumamt":26064.00
          '"setl_proc_info":"起付线17000.00 分段60% 累计基数21040.00 年度剩余限额297576.00"'; do
   expect "B $f" "$out" "$f"
 done
-out=$("$Y" show person P390A); expect "accum pool" "$out" '"key":"pool/pool","value":29760.00'
+out=$("$Y" show person P390A --json); expect "accum pool" "$out" '"key":"pool/pool","value":29760.00'
 expect "accum base" "$out" '"key":"base/居民大病","value":21040.00'
 expect "masked certno" "$out" '"certno":"110************2X"'
-case "$out" in *11010519491231002X*) bad "unmasked ID number in show person" ;; *) ok ;; esac
+expect "masked name" "$out" '"psn_name":"测**"'
+case "$out" in *11010519491231002X*|*测试甲*) bad "unmasked personal data in show person --json" ;; *) ok ;; esac
+# the human-readable form: accumulators in yuan, one line each, admissions as a count
+out=$("$Y" show person P390A)
+line() { printf '%s\n' "$out" | tr -s ' ' | grep -F -- "$1"; }
+expect "human pool" "$(line pool/pool)" "390 2025 pool/pool 29760.00"
+expect "human base" "$(line base/居民大病)" "390 2025 base/居民大病 21040.00"
+expect "human paid" "$(line paid/居民大病)" "390 2025 paid/居民大病 2424.00"
+expect "human adm" "$(line adm/居民住院)" "390 2025 adm/居民住院 2 admissions"
+expect "human balance" "$(line 'psn_type 1501 area')" "balc 0.00"
+expect "human settlement" "$(line S000000000002)" "medfee 40000.00 fund 26064.00 account 0.00 cash 13936.00"
+case "$out" in *11010519491231002X*|*测试甲*) bad "unmasked personal data in show person" ;; *) ok ;; esac
+out=$("$Y" show person NOBODY 2>&1); expect_rc "unknown person rc" 15 $?; expect "unknown person" "$out" "no such person"
 
 # idempotency: the same message again is the same answer, applied once
 state=$(dump)
@@ -64,10 +76,17 @@ expect "settled twice" "$out" "already settled"
 out=$("$Y" reverse S000000000002); expect_rc "reverse rc" 0 $?
 expect "reverse negative" "$out" '"hifmi_pay":-2424.00'
 expect "reverse link" "$out" '"init_setl_id":"S000000000002"'
-out=$("$Y" show person P390A)
+out=$("$Y" show person P390A --json)
 expect "restored pool" "$out" '"key":"pool/pool","value":6120.00'
 expect "restored base" "$out" '"key":"base/居民大病","value":4680.00'
 expect "restored adm" "$out" '"key":"adm/居民住院","value":1'
+expect "restored paid" "$out" '"key":"paid/居民大病","value":0.00'
+expect "reversed mark" "$out" '"setl_id":"S000000000002","mdtrt_id":"M2025B"'
+expect "reversed by" "$out" '"reversed_by":"S000000000003"'
+expect "reversal row" "$out" '"medfee_sumamt":-40000.00'
+out=$("$Y" show person P390A)
+expect "human restored pool" "$(line pool/pool)" "390 2025 pool/pool 6120.00"
+expect "human reversal" "$(line 'reversal of')" "S000000000003 M2025B 390 2025 medfee -40000.00 fund -26064.00"
 state=$(dump)
 out=$("$Y" reverse S000000000002 2>&1); expect_rc "reverse twice rc" 18 $?; expect "reverse twice" "$out" "already reversed"
 out=$("$Y" reverse S000000000003 2>&1); expect_rc "reverse a reversal rc" 18 $?
