@@ -9,9 +9,18 @@
  *   4. the supplementary layers in policy order: base, eligibility, threshold, segments,
  *      identity adjustments, annual cap;
  *   5. the person's part, the personal account, the cash part;
- *   6. the accumulator deltas.
- * Every product is rounded once with yb_round_div (half up); every sum is checked. Nothing here
- * reads a clock, a file or a database: the caller loads the inputs and stores the outputs.
+ *   6. the accumulator deltas (recorded along the way; the input accumulators are never written).
+ *
+ * Promises: every product is rounded once with yb_round_div (half away from zero, so a refund
+ * line splits as the mirror image of the same charge); every sum and difference is checked and
+ * an overflow is YB_E_OVERFLOW naming the field being computed; the result satisfies the
+ * identities of settle.h (yb_settle_check runs before anything is returned). Nothing here reads a
+ * clock, a file or a database: the caller loads the inputs and stores the outputs. The policy is
+ * expected to have passed yb_policy_validate; counts and ratios are still clamped where an index
+ * or a division depends on them, so an unvalidated policy gives a wrong answer, never a crash.
+ *
+ * Each decision the specification leaves open is marked "Decision:" below and listed in
+ * docs/settlement.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,26 +29,31 @@
 #include "yibao/settle.h"
 
 #define NO_LIMIT INT64_MAX
+/* Decision: at most this many fee lines in one visit (a year-long stay stays far below it). */
+#define SETTLE_MAX_LINES 1000000
 
 int64_t yb_accum_get(const yb_accum *a, const char *key) {
-    if (!a) return 0;
-    for (int i = 0; i < a->n; i++)
+    if (!a || !key) return 0;
+    int n = a->n < YB_ACC_MAX ? a->n : YB_ACC_MAX;
+    for (int i = 0; i < n; i++)
         if (!strcmp(a->it[i].key, key)) return a->it[i].v;
     return 0;
 }
 
 yb_rc yb_accum_add(yb_accum *a, const char *key, int64_t delta) {
+    if (!a || !key || !*key || a->n < 0 || a->n > YB_ACC_MAX) return YB_E_INTERNAL;
     for (int i = 0; i < a->n; i++)
         if (!strcmp(a->it[i].key, key)) return yb_add(a->it[i].v, delta, &a->it[i].v);
     if (delta == 0) return YB_OK; /* a missing key is 0 already */
-    if (a->n >= YB_ACC_MAX) return YB_E_LIMIT;
     if (strlen(key) >= YB_ACC_KEY) return YB_E_LIMIT;
-    strcpy(a->it[a->n].key, key);
+    if (a->n >= YB_ACC_MAX) return YB_E_LIMIT;
+    memcpy(a->it[a->n].key, key, strlen(key) + 1);
     a->it[a->n].v = delta;
     a->n++;
     return YB_OK;
 }
 
+/* The visit's time for the year and the policy date: end, else start. */
 static yb_datetime visit_time(const yb_visit *v) {
     return v->endtime != YB_DATETIME_NONE ? v->endtime : v->begntime;
 }
@@ -49,6 +63,7 @@ int yb_settle_year(const yb_visit *v) { return yb_date_year(yb_settle_date(v)); 
 yb_date yb_settle_date(const yb_visit *v) { return yb_datetime_date(visit_time(v)); }
 
 const char *yb_fund_field(const char *t) {
+    if (!t) return "oth_pay";
     if (!strcmp(t, "320100")) return "cvlserv_pay";
     if (!strcmp(t, "330100")) return "hifob_pay";
     if (!strcmp(t, "390200")) return "hifmi_pay";
@@ -83,12 +98,17 @@ static void fmt_left(int64_t left, char *buf) {
     else yb_fen_fmt(left, buf);
 }
 
-/* Error helpers: every error names the field and value. */
-#define CHECK(expr)                                                                         \
-    do {                                                                                    \
-        yb_rc rc_ = (expr);                                                                 \
-        if (rc_ != YB_OK) return yb_err_set(err, rc_, NULL, NULL, "amount overflow in %s", #expr); \
+static yb_rc overflow(yb_err *err, const char *field) {
+    return yb_err_set(err, YB_E_OVERFLOW, field, NULL, "amount out of range while computing %s", field);
+}
+
+/* Checked arithmetic: on failure, YB_E_OVERFLOW naming `field`. */
+#define CHK(expr, field)                                          \
+    do {                                                          \
+        if ((expr) != YB_OK) return overflow(err, (field));       \
     } while (0)
+
+static int64_t clamp_ratio(int64_t r) { return r < 0 ? 0 : r > YB_RATIO_ONE ? YB_RATIO_ONE : r; }
 
 static uint64_t hash_sn(const char *s) {
     uint64_t h = 1469598103934665603ull;
@@ -96,7 +116,8 @@ static uint64_t hash_sn(const char *s) {
     return h;
 }
 
-/* Index of the first line whose feedetl_sn repeats an earlier one, or -1. */
+/* Index of the first line whose feedetl_sn repeats an earlier one, or -1 (open addressing,
+ * table at least twice the line count). */
 static long find_duplicate_sn(const yb_line *lines, size_t n, yb_rc *rc) {
     *rc = YB_OK;
     if (n < 2) return -1;
@@ -124,48 +145,56 @@ static long find_duplicate_sn(const yb_line *lines, size_t n, yb_rc *rc) {
     return dup;
 }
 
+/* Step 1: split each line and sum the visit totals. */
 static yb_rc split_lines(const yb_settle_in *in, int cls, yb_settlement *s, yb_line_split *sp, yb_err *err) {
     const yb_visit *v = in->visit;
-    char path[64], buf[48];
+    char path[96], buf[48];
     for (size_t i = 0; i < in->n_lines; i++) {
         const yb_line *l = &in->lines[i];
         yb_line_split *o = &sp[i];
         memset(o, 0, sizeof *o);
         o->pric_uplmt_amt = YB_PRICE_NOCAP;
-        if (!l->feedetl_sn[0]) {
-            snprintf(path, sizeof path, "feedetail[%zu].feedetl_sn", i);
-            return yb_err_set(err, YB_E_INVALID, path, "", "a fee line needs a serial number");
-        }
-        if ((l->cnt < 0) != (l->sumamt < 0) && l->sumamt != 0) {
-            snprintf(path, sizeof path, "feedetail[%zu].det_item_fee_sumamt", i);
-            return yb_err_set(err, YB_E_MISMATCH, path, yb_fen_fmt(l->sumamt, buf),
-                              "amount and quantity have different signs (line %s)", l->feedetl_sn);
+        if (!memchr(l->med_list_codg, '\0', sizeof l->med_list_codg)) {
+            snprintf(path, sizeof path, "feedetail[%zu].med_list_codg", i);
+            return yb_err_set(err, YB_E_LIMIT, path, NULL, "code longer than %d bytes (line %s)", YB_CODE_MAX - 1,
+                              l->feedetl_sn);
         }
         if (l->pric < 0) {
             snprintf(path, sizeof path, "feedetail[%zu].pric", i);
             return yb_err_set(err, YB_E_INVALID, path, yb_price_fmt(l->pric, buf), "negative price (line %s)",
                               l->feedetl_sn);
         }
-        yb_fen expect;
+        /* Decision: a refund is a line with negative cnt and negative amount; a sign mismatch
+         * between the two is refused like any other disagreement of amount and quantity. */
+        if ((l->cnt < 0) != (l->sumamt < 0) && l->sumamt != 0) {
+            snprintf(path, sizeof path, "feedetail[%zu].det_item_fee_sumamt", i);
+            return yb_err_set(err, YB_E_MISMATCH, path, yb_fen_fmt(l->sumamt, buf),
+                              "amount and quantity have different signs (line %s)", l->feedetl_sn);
+        }
+        yb_fen expect, diff;
         if (yb_fen_of_qty_price(l->cnt, l->pric, &expect) != YB_OK) {
             snprintf(path, sizeof path, "feedetail[%zu].cnt", i);
             return yb_err_set(err, YB_E_OVERFLOW, path, yb_qty_fmt(l->cnt, buf), "cnt x pric overflows (line %s)",
                               l->feedetl_sn);
         }
-        if (l->sumamt - expect > 1 || expect - l->sumamt > 1) {
+        if (yb_sub(l->sumamt, expect, &diff) != YB_OK || diff > 1 || diff < -1) {
             char eb[48];
             snprintf(path, sizeof path, "feedetail[%zu].det_item_fee_sumamt", i);
             return yb_err_set(err, YB_E_MISMATCH, path, yb_fen_fmt(l->sumamt, buf),
                               "differs from cnt x pric = %s by more than 0.01 (line %s)", yb_fen_fmt(expect, eb),
                               l->feedetl_sn);
         }
-        yb_datetime t = l->fee_ocur_time != YB_DATETIME_NONE ? l->fee_ocur_time : v->begntime;
+        /* the catalogue entry valid when the fee arose; the visit's start (else end) when absent */
+        yb_datetime t = l->fee_ocur_time != YB_DATETIME_NONE ? l->fee_ocur_time
+                        : v->begntime != YB_DATETIME_NONE    ? v->begntime
+                                                             : v->endtime;
         const yb_cat_entry *e =
             in->catalog ? yb_catalog_find(in->catalog, l->med_list_codg, v->mdtrtarea_admvs, yb_datetime_date(t)) : NULL;
         if (e) {
-            memcpy(o->chrgitm_lv, e->chrgitm_lv, sizeof o->chrgitm_lv);
-            memcpy(o->list_type, e->list_type, sizeof o->list_type);
+            snprintf(o->chrgitm_lv, sizeof o->chrgitm_lv, "%s", e->chrgitm_lv);
+            snprintf(o->list_type, sizeof o->list_type, "%s", e->list_type);
         }
+        snprintf(path, sizeof path, "feedetail[%zu].det_item_fee_sumamt", i);
         if (!e || !strcmp(e->chrgitm_lv, "03") || l->denied) {
             /* 目录外, 丙类 or denied by audit: all of it is the person's */
             o->fulamt_ownpay_amt = l->sumamt;
@@ -175,54 +204,71 @@ static yb_rc split_lines(const yb_settle_in *in, int cls, yb_settlement *s, yb_l
             yb_fen capped = l->sumamt;
             if (cap >= 0) {
                 o->pric_uplmt_amt = cap;
-                if (l->pric > cap) CHECK(yb_fen_of_qty_price(l->cnt, cap, &capped));
+                if (l->pric > cap) CHK(yb_fen_of_qty_price(l->cnt, cap, &capped), path);
             }
-            o->overlmt_amt = l->sumamt - capped;
-            o->selfpay_prop = !strcmp(e->chrgitm_lv, "01") ? 0 : e->selfpay_prop;
-            CHECK(yb_fen_mul_ratio(capped, o->selfpay_prop, &o->preselfpay_amt));
-            o->inscp_scp_amt = capped - o->preselfpay_amt;
+            CHK(yb_sub(l->sumamt, capped, &o->overlmt_amt), path);
+            o->selfpay_prop = !strcmp(e->chrgitm_lv, "01") ? 0 : (yb_ratio)clamp_ratio(e->selfpay_prop);
+            CHK(yb_fen_mul_ratio(capped, o->selfpay_prop, &o->preselfpay_amt), path);
+            CHK(yb_sub(capped, o->preselfpay_amt, &o->inscp_scp_amt), path);
         }
-        CHECK(yb_add(s->medfee_sumamt, l->sumamt, &s->medfee_sumamt));
-        CHECK(yb_add(s->fulamt_ownpay_amt, o->fulamt_ownpay_amt, &s->fulamt_ownpay_amt));
-        CHECK(yb_add(s->overlmt_selfpay, o->overlmt_amt, &s->overlmt_selfpay));
-        CHECK(yb_add(s->preselfpay_amt, o->preselfpay_amt, &s->preselfpay_amt));
-        CHECK(yb_add(s->inscp_scp_amt, o->inscp_scp_amt, &s->inscp_scp_amt));
+        CHK(yb_add(s->medfee_sumamt, l->sumamt, &s->medfee_sumamt), "medfee_sumamt");
+        CHK(yb_add(s->fulamt_ownpay_amt, o->fulamt_ownpay_amt, &s->fulamt_ownpay_amt), "fulamt_ownpay_amt");
+        CHK(yb_add(s->overlmt_selfpay, o->overlmt_amt, &s->overlmt_selfpay), "overlmt_selfpay");
+        CHK(yb_add(s->preselfpay_amt, o->preselfpay_amt, &s->preselfpay_amt), "preselfpay_amt");
+        CHK(yb_add(s->inscp_scp_amt, o->inscp_scp_amt, &s->inscp_scp_amt), "inscp_scp_amt");
     }
-    if (s->medfee_sumamt < 0 || s->fulamt_ownpay_amt < 0 || s->overlmt_selfpay < 0 || s->preselfpay_amt < 0 ||
-        s->inscp_scp_amt < 0)
-        return yb_err_set(err, YB_E_INVALID, "feedetail", yb_fen_fmt(s->medfee_sumamt, buf),
-                          "refund lines exceed the charges they refund: a visit total is negative");
+    /* Decision: refunds may net against charges of the same visit, but no visit total may end
+     * up negative — that would pay money out of a settlement. */
+    static const struct {
+        const char *name;
+        size_t off;
+    } totals[] = {
+        {"medfee_sumamt", offsetof(yb_settlement, medfee_sumamt)},
+        {"fulamt_ownpay_amt", offsetof(yb_settlement, fulamt_ownpay_amt)},
+        {"overlmt_selfpay", offsetof(yb_settlement, overlmt_selfpay)},
+        {"preselfpay_amt", offsetof(yb_settlement, preselfpay_amt)},
+        {"inscp_scp_amt", offsetof(yb_settlement, inscp_scp_amt)},
+    };
+    for (size_t k = 0; k < sizeof totals / sizeof totals[0]; k++) {
+        yb_fen t = *(const yb_fen *)((const char *)s + totals[k].off);
+        if (t < 0)
+            return yb_err_set(err, YB_E_INVALID, totals[k].name, yb_fen_fmt(t, buf),
+                              "refund lines exceed the charges they refund: the visit total is negative");
+    }
     return YB_OK;
 }
 
-/* Move `extra` from in-scope to pre-self-pay, spread over the lines in proportion to their
- * in-scope amounts by the cumulative method: line i gets round(extra*S_i/T) - round(extra*S_{i-1}/T)
- * where S_i is the running in-scope sum. The parts add up to `extra` exactly and no line gives
- * more than its own in-scope amount. */
+/* Step 2. Decision: move `extra` from in-scope to pre-self-pay spread over the lines by the
+ * cumulative method — line i gets round(extra*S_i/T) - round(extra*S_{i-1}/T), S_i the running
+ * in-scope sum up to line i, T the visit's in-scope total. The parts add up to `extra` exactly,
+ * each part is within one fen of the exact proportional share, and since extra <= T no line gives
+ * more than its own in-scope amount (a refund line takes back the mirror image). */
 static yb_rc spread_offsite(const yb_settle_in *in, yb_fen extra, yb_fen total, yb_line_split *sp, yb_err *err) {
     yb_fen run = 0, prev_alloc = 0;
     for (size_t i = 0; i < in->n_lines; i++) {
         if (!sp[i].inscp_scp_amt) continue;
-        run += sp[i].inscp_scp_amt;
+        CHK(yb_add(run, sp[i].inscp_scp_amt, &run), "inscp_scp_amt");
         yb_fen upto;
-        CHECK(yb_round_div((yb_i128)extra * run, total, &upto));
-        yb_fen part = upto - prev_alloc;
+        CHK(yb_round_div((yb_i128)extra * run, total, &upto), "offsite_extra");
+        yb_fen part;
+        CHK(yb_sub(upto, prev_alloc, &part), "offsite_extra");
         prev_alloc = upto;
-        sp[i].inscp_scp_amt -= part;
-        sp[i].preselfpay_amt += part;
+        CHK(yb_sub(sp[i].inscp_scp_amt, part, &sp[i].inscp_scp_amt), "inscp_scp_amt");
+        CHK(yb_add(sp[i].preselfpay_amt, part, &sp[i].preselfpay_amt), "preselfpay_amt");
     }
     return YB_OK;
 }
 
 static int holds_any(const yb_policy *p, const char (*names)[YB_POL_NAME], int n, const char *sp) {
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && i < YB_POL_MAX_IDENT; i++)
         if (yb_policy_has_identity(p, names[i], sp)) return 1;
     return 0;
 }
 
 static yb_rc add_fund_row(yb_settlement *s, const char *type, const char *name, yb_fen base, yb_fen pay,
                           int64_t left, const char *info, yb_err *err) {
-    if (s->n_funds >= YB_MAX_FUNDS) return yb_err_set(err, YB_E_LIMIT, "setldetail", NULL, "more than %d fund rows", YB_MAX_FUNDS);
+    if (s->n_funds >= YB_MAX_FUNDS)
+        return yb_err_set(err, YB_E_LIMIT, "setldetail", NULL, "more than %d fund rows", YB_MAX_FUNDS);
     yb_fund_row *r = &s->funds[s->n_funds++];
     snprintf(r->fund_pay_type, sizeof r->fund_pay_type, "%s", type);
     snprintf(r->name, sizeof r->name, "%s", name);
@@ -233,143 +279,190 @@ static yb_rc add_fund_row(yb_settlement *s, const char *type, const char *name, 
     return YB_OK;
 }
 
-static yb_rc delta(yb_settlement *s, const char *kind, const char *name, int64_t d, yb_err *err) {
-    char key[YB_ACC_KEY];
-    snprintf(key, sizeof key, "%s/%s", kind, name);
-    yb_rc rc = yb_accum_add(&s->deltas, key, d);
-    if (rc) return yb_err_set(err, rc, "accumulators", key, "cannot record accumulator delta");
+static yb_rc acc_key(char *key, const char *kind, const char *name, yb_err *err) {
+    int n = snprintf(key, YB_ACC_KEY, "%s/%s", kind, name);
+    if (n < 0 || n >= YB_ACC_KEY)
+        return yb_err_set(err, YB_E_LIMIT, "accumulators", name, "accumulator key longer than %d bytes", YB_ACC_KEY - 1);
     return YB_OK;
 }
 
-static int64_t acc_get(const yb_settle_in *in, const char *kind, const char *name) {
+static yb_rc delta(yb_settlement *s, const char *kind, const char *name, int64_t d, yb_err *err) {
     char key[YB_ACC_KEY];
-    snprintf(key, sizeof key, "%s/%s", kind, name);
-    return yb_accum_get(in->acc, key);
+    yb_rc rc = acc_key(key, kind, name, err);
+    if (rc) return rc;
+    rc = yb_accum_add(&s->deltas, key, d);
+    if (rc) return yb_err_set(err, rc, "accumulators", key, "cannot record the accumulator delta");
+    return YB_OK;
 }
 
+/* The person's accumulator before this visit. Decision: a negative value cannot come from any
+ * sequence of settlements and reversals, so it is refused as corrupt input. */
+static yb_rc acc_read(const yb_settle_in *in, const char *kind, const char *name, int64_t *out, yb_err *err) {
+    char key[YB_ACC_KEY];
+    yb_rc rc = acc_key(key, kind, name, err);
+    if (rc) return rc;
+    *out = yb_accum_get(in->acc, key);
+    if (*out < 0) {
+        char b[32];
+        snprintf(b, sizeof b, "%lld", (long long)*out);
+        return yb_err_set(err, YB_E_INVALID, key, b, "negative accumulator");
+    }
+    return YB_OK;
+}
+
+/* Step 3: the basic pool of the visit's block. */
 static yb_rc settle_pool(const yb_settle_in *in, const yb_insutype_policy *ip, int cls, int retired,
                          const yb_block **blk_out, yb_settlement *s, yb_err *err) {
     const yb_block *b = yb_policy_block(ip, in->visit->med_type);
     *blk_out = b;
     if (!b) return YB_OK; /* not covered by the pool: hifp_pay 0, the visit is still settled */
     snprintf(s->block, sizeof s->block, "%s", b->name);
+    yb_rc rc;
     yb_fen dedc = b->dedc_per == YB_DEDC_NONE ? 0 : b->dedc[cls];
-    if (b->dedc_per == YB_DEDC_PER_ADMISSION && b->n_admission_factors > 0) {
-        int64_t nth = acc_get(in, "adm", b->name) + 1;
-        int k = nth > b->n_admission_factors ? b->n_admission_factors - 1 : (int)nth - 1;
-        CHECK(yb_fen_mul_ratio(dedc, b->admission_factor[k], &dedc));
+    int nf = b->n_admission_factors < YB_POL_MAX_FACTORS ? b->n_admission_factors : YB_POL_MAX_FACTORS;
+    int64_t adm = 0, dedc_paid = 0, pool_paid = 0;
+    if (b->dedc_per == YB_DEDC_PER_ADMISSION && (rc = acc_read(in, "adm", b->name, &adm, err))) return rc;
+    if (b->dedc_per == YB_DEDC_PER_ADMISSION && nf > 0) {
+        /* the n-th admission of the year in this block, n = admissions counted before + 1; the last
+         * factor applies to every later admission */
+        int k = adm >= nf ? nf - 1 : (int)adm;
+        CHK(yb_fen_mul_ratio(dedc, b->admission_factor[k], &dedc), "dedc_std");
     }
     s->dedc_std = dedc;
-    if (b->dedc_per == YB_DEDC_PER_YEAR) s->crt_dedc = yb_max64(0, dedc - acc_get(in, "dedc", b->name));
-    else s->crt_dedc = dedc;
+    if (b->dedc_per == YB_DEDC_PER_YEAR) {
+        if ((rc = acc_read(in, "dedc", b->name, &dedc_paid, err))) return rc;
+        CHK(yb_sub(dedc, dedc_paid, &s->crt_dedc), "crt_dedc");
+        s->crt_dedc = yb_max64(0, s->crt_dedc);
+    } else {
+        s->crt_dedc = dedc; /* per admission: nothing paid toward it before this admission */
+    }
     s->act_pay_dedc = yb_min64(s->inscp_scp_amt, s->crt_dedc);
-    yb_ratio ratio = b->ratio[cls] + (retired ? b->retiree_bonus : 0);
+    yb_ratio ratio = (yb_ratio)clamp_ratio((int64_t)clamp_ratio(b->ratio[cls]) + (retired ? b->retiree_bonus : 0));
     s->pool_prop = ratio;
-    yb_fen eligible = s->inscp_scp_amt - s->act_pay_dedc;
+    yb_fen eligible;
+    CHK(yb_sub(s->inscp_scp_amt, s->act_pay_dedc, &eligible), "act_pay_dedc");
     yb_fen cap = retired ? b->annual_cap_retired : b->annual_cap_active;
-    int64_t left = cap == YB_NO_CAP ? NO_LIMIT : yb_max64(0, cap - acc_get(in, "pool", b->cap_group));
+    if ((rc = acc_read(in, "pool", b->cap_group, &pool_paid, err))) return rc;
+    int64_t left = NO_LIMIT;
+    if (cap != YB_NO_CAP) {
+        CHK(yb_sub(cap, pool_paid, &left), "crt_payb_lmt_amt");
+        left = yb_max64(0, left);
+    }
     yb_fen want;
-    CHECK(yb_fen_mul_ratio(eligible, ratio, &want));
-    if (want <= left) {
+    CHK(yb_fen_mul_ratio(eligible, ratio, &want), "hifp_pay");
+    if (ratio == 0 || want <= left) {
+        /* Decision: ratio 0 means the pool pays nothing and nothing is "over the cap" either */
         s->hifp_pay = want;
         s->over_cap = 0;
     } else {
         /* the cap is reached inside this visit: the compliant cost the pool did not cover */
         yb_fen covered;
         s->hifp_pay = left;
-        CHECK(yb_fen_div_ratio(left, ratio, &covered));
-        s->over_cap = yb_max64(0, eligible - covered);
+        CHK(yb_fen_div_ratio(left, ratio, &covered), "over_cap");
+        s->over_cap = yb_max64(0, eligible - covered); /* both within 0..eligible: no overflow */
     }
     if (left != NO_LIMIT) left -= s->hifp_pay;
-    if (b->dedc_per == YB_DEDC_PER_YEAR && s->act_pay_dedc) {
-        yb_rc rc = delta(s, "dedc", b->name, s->act_pay_dedc, err);
-        if (rc) return rc;
-    }
-    if (b->dedc_per == YB_DEDC_PER_ADMISSION) {
-        yb_rc rc = delta(s, "adm", b->name, 1, err);
-        if (rc) return rc;
-    }
-    yb_rc rc = delta(s, "pool", b->cap_group, s->hifp_pay, err);
-    if (rc) return rc;
+    /* deltas: per-year deductible paid, one admission, pool paid in the cap group */
+    if (b->dedc_per == YB_DEDC_PER_YEAR && (rc = delta(s, "dedc", b->name, s->act_pay_dedc, err))) return rc;
+    if (b->dedc_per == YB_DEDC_PER_ADMISSION && (rc = delta(s, "adm", b->name, 1, err))) return rc;
+    if ((rc = delta(s, "pool", b->cap_group, s->hifp_pay, err))) return rc;
     char type[8], info[200], db[48], pb[16], lb[48];
     if (b->fund_pay_type[0]) snprintf(type, sizeof type, "%s", b->fund_pay_type);
     else snprintf(type, sizeof type, "%.3s100", in->person->insutype);
     fmt_pct(ratio, pb, sizeof pb);
     fmt_left(left, lb);
     snprintf(info, sizeof info, "起付线%s 比例%s 年度剩余限额%s", yb_fen_fmt(s->dedc_std, db), pb, lb);
+    /* Decision: the pool row's base is the visit's in-scope amount (before the deductible) */
     return add_fund_row(s, type, b->name, s->inscp_scp_amt, s->hifp_pay, left, info, err);
 }
 
 static int layer_applies(const yb_layer *ly, const yb_block *b) {
     if (ly->n_blocks == 0) return 1;
     if (!b) return 0;
-    for (int i = 0; i < ly->n_blocks; i++)
+    for (int i = 0; i < ly->n_blocks && i < YB_POL_MAX_BLOCKS; i++)
         if (!strcmp(ly->blocks[i], b->name)) return 1;
     return 0;
 }
 
+/* Step 4: the supplementary layers in policy order. */
 static yb_rc settle_layers(const yb_settle_in *in, const yb_insutype_policy *ip, const yb_block *blk,
                            yb_settlement *s, yb_err *err) {
     const yb_policy *p = in->policy;
     const yb_person *psn = in->person;
     yb_fen layers_paid = 0;
-    for (int li = 0; li < ip->n_layers; li++) {
+    int nl = ip->n_layers < YB_POL_MAX_LAYERS ? ip->n_layers : YB_POL_MAX_LAYERS;
+    for (int li = 0; li < nl; li++) {
         const yb_layer *ly = &ip->layers[li];
+        char field[YB_POL_NAME + 16];
+        snprintf(field, sizeof field, "setldetail.%s", ly->name);
         if (!layer_applies(ly, blk)) continue;
         if (ly->elig == YB_ELIG_CVLSERV && psn->cvlserv_flag != 1) continue;
         if (ly->elig == YB_ELIG_IDENTITIES && !holds_any(p, ly->eligible, ly->n_eligible, psn->sp_psn_type)) continue;
-        /* threshold and segments: by identity, else the layer's own with an identity adjustment */
+        /* threshold and segments: the layer's own, replaced by the first by_identity row the
+         * person holds; then adjusted by the first identity_adjust entry the person holds */
         yb_fen T = ly->threshold;
         yb_segment seg[YB_POL_MAX_SEGMENTS];
-        int nseg = ly->n_seg, no_cap = 0;
+        int nseg = ly->n_seg < 0 ? 0 : ly->n_seg > YB_POL_MAX_SEGMENTS ? YB_POL_MAX_SEGMENTS : ly->n_seg;
+        int no_cap = 0;
         memcpy(seg, ly->seg, sizeof seg);
-        if (ly->n_by_identity > 0) {
-            int k = 0;
-            while (k < ly->n_by_identity && !yb_policy_has_identity(p, ly->by_identity[k].identity, psn->sp_psn_type)) k++;
-            if (k == ly->n_by_identity) continue; /* holds none of the identities this layer serves */
+        int nbi = ly->n_by_identity < YB_POL_MAX_IDENT ? ly->n_by_identity : YB_POL_MAX_IDENT;
+        int k = 0;
+        while (k < nbi && !yb_policy_has_identity(p, ly->by_identity[k].identity, psn->sp_psn_type)) k++;
+        if (k < nbi) {
             T = ly->by_identity[k].threshold;
             seg[0].from = 0;
             seg[0].ratio = ly->by_identity[k].ratio;
             nseg = 1;
-        } else {
-            for (int k = 0; k < ly->n_adjust; k++) {
-                const yb_identity_adjust *a = &ly->adjust[k];
-                if (!yb_policy_has_identity(p, a->identity, psn->sp_psn_type)) continue;
-                CHECK(yb_fen_mul_ratio(T, a->threshold_factor, &T));
-                for (int j = 0; j < nseg; j++) {
-                    int64_t r = (int64_t)seg[j].ratio + a->ratio_add;
-                    seg[j].ratio = (yb_ratio)(r < 0 ? 0 : r > YB_RATIO_ONE ? YB_RATIO_ONE : r);
-                }
-                no_cap = a->no_cap;
-                break; /* the first adjustment the person holds applies */
-            }
         }
-        /* this visit's base */
-        yb_fen room = yb_max64(0, s->inscp_scp_amt - s->hifp_pay - layers_paid);
+        /* Decision: a person eligible for a layer whose by_identity table has no row for them
+         * and which has no segments of its own is not considered by it (no row, no base). */
+        if (nseg == 0) continue;
+        int na = ly->n_adjust < YB_POL_MAX_IDENT ? ly->n_adjust : YB_POL_MAX_IDENT;
+        for (int a = 0; a < na; a++) {
+            const yb_identity_adjust *adj = &ly->adjust[a];
+            if (!yb_policy_has_identity(p, adj->identity, psn->sp_psn_type)) continue;
+            CHK(yb_fen_mul_ratio(T, adj->threshold_factor, &T), field);
+            for (int j = 0; j < nseg; j++) seg[j].ratio = (yb_ratio)clamp_ratio((int64_t)seg[j].ratio + adj->ratio_add);
+            no_cap = adj->no_cap;
+            break; /* the first adjustment the person holds applies */
+        }
+        /* this visit's base: what of the in-scope amount is still unpaid, or over_cap */
+        yb_fen room;
+        CHK(yb_sub(s->inscp_scp_amt, s->hifp_pay, &room), field);
+        CHK(yb_sub(room, layers_paid, &room), field);
+        room = yb_max64(0, room);
         yb_fen b = ly->base == YB_BASE_OVER_CAP ? s->over_cap : room;
-        int64_t B0 = acc_get(in, "base", ly->name), B1;
-        CHECK(yb_add(B0, b, &B1));
+        int64_t B0, B1, paid_before;
+        yb_rc rc = acc_read(in, "base", ly->name, &B0, err);
+        if (!rc) rc = acc_read(in, "paid", ly->name, &paid_before, err);
+        if (rc) return rc;
+        CHK(yb_add(B0, b, &B1), field);
+        /* paid_raw = Σ round(overlap([B0, B1), [T + from_j, T + from_{j+1})) × ratio_j), rounded per segment */
         yb_fen raw = 0;
         for (int j = 0; j < nseg; j++) {
             int64_t lo, hi = NO_LIMIT;
-            CHECK(yb_add(T, seg[j].from, &lo));
-            if (j + 1 < nseg) CHECK(yb_add(T, seg[j + 1].from, &hi));
+            CHK(yb_add(T, seg[j].from, &lo), field);
+            if (j + 1 < nseg) CHK(yb_add(T, seg[j + 1].from, &hi), field);
             int64_t a = yb_max64(B0, lo), z = yb_min64(B1, hi);
             if (z <= a) continue;
             yb_fen part;
-            CHECK(yb_fen_mul_ratio(z - a, seg[j].ratio, &part));
-            CHECK(yb_add(raw, part, &raw));
+            CHK(yb_fen_mul_ratio(z - a, seg[j].ratio, &part), field); /* 0 <= a < z <= B1: no overflow */
+            CHK(yb_add(raw, part, &raw), field);
         }
-        int64_t left = (no_cap || ly->annual_cap == YB_NO_CAP)
-                           ? NO_LIMIT
-                           : yb_max64(0, ly->annual_cap - acc_get(in, "paid", ly->name));
-        /* never more than the cap left, this visit's base, or what is still unpaid of the in-scope amount */
+        int64_t left = NO_LIMIT;
+        if (!no_cap && ly->annual_cap != YB_NO_CAP) {
+            CHK(yb_sub(ly->annual_cap, paid_before, &left), field);
+            left = yb_max64(0, left);
+        }
+        /* Decision: never more than the cap left, this visit's base, or what is still unpaid of
+         * the in-scope amount (two over_cap layers must not together pay more than in scope) */
         yb_fen pay = yb_min64(yb_min64(raw, left), yb_min64(b, room));
         if (left != NO_LIMIT) left -= pay;
-        layers_paid += pay;
+        CHK(yb_add(layers_paid, pay, &layers_paid), field);
         yb_fen *slot = fund_slot(s, ly->fund_pay_type);
-        CHECK(yb_add(*slot, pay, slot));
-        yb_rc rc = delta(s, "base", ly->name, b, err);
+        CHK(yb_add(*slot, pay, slot), yb_fund_field(ly->fund_pay_type));
+        /* the yearly base grows by b even when nothing is paid: that is how a threshold is reached */
+        rc = delta(s, "base", ly->name, b, err);
         if (!rc) rc = delta(s, "paid", ly->name, pay, err);
         if (rc) return rc;
         char info[200], tb[48], bb[48], lb[48], segs[96] = "", pb[16];
@@ -388,9 +481,12 @@ static yb_rc settle_layers(const yb_settle_in *in, const yb_insutype_policy *ip,
 }
 
 yb_rc yb_settle_calc(const yb_settle_in *in, yb_settlement *s, yb_line_split *sp, yb_err *err) {
+    if (!s) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "no output for the settlement");
     memset(s, 0, sizeof *s);
     if (!in || !in->policy || !in->person || !in->visit || (in->n_lines && (!in->lines || !sp)))
         return yb_err_set(err, YB_E_INVALID, NULL, NULL, "incomplete settlement input");
+    if (in->n_lines > SETTLE_MAX_LINES)
+        return yb_err_set(err, YB_E_LIMIT, "feedetail", NULL, "more than %d fee lines in one visit", SETTLE_MAX_LINES);
     const yb_policy *p = in->policy;
     const yb_person *psn = in->person;
     const yb_visit *v = in->visit;
@@ -408,78 +504,95 @@ yb_rc yb_settle_calc(const yb_settle_in *in, yb_settlement *s, yb_line_split *sp
     int cls = yb_policy_class(p, v->hosp_lv);
     if (!cls) return yb_err_set(err, YB_E_POLICY, "hosp_lv", v->hosp_lv, "unknown hospital level");
     s->level_class = cls;
-    if (in->balance < 0) return yb_err_set(err, YB_E_INVALID, "balc", NULL, "negative account balance");
+    if (in->balance < 0) {
+        char b[48];
+        return yb_err_set(err, YB_E_INVALID, "balc", yb_fen_fmt(in->balance, b), "negative account balance");
+    }
+    for (size_t i = 0; i < in->n_lines; i++) {
+        const char *sn = in->lines[i].feedetl_sn;
+        if (!memchr(sn, '\0', sizeof in->lines[i].feedetl_sn) || !sn[0]) {
+            char path[64];
+            snprintf(path, sizeof path, "feedetail[%zu].feedetl_sn", i);
+            return yb_err_set(err, YB_E_INVALID, path, sn[0] ? NULL : "",
+                              "a fee line needs a serial number of 1 to %d bytes", YB_ID_MAX - 1);
+        }
+    }
     yb_rc rc;
     long dup = find_duplicate_sn(in->lines, in->n_lines, &rc);
     if (rc) return yb_err_set(err, rc, NULL, NULL, "out of memory");
     if (dup >= 0) {
         char path[64];
         snprintf(path, sizeof path, "feedetail[%ld].feedetl_sn", dup);
-        return yb_err_set(err, YB_E_DUPLICATE, path, in->lines[dup].feedetl_sn, "fee line serial number repeated in the visit");
+        return yb_err_set(err, YB_E_DUPLICATE, path, in->lines[dup].feedetl_sn,
+                          "fee line serial number repeated in the visit");
     }
 
     /* 1. line split */
-    rc = split_lines(in, cls, s, sp, err);
-    if (rc) return rc;
+    if ((rc = split_lines(in, cls, s, sp, err))) return rc;
 
     /* 2. cross-region: 就医地目录 above, 参保地政策 from here on */
     if (psn->insu_admdvs[0] && v->mdtrtarea_admvs[0] && strcmp(psn->insu_admdvs, v->mdtrtarea_admvs) != 0) {
         s->offsite = 1;
-        s->offsite_share = yb_policy_offsite_extra(p, v->rloc_type);
+        s->offsite_share = (yb_ratio)clamp_ratio(yb_policy_offsite_extra(p, v->rloc_type));
         if (s->offsite_share > 0 && s->inscp_scp_amt > 0) {
-            CHECK(yb_fen_mul_ratio(s->inscp_scp_amt, s->offsite_share, &s->offsite_extra));
-            rc = spread_offsite(in, s->offsite_extra, s->inscp_scp_amt, sp, err);
-            if (rc) return rc;
-            s->inscp_scp_amt -= s->offsite_extra;
-            s->preselfpay_amt += s->offsite_extra;
+            CHK(yb_fen_mul_ratio(s->inscp_scp_amt, s->offsite_share, &s->offsite_extra), "offsite_extra");
+            if ((rc = spread_offsite(in, s->offsite_extra, s->inscp_scp_amt, sp, err))) return rc;
+            CHK(yb_sub(s->inscp_scp_amt, s->offsite_extra, &s->inscp_scp_amt), "inscp_scp_amt");
+            CHK(yb_add(s->preselfpay_amt, s->offsite_extra, &s->preselfpay_amt), "preselfpay_amt");
         }
     }
 
     /* 3. pool */
     int retired = yb_policy_is_retired(p, psn->psn_type);
     const yb_block *blk = NULL;
-    rc = settle_pool(in, ip, cls, retired, &blk, s, err);
-    if (rc) return rc;
+    if ((rc = settle_pool(in, ip, cls, retired, &blk, s, err))) return rc;
 
     /* 4. layers */
-    rc = settle_layers(in, ip, blk, s, err);
-    if (rc) return rc;
+    if ((rc = settle_layers(in, ip, blk, s, err))) return rc;
 
     /* 5. totals, account, cash */
-    s->fund_pay_sumamt = s->hifp_pay;
-    CHECK(yb_add(s->fund_pay_sumamt, s->cvlserv_pay + s->hifes_pay + s->hifmi_pay + s->hifob_pay + s->hifdm_pay +
-                                         s->maf_pay + s->oth_pay,
-                 &s->fund_pay_sumamt));
-    s->hosp_part_amt = 0;
-    s->psn_part_amt = s->medfee_sumamt - s->fund_pay_sumamt - s->hosp_part_amt;
+    yb_fen fund = s->hifp_pay;
+    const yb_fen parts[] = {s->cvlserv_pay, s->hifes_pay, s->hifmi_pay, s->hifob_pay, s->hifdm_pay, s->maf_pay, s->oth_pay};
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) CHK(yb_add(fund, parts[k], &fund), "fund_pay_sumamt");
+    s->fund_pay_sumamt = fund;
+    s->hosp_part_amt = 0; /* no payment method in this calculator shifts a part to the hospital */
+    CHK(yb_sub(s->medfee_sumamt, s->fund_pay_sumamt, &s->psn_part_amt), "psn_part_amt");
+    CHK(yb_sub(s->psn_part_amt, s->hosp_part_amt, &s->psn_part_amt), "psn_part_amt");
     s->balc_before = in->balance;
     if (ip->account && v->acct_used_flag == 1) {
-        yb_fen payable = s->psn_part_amt - (ip->account_scope_no_fulamt ? s->fulamt_ownpay_amt : 0);
+        yb_fen payable = s->psn_part_amt;
+        if (ip->account_scope_no_fulamt) CHK(yb_sub(payable, s->fulamt_ownpay_amt, &payable), "acct_pay");
         s->acct_pay = yb_max64(0, yb_min64(in->balance, payable));
     }
-    s->psn_cash_pay = s->psn_part_amt - s->acct_pay;
-    s->balc = in->balance - s->acct_pay;
+    s->psn_cash_pay = s->psn_part_amt - s->acct_pay; /* 0 <= acct_pay <= psn_part_amt */
+    s->balc = in->balance - s->acct_pay;             /* 0 <= acct_pay <= balance */
     return yb_settle_check(s, sp, in->n_lines, err);
 }
 
+/* Sums in 128 bits, so the check itself cannot overflow whatever the struct holds. */
 yb_rc yb_settle_check(const yb_settlement *s, const yb_line_split *sp, size_t n, yb_err *err) {
     char b[48];
-    if (s->medfee_sumamt != s->fulamt_ownpay_amt + s->overlmt_selfpay + s->preselfpay_amt + s->inscp_scp_amt)
+    if (!s) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "no settlement to check");
+    if ((yb_i128)s->medfee_sumamt !=
+        (yb_i128)s->fulamt_ownpay_amt + s->overlmt_selfpay + s->preselfpay_amt + s->inscp_scp_amt)
         return yb_err_set(err, YB_E_INTERNAL, "medfee_sumamt", yb_fen_fmt(s->medfee_sumamt, b),
                           "medfee != fulamt + overlmt + preselfpay + inscp");
-    yb_fen f = 0, l[4] = {0};
+    if (s->n_funds < 0 || s->n_funds > YB_MAX_FUNDS)
+        return yb_err_set(err, YB_E_INTERNAL, "setldetail", NULL, "fund row count out of range");
+    yb_i128 f = 0;
     for (int i = 0; i < s->n_funds; i++) f += s->funds[i].payamt;
-    if (f != s->fund_pay_sumamt ||
-        s->fund_pay_sumamt != s->hifp_pay + s->cvlserv_pay + s->hifes_pay + s->hifmi_pay + s->hifob_pay +
-                                  s->hifdm_pay + s->maf_pay + s->oth_pay)
+    yb_i128 by_field = (yb_i128)s->hifp_pay + s->cvlserv_pay + s->hifes_pay + s->hifmi_pay + s->hifob_pay +
+                       s->hifdm_pay + s->maf_pay + s->oth_pay;
+    if (f != s->fund_pay_sumamt || by_field != s->fund_pay_sumamt)
         return yb_err_set(err, YB_E_INTERNAL, "fund_pay_sumamt", yb_fen_fmt(s->fund_pay_sumamt, b),
-                          "fund total != sum of fund rows");
-    if (s->psn_part_amt != s->medfee_sumamt - s->fund_pay_sumamt - s->hosp_part_amt ||
-        s->psn_part_amt != s->acct_pay + s->psn_cash_pay || s->psn_part_amt < 0 || s->psn_cash_pay < 0 ||
-        s->acct_pay < 0)
+                          "fund total != sum of fund rows or of the fund fields");
+    if ((yb_i128)s->psn_part_amt != (yb_i128)s->medfee_sumamt - s->fund_pay_sumamt - s->hosp_part_amt ||
+        (yb_i128)s->psn_part_amt != (yb_i128)s->acct_pay + s->psn_cash_pay || s->psn_part_amt < 0 ||
+        s->psn_cash_pay < 0 || s->acct_pay < 0)
         return yb_err_set(err, YB_E_INTERNAL, "psn_part_amt", yb_fen_fmt(s->psn_part_amt, b),
                           "person part != medfee - fund - hosp_part = acct + cash");
     if (sp) {
+        yb_i128 l[4] = {0};
         for (size_t i = 0; i < n; i++) {
             l[0] += sp[i].fulamt_ownpay_amt;
             l[1] += sp[i].overlmt_amt;
@@ -490,7 +603,7 @@ yb_rc yb_settle_check(const yb_settlement *s, const yb_line_split *sp, size_t n,
             l[3] != s->inscp_scp_amt)
             return yb_err_set(err, YB_E_INTERNAL, "setldetail", NULL, "line splits do not add up to the visit totals");
     }
-    if (s->balc != s->balc_before - s->acct_pay)
+    if ((yb_i128)s->balc != (yb_i128)s->balc_before - s->acct_pay || s->balc < 0)
         return yb_err_set(err, YB_E_INTERNAL, "balc", yb_fen_fmt(s->balc, b), "balance != before - acct_pay");
     return YB_OK;
 }
