@@ -1,14 +1,24 @@
 /*
  * fuzz_visit_json.c — libFuzzer target for the one-visit JSON document: any input is parsed or
  * refused with an error naming what is wrong; a parsed document settles (or is refused) under the
- * example policy and an empty catalogue, and every settlement it produces passes yb_settle_check
- * and renders as a reply.
+ * example policy and a one-entry catalogue, and every settlement it produces passes yb_settle_check
+ * and renders as a reply that is itself valid strict JSON (as is every error reply); the output
+ * object written alone is the reply's "output".
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "yibao/json_num.h"
 #include "yibao/visit_json.h"
+
+/* Every reply must be valid JSON to a strict reader. */
+static void must_parse(const char *r) {
+    if (!r) abort();
+    json_object *o = NULL;
+    if (yb_json_parse(r, strlen(r), "reply", &o, NULL) != YB_OK) abort();
+    json_object_put(o);
+}
 
 static yb_policy *policy;
 static yb_catalog *catalog;
@@ -43,8 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     yb_err_clear(&e);
     yb_rc rc = yb_visit_doc_parse((const char *)data, size, "fuzz.json", &doc, &e);
     if (rc) {
-        if (e.rc == YB_OK || doc.lines) abort();
-        char *r = yb_reply_error(&e, NULL);
+        if (e.rc == YB_OK || doc.lines || doc.n_lines) abort();
+        char *r = yb_reply_error(&e, doc.msgid);
+        must_parse(r);
         free(r);
         return 0;
     }
@@ -58,10 +69,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (yb_settle_calc(&in, &s, sp, &e) == YB_OK) {
         if (yb_settle_check(&s, sp, doc.n_lines, NULL) != YB_OK) abort();
         char *r = yb_reply_settlement(&doc, &s, sp, "S1", "2025-01-01 00:00:00", 1);
-        if (!r) abort();
+        must_parse(r);
+        yb_jw w;
+        yb_jw_init(&w);
+        yb_write_settlement_output(&w, &doc, &s, sp, "S1", "2025-01-01 00:00:00", 1);
+        char *out = yb_jw_finish(&w);
+        if (!out || !strstr(r, out)) abort();
+        free(out);
         free(r);
+        r = yb_reply_settlement(&doc, &s, sp, NULL, NULL, -1);
+        must_parse(r);
+        free(r);
+        yb_err_clear(&e);
+        if (yb_visit_doc_check_totals(&doc, &s, &e) != YB_OK) {
+            if (e.rc != YB_E_MISMATCH) abort();
+            r = yb_reply_error(&e, doc.msgid);
+            must_parse(r);
+            free(r);
+        }
     } else if (e.rc == YB_OK) {
         abort();
+    } else {
+        char *r = yb_reply_error(&e, doc.msgid);
+        must_parse(r);
+        free(r);
     }
     free(sp);
     yb_visit_doc_release(&doc);

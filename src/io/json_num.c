@@ -158,6 +158,26 @@ yb_rc yb_json_flag(json_object *v, const char *path, int *out, yb_err *err) {
     return yb_err_set(err, YB_E_INVALID, path, t, "a flag \"0\" or \"1\" expected");
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4, at most avail bytes), or 0 when the bytes there
+ * are not one (stray continuation, overlong form, surrogate, beyond U+10FFFF, cut short). */
+static size_t utf8_len(const unsigned char *s, size_t avail) {
+    unsigned char c = s[0];
+    if (c < 0x80) return 1;
+    size_t n;
+    unsigned cp;
+    if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1Fu;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0Fu;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07u;
+    else return 0;
+    if (n > avail) return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
 /* ---- parsing whole documents ---- */
 
 /* 1-based line and column (in characters, not bytes) of offset off. */
@@ -334,6 +354,19 @@ yb_rc yb_json_parse(const char *text, size_t len, const char *fname, json_object
     if (len > (size_t)INT32_MAX) return yb_err_set(err, YB_E_LIMIT, NULL, NULL, "document larger than 2 GiB");
     /* a byte order mark, as some Windows editors write, is not part of the document */
     size_t skip = len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    /* json-c's own check lets encoded surrogates (ED A0 80) through: check the whole text here */
+    for (size_t i = skip; i < len;) {
+        size_t n = utf8_len((const unsigned char *)text + i, len - i);
+        if (!n) {
+            long line, col;
+            line_col(text, len, i, &line, &col);
+            yb_err_set(err, YB_E_INVALID, NULL, NULL, "JSON syntax error at line %ld column %ld: invalid utf-8 (byte 0x%02x)",
+                       line, col, (unsigned char)text[i]);
+            yb_err_at(err, fname, line);
+            return YB_E_INVALID;
+        }
+        i += n;
+    }
     json_tokener *tok = json_tokener_new();
     if (!tok) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
@@ -422,11 +455,24 @@ void yb_jw_close(yb_jw *w, char c) {
     w->need_comma = 1;
 }
 
+/* A JSON string. Text that is not valid UTF-8 (a message cut inside a character, say) is written
+ * with U+FFFD for each bad byte, so that every reply is valid JSON. */
 static void put_escaped(yb_jw *w, const char *s) {
     put(w, "\"", 1);
     const char *run = s;
-    for (; *s; s++) {
+    while (*s) {
         unsigned char c = (unsigned char)*s;
+        if (c >= 0x80) {
+            size_t n = utf8_len((const unsigned char *)s, 4); /* stops at the NUL: it is no continuation byte */
+            if (n) {
+                s += n;
+                continue;
+            }
+            put(w, run, (size_t)(s - run));
+            put(w, "\\ufffd", 6);
+            run = ++s;
+            continue;
+        }
         if (c == '"' || c == '\\' || c < 0x20 || c == 0x7F) {
             put(w, run, (size_t)(s - run));
             char esc[8];
@@ -439,6 +485,7 @@ static void put_escaped(yb_jw *w, const char *s) {
             put(w, esc, strlen(esc));
             run = s + 1;
         }
+        s++;
     }
     put(w, run, (size_t)(s - run));
     put(w, "\"", 1);

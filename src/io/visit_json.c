@@ -213,7 +213,8 @@ static yb_rc parse_doc(json_object *root, yb_visit_doc *d, yb_err *err) {
     if ((x = get(pi, "sp_psn_type"))) TRY(parse_identities(x, yb_settle_date(v), psn, err));
     if ((x = get(pi, "gend"))) {
         const char *g = yb_json_text_of(x);
-        /* GB/T 2261.1: 1 male, 2 female, 0 unknown, 9 not stated */
+        /* GB/T 2261.1: 1 male, 2 female, 0 unknown, 9 not stated; "" is absent */
+        if (g && !*g) g = "0";
         if (!g || (strcmp(g, "1") && strcmp(g, "2") && strcmp(g, "0") && strcmp(g, "9")))
             return yb_err_set(err, YB_E_INVALID, "input.psninfo.gend", g, "gend is 1 (male), 2 (female), 0 or 9 (unknown)");
         psn->gend = g[0] == '1' ? 1 : g[0] == '2' ? 2 : 0;

@@ -211,6 +211,8 @@ static void test_bad_policies(void **state) {
                "insutypes.310.blocks[0].med_types[0]", "longer than 11 bytes");
     /* text that is not UTF-8 is a syntax error */
     expect_bad("南昌市", "\xff", YB_E_INVALID, "", "utf-8");
+    expect_bad("南昌市", "\xed\xb7\xa5", YB_E_INVALID, "", "utf-8"); /* an encoded surrogate: json-c alone lets it by */
+    expect_bad("南昌市", "\xc0\xaf", YB_E_INVALID, "", "utf-8");     /* overlong '/' */
 }
 
 static void test_syntax_error(void **state) {
@@ -275,6 +277,31 @@ static void test_numbers(void **state) {
     yb_jw_close(&w, '}');
     char *s = yb_jw_finish(&w);
     assert_string_equal(s, "{\"hifp_pay\":6120.00,\"name\":\"a\\\"b\\n\",\"l\":[1,null]}");
+    free(s);
+    /* every string is valid JSON text: control characters escaped, bytes that are not UTF-8
+     * (a message cut inside a character) written as U+FFFD, valid characters kept */
+    yb_jw_init(&w);
+    yb_jw_open(&w, '[');
+    yb_jw_str(&w, "中\x01\x7f");
+    yb_jw_str(&w, "ab\xe4\xb8");     /* 中 cut after 2 of its 3 bytes */
+    yb_jw_str(&w, "\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80"); /* overlong '/', a surrogate, beyond U+10FFFF */
+    yb_jw_str(&w, "\xf0\x9f\x98\x80");                     /* U+1F600 is fine */
+    yb_jw_dec(&w, -5, 2);
+    yb_jw_dec_str(&w, 8500, 4);
+    yb_jw_price(&w, YB_PRICE_NOCAP);
+    yb_jw_qty(&w, -100000);
+    yb_jw_bool(&w, 0);
+    yb_jw_close(&w, ']');
+    s = yb_jw_finish(&w);
+    assert_string_equal(s, "[\"中\\u0001\\u007f\",\"ab\\ufffd\\ufffd\",\"\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\\ufffd\","
+                           "\"\xf0\x9f\x98\x80\",-0.05,\"0.8500\",99999999.000000,-10.0000,false]");
+    assert_int_equal(yb_json_parse(s, strlen(s), "w", &o, NULL), YB_OK);
+    json_object_put(o);
+    free(s);
+    /* an empty writer gives an empty string, not NULL */
+    yb_jw_init(&w);
+    s = yb_jw_finish(&w);
+    assert_string_equal(s, "");
     free(s);
 }
 

@@ -115,6 +115,13 @@ static void test_golden_A(void **state) {
     assert_null(d.lines);
     yb_visit_doc_release(&d); /* twice is harmless */
     yb_visit_doc_release(NULL);
+    /* "" for gend and brdy means unknown, as clients send */
+    char *mod = replace(text, "\"gend\": \"2\", \"brdy\": \"1949-12-31\"", "\"gend\": \"\", \"brdy\": \"\"");
+    parse_ok(mod, &d);
+    assert_int_equal(d.person.gend, 0);
+    assert_true(d.person.brdy == YB_DATE_NONE);
+    yb_visit_doc_release(&d);
+    free(mod);
     free(text);
 }
 
