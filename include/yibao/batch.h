@@ -1,23 +1,43 @@
 /*
  * batch.h — batch settlement of the national extract tables (service/batch.c).
  *
- * Reads mdtrt_d (visits; an extra column acct_used_flag may follow the national ones) and
- * fee_list_d (fee lines) in any order, sorts them externally by person (runs of at most
- * run_bytes in memory, spilled to temporary files), and settles each person's visits in order of
- * end time (else start time), ties by mdtrt_id. Memory is bounded by the reference data, one run,
- * and one person's visits and lines — not by the size of the files.
+ * Reads mdtrt_d (visits; an extra column acct_used_flag may follow the national ones), fee_list_d
+ * (fee lines) and optionally a balances file (psn_no, insutype, balc), in any order. Every header is
+ * checked first: a missing required column is an error before anything is written. Each table is
+ * read once; its rows become compact records (the parsed fields a settlement needs, the mdtrt_d
+ * columns that pass through to setl_d) that are sorted by person externally: runs of at most a
+ * share of run_bytes are sorted in memory and, when a table does not fit in one run, written to
+ * temporary files in a directory made under tmpdir (removed at the end, on error too), then merged
+ * k ways (at most 64 files at once; more runs are merged in passes). The sorted visits, lines and
+ * balances are merge-joined per person. Memory is bounded by run_bytes, the reference data and
+ * one person's visits and lines — not by the size of the files.
  *
- * Accumulators start empty for every person and year in the batch (the batch is the year's
- * history); account balances come from a balances file (psn_no, insutype, balc) and carry from
- * visit to visit. A visit with any error is rejected as a whole — nothing of it is written to
- * setl_d — and reported with file, line, field and value; the batch goes on. Outputs are written
- * to temporary names and renamed at the end, so a failed run leaves no half-written file.
+ * Each person's visits settle in order of end time (else start time), ties by mdtrt_id; a visit's
+ * lines in order of bkkp_sn. Accumulators per (insutype, year) start EMPTY for every person in the
+ * batch (the batch is taken to be the whole history of its year: see docs/settlement.md §8);
+ * account balances come from the balances file (0 when a person has none) and carry from visit to
+ * visit. The policy is the one of the person's insu_admdvs in force on the visit's date; the
+ * catalogue is rd->catalog. Settlement ids are "S" + mdtrt_id.
+ *
+ * A visit with any error — a bad field in its mdtrt_d row or in one of its fee lines, no fee lines,
+ * a mdtrt_id that appears more than once in mdtrt_d (every copy is rejected), a bad or repeated
+ * balance of its insurance type, no policy for its area and date, or an error of the calculator
+ * (mismatch of cnt x pric and the line amount, repeated bkkp_sn, unknown insutype or hospital
+ * level, ...) — is REJECTED as a whole: nothing of it is written to setl_d or setldetail; it is
+ * reported (file, line, mdtrt_id, psn_no, field, value, rc, message) to rejects_path and to
+ * on_rejected, and counted; the batch goes on. Fee lines whose visit is not in mdtrt_d (for that
+ * person) are reported the same way, once per (person, mdtrt_id).
+ *
+ * The output does not depend on the order of the input rows. setl_d rows come out grouped by
+ * person (in an order fixed by a hash of psn_no), each person's in settlement order. Outputs are
+ * written to temporary names and renamed at the end, so a failed run leaves no half-written file.
  */
 #ifndef YIBAO_BATCH_H
 #define YIBAO_BATCH_H
 
 #include <stddef.h>
 
+#include "yibao/extract.h"
 #include "yibao/refdata.h"
 #include "yibao/settle.h"
 
@@ -37,7 +57,7 @@ typedef struct yb_batch_opts {
     const char *acct_path;      /* balances.csv, optional */
     const char *rejects_path;   /* rejects.csv, optional */
     const char *tmpdir;         /* default $TMPDIR or /tmp */
-    size_t run_bytes;           /* in-memory sort run; default 64 MiB */
+    size_t run_bytes;           /* memory for the in-memory sort runs of all tables; default 64 MiB */
     /* called for each settled visit / each rejected visit (optional) */
     void (*on_settled)(void *ctx, const yb_person *p, const yb_visit *v, const char *fixmedins_name,
                        const yb_settlement *s);
@@ -48,12 +68,10 @@ typedef struct yb_batch_opts {
 typedef struct yb_batch_stats {
     size_t visits, lines, persons, settled, rejected, runs;
     size_t orphan_lines;        /* fee lines whose visit is not in mdtrt_d (their visits are reported) */
+    size_t peak_run_files;      /* temporary run files open at the same time, at most */
+    double elapsed_s;           /* wall time of yb_batch_settle (monotonic clock) */
 } yb_batch_stats;
 
 yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_stats *st, yb_err *err);
-
-/* The 100 setl_d column names in order. */
-extern const char *const yb_setl_d_columns[];
-extern const size_t yb_setl_d_ncolumns;
 
 #endif

@@ -1,84 +1,72 @@
 /*
  * csv.c — streaming RFC 4180 reader and writer (see include/yibao/csv.h).
  *
- * The reader keeps a window of the input in `buf` (refilled by fread) and decodes one record at a
- * time into `rec`: each field NUL-terminated, `off[i]` its start. Unquoted runs are copied with
- * memchr-free tight loops; quoted fields handle "" escapes and embedded line breaks (which count
- * as lines for error messages). Memory is bounded by YB_CSV_MAX_RECORD per record.
- * A stray '"' inside an unquoted field is kept as a literal character (exports do this).
+ * The reader keeps a window of the input in `buf` and decodes each record IN PLACE: a field's
+ * delimiter (',' or the line end) is overwritten with NUL, a quoted field is unescaped where it
+ * lies ("" -> ") — decoded text is never longer than the raw text — so an ordinary record is never
+ * copied. A record is found in two phases:
+ *
+ *   1. scan: from `pos`, find where each field starts and where the record ends, without writing.
+ *      The common record (one line, no quote, no CR inside) takes a fast path: one pass that finds
+ *      its commas and its line feed 16 bytes at a time (SSE2 where the compiler targets it, a plain
+ *      loop otherwise). Anything else takes the general state machine.
+ *      If the window ends before the record does, the window is refilled (the partial record moved
+ *      to the front, the buffer grown up to YB_CSV_MAX_RECORD plus one read) and the scan starts
+ *      over; since scanning writes nothing this is always safe, and it happens once per window.
+ *   2. decode: terminate and unescape each field.
+ *
+ * Dialect: fields separated by ','; records end at LF, CRLF or a lone CR (each counts as one line);
+ * a field is quoted only when its first character is '"', then "" is a literal quote and line
+ * breaks are data (they count as lines for error messages); after a closing quote only ',', a line
+ * end or the end of input may follow; a stray '"' inside an unquoted field is a literal character
+ * (exports do this); a UTF-8 byte order mark at the start is skipped; an empty line is not a
+ * record (unless the header has one column); the last record need not end with a line break.
+ * Bounds: YB_CSV_MAX_RECORD raw bytes and YB_CSV_MAX_FIELDS fields per record.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__) && !defined(YB_CSV_NO_SIMD)
+#include <emmintrin.h>
+#define YB_CSV_SSE2 1
+#endif
+
+#include "io/csv_int.h"
 #include "yibao/csv.h"
 
-#define READ_CHUNK (1u << 16)
+#define READ_CHUNK ((size_t)1 << 20)
+/* the bounds as text, for messages */
+#define YB_CSV_MAX_RECORD_STR "1048576"
+#define YB_CSV_MAX_FIELDS_STR "512"
+_Static_assert(YB_CSV_MAX_RECORD == 1048576u && YB_CSV_MAX_FIELDS == 512, "update the bounds' text");
+
+/* the window never needs more: a record of MAX_RECORD bytes, its CRLF look-ahead, and one read */
+#define MAX_WINDOW ((size_t)YB_CSV_MAX_RECORD + READ_CHUNK)
 
 struct yb_csv {
-    FILE *fp;
+    FILE *fp;             /* stream source, or NULL for memory */
     int own_fp;
+    const char *mem;      /* memory source (borrowed) */
+    size_t mem_len, mem_pos;
     char name[160];
-    char *buf;          /* input window */
+    char *buf;            /* window: buf[pos..len) is unread input; cap + 1 bytes allocated */
     size_t cap, pos, len;
-    int eof;            /* no more input after buf[len] */
-    int mem;            /* buf borrowed from the caller */
-    char *rec;          /* decoded fields of the current record */
-    size_t rec_len, rec_cap;
-    size_t *off;
-    size_t nf, off_cap;
-    long line;          /* physical line of the next unread character */
-    long rec_line;      /* line where the current record starts */
+    int eof;              /* the source has nothing after buf[len) */
+    int ioerr;            /* the stream reported a read error */
+    size_t chunk;         /* testing: first window size and largest read (0 = READ_CHUNK, no limit) */
+    size_t *start;        /* scan: absolute offset of each field's first raw byte */
+    size_t nf;            /* fields of the current record (0 when there is none) */
+    char **fptr;          /* decoded fields of the current record */
+    uint32_t *flen;
+    long line;            /* physical line of buf[pos] (header = 1) */
+    long rec_line;        /* line where the current record starts */
     char **hdr;
     size_t nh;
-    size_t *hdr_len;
 };
 
 static void set_name(yb_csv *c, const char *name) { snprintf(c->name, sizeof c->name, "%s", name ? name : "-"); }
-
-/* Make at least one more byte available; 0 at end of input. */
-static int fill(yb_csv *c) {
-    if (c->pos < c->len) return 1;
-    if (c->eof || c->mem) return 0;
-    c->pos = c->len = 0;
-    if (!c->buf) {
-        c->cap = READ_CHUNK;
-        c->buf = malloc(c->cap);
-        if (!c->buf) return 0;
-    }
-    size_t n = fread(c->buf, 1, c->cap, c->fp);
-    c->len = n;
-    if (n < c->cap) c->eof = 1;
-    return n > 0;
-}
-
-static int rec_put(yb_csv *c, const char *s, size_t n) {
-    if (c->rec_len + n + 1 > YB_CSV_MAX_RECORD) return -1;
-    if (c->rec_len + n + 1 > c->rec_cap) {
-        size_t nc = c->rec_cap ? c->rec_cap : 4096;
-        while (c->rec_len + n + 1 > nc) nc *= 2;
-        char *r = realloc(c->rec, nc);
-        if (!r) return -1;
-        c->rec = r;
-        c->rec_cap = nc;
-    }
-    memcpy(c->rec + c->rec_len, s, n);
-    c->rec_len += n;
-    return 0;
-}
-
-static int field_start(yb_csv *c) {
-    if (c->nf >= YB_CSV_MAX_FIELDS) return -1;
-    if (c->nf == c->off_cap) {
-        size_t nc = c->off_cap ? c->off_cap * 2 : 64;
-        size_t *o = realloc(c->off, nc * sizeof *o);
-        if (!o) return -1;
-        c->off = o;
-        c->off_cap = nc;
-    }
-    c->off[c->nf++] = c->rec_len;
-    return 0;
-}
 
 static int fail(yb_csv *c, yb_err *err, yb_rc rc, const char *fmt, const char *arg) {
     yb_err_set(err, rc, NULL, NULL, fmt, arg);
@@ -86,93 +74,299 @@ static int fail(yb_csv *c, yb_err *err, yb_rc rc, const char *fmt, const char *a
     return -1;
 }
 
-/* Decode one record. 1 = record, 0 = end of input, -1 = error. */
+/* Move the unread input to the front, grow the window when it is full, read more.
+ * 1 = more input arrived, 0 = the source is exhausted, -1 = out of memory. */
+static int refill(yb_csv *c) {
+    if (c->eof) return 0;
+    size_t keep = c->len - c->pos;
+    if (c->pos) {
+        memmove(c->buf, c->buf + c->pos, keep);
+        c->pos = 0;
+        c->len = keep;
+    }
+    if (c->len == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : c->chunk ? c->chunk : READ_CHUNK;
+        if (nc > MAX_WINDOW) nc = MAX_WINDOW;
+        if (nc <= c->cap) return -1; /* cannot happen: scan refuses a record before the window is full */
+        char *nb = realloc(c->buf, nc + 1);
+        if (!nb) return -1;
+        c->buf = nb;
+        c->cap = nc;
+    }
+    size_t want = c->cap - c->len, got;
+    if (c->chunk && want > c->chunk) want = c->chunk;
+    if (c->fp) {
+        got = fread(c->buf + c->len, 1, want, c->fp);
+        if (got < want) {
+            c->eof = 1;
+            c->ioerr = ferror(c->fp) != 0;
+        }
+    } else {
+        got = c->mem_len - c->mem_pos < want ? c->mem_len - c->mem_pos : want;
+        memcpy(c->buf + c->len, c->mem + c->mem_pos, got);
+        c->mem_pos += got;
+        if (c->mem_pos == c->mem_len) c->eof = 1;
+    }
+    c->len += got;
+    return got > 0 ? 1 : 0;
+}
+
+/* First ',', LF or CR in [p, e), or e. */
+static const char *find_delim(const char *p, const char *e) {
+#ifdef YB_CSV_SSE2
+    const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    while (e - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)), _mm_cmpeq_epi8(v, cr)));
+        if (m) return p + __builtin_ctz(m);
+        p += 16;
+    }
+#endif
+    while (p < e && *p != ',' && *p != '\n' && *p != '\r') p++;
+    return p;
+}
+
+static int add_start(yb_csv *c, size_t at) {
+    if (c->nf >= YB_CSV_MAX_FIELDS) return -1;
+    c->start[c->nf++] = at;
+    return 0;
+}
+
+/* Fast path: the record at pos is one line in the window without '"' or CR (a CRLF end is fine).
+ * One pass finds its commas and its end, 16 bytes at a time with SSE2. 1 = done (c->nf, *end,
+ * *term set), 0 = not such a record (the general path decides), -1 = too many fields.
+ * (Locals rather than c->nf: stores through `st` would make the compiler reload the struct.) */
+static int fast_line(yb_csv *c, size_t *end, size_t *term) {
+    const char *b = c->buf;
+    size_t pos = c->pos, len = c->len;
+    size_t *st = c->start, nf = 0, i = pos;
+    st[nf++] = pos;
+#ifdef YB_CSV_SSE2
+    const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+                  quote = _mm_set1_epi8('"');
+    for (; i + 16 <= len; i += 16) {
+        if (i - pos > YB_CSV_MAX_RECORD) return 0;
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        unsigned ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+        unsigned mc = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma));
+        unsigned mb = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr)));
+        size_t stop = 0, t = 0; /* the record ends in this block at i + stop, terminator t bytes */
+        if (ml) {
+            unsigned at = (unsigned)__builtin_ctz(ml), keep = (1u << at) - 1;
+            mc &= keep;
+            mb &= keep;
+            stop = at;
+            t = 1;
+            if (mb && mb == 1u << (at - 1)) { /* only the CR of a CRLF (a quote here would be a bit too) */
+                if (b[i + at - 1] != '\r') return 0;
+                mb = 0;
+                stop = at - 1;
+                t = 2;
+            }
+        } else if (mb == 1u << 15 && b[i + 15] == '\r' && i + 16 < len && b[i + 16] == '\n') {
+            mb = 0; /* a CRLF across two blocks */
+            stop = 15;
+            t = 2;
+        }
+        if (mb) return 0;
+        if (mc) {
+            /* (the count only near the bound: without -mpopcnt it is a library call) */
+            if (nf + 16 > YB_CSV_MAX_FIELDS && nf + (size_t)__builtin_popcount(mc) > YB_CSV_MAX_FIELDS) return -1;
+            do {
+                st[nf++] = i + (size_t)__builtin_ctz(mc) + 1;
+                mc &= mc - 1;
+            } while (mc);
+        }
+        if (t) {
+            if (i + stop - pos > YB_CSV_MAX_RECORD) return 0;
+            c->nf = nf;
+            *end = i + stop;
+            *term = t;
+            return 1;
+        }
+    }
+#endif
+    for (; i < len; i++) {
+        char ch = b[i];
+        if (ch == ',') {
+            if (nf == YB_CSV_MAX_FIELDS) return -1;
+            st[nf++] = i + 1;
+        } else if (ch == '\n' || ch == '\r') {
+            if (ch == '\r' && !(i + 1 < len && b[i + 1] == '\n')) return 0;
+            if (i - pos > YB_CSV_MAX_RECORD) return 0;
+            c->nf = nf;
+            *end = i;
+            *term = ch == '\r' ? 2 : 1;
+            return 1;
+        } else if (ch == '"') {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+enum { SCAN_NEED = 0, SCAN_OK = 1, SCAN_ERR = -1 };
+
+/* Phase 1: find the fields and the end of the record that starts at pos. Writes nothing into the
+ * window. On SCAN_OK *end is the record's end (the terminator or len) and *term the terminator's
+ * length (0 at the end of input, 1 for LF or CR, 2 for CRLF), *nl the line breaks inside quotes. */
+static int scan(yb_csv *c, size_t *end, size_t *term, long *nl, yb_err *err) {
+    const char *b = c->buf;
+    size_t pos = c->pos, len = c->len;
+    c->nf = 0;
+    *nl = 0;
+    /* fast path: a whole line in the window without quotes or CRs (a CRLF end is allowed) */
+    int f = fast_line(c, end, term);
+    if (f < 0) return fail(c, err, YB_E_LIMIT, "more than %s fields in a record", YB_CSV_MAX_FIELDS_STR);
+    if (f > 0) return SCAN_OK;
+    c->nf = 0;
+    /* general path */
+    size_t i = pos;
+    for (;;) {
+        if (i - pos > YB_CSV_MAX_RECORD)
+            return fail(c, err, YB_E_LIMIT, "record longer than %s bytes", YB_CSV_MAX_RECORD_STR);
+        if (add_start(c, i)) return fail(c, err, YB_E_LIMIT, "more than %s fields in a record", YB_CSV_MAX_FIELDS_STR);
+        if (i < len && b[i] == '"') {
+            size_t from = i + 1;
+            for (;;) {
+                const char *q = memchr(b + from, '"', len - from);
+                if (!q) {
+                    if (!c->eof) goto need;
+                    return fail(c, err, YB_E_INVALID, "unterminated quoted field%s", "");
+                }
+                size_t qi = (size_t)(q - b);
+                if (qi + 1 >= len && !c->eof) goto need;
+                if (qi + 1 < len && b[qi + 1] == '"') {
+                    from = qi + 2;
+                    continue;
+                }
+                for (const char *p = b + i; (p = memchr(p, '\n', (size_t)(q - p))) != NULL; p++) (*nl)++;
+                i = qi + 1;
+                break;
+            }
+            if (i < len && b[i] != ',' && b[i] != '\n' && b[i] != '\r')
+                return fail(c, err, YB_E_INVALID, "unexpected character after a closing quote%s", "");
+        } else {
+            i = (size_t)(find_delim(b + i, b + len) - b);
+        }
+        if (i - pos > YB_CSV_MAX_RECORD)
+            return fail(c, err, YB_E_LIMIT, "record longer than %s bytes", YB_CSV_MAX_RECORD_STR);
+        if (i >= len) {
+            if (!c->eof) goto need;
+            *end = len;
+            *term = 0;
+            return SCAN_OK;
+        }
+        if (b[i] == ',') {
+            i++;
+            continue;
+        }
+        *end = i;
+        if (b[i] == '\n') {
+            *term = 1;
+        } else { /* CR: CRLF or a lone CR */
+            if (i + 1 >= len && !c->eof) goto need;
+            *term = i + 1 < len && b[i + 1] == '\n' ? 2 : 1;
+        }
+        return SCAN_OK;
+    }
+need:
+    if (len - pos > YB_CSV_MAX_RECORD)
+        return fail(c, err, YB_E_LIMIT, "record longer than %s bytes", YB_CSV_MAX_RECORD_STR);
+    return SCAN_NEED;
+}
+
+/* Phase 2: terminate and unescape the fields of the scanned record [pos, end). */
+static void decode(yb_csv *c, size_t end) {
+    char *b = c->buf;
+    const size_t *st = c->start;
+    char **fp = c->fptr;
+    uint32_t *fl = c->flen;
+    size_t nf = c->nf;
+    for (size_t k = 0; k < nf; k++) {
+        size_t s = st[k], e = k + 1 < nf ? st[k + 1] - 1 : end;
+        if (s < e && b[s] == '"') {
+            /* quoted: content is (s, e - 1), the closing quote at e - 1 */
+            char *r = b + s + 1, *stop = b + e - 1, *w = r;
+            for (;;) {
+                char *q = memchr(r, '"', (size_t)(stop - r));
+                size_t n = (size_t)((q ? q + 1 : stop) - r);
+                if (w != r) memmove(w, r, n);
+                w += n;
+                if (!q) break;
+                r = q + 2; /* skip the second quote of "" */
+            }
+            *w = '\0';
+            fp[k] = b + s + 1;
+            fl[k] = (uint32_t)(w - (b + s + 1));
+        } else {
+            b[e] = '\0';
+            fp[k] = b + s;
+            fl[k] = (uint32_t)(e - s);
+        }
+    }
+}
+
+/* Read one record. 1 = record, 0 = end of input, -1 = error. */
 static int read_record(yb_csv *c, yb_err *err) {
     for (;;) {
         c->nf = 0;
-        c->rec_len = 0;
         c->rec_line = c->line;
-        if (!fill(c)) return 0;
-        int any = 0;      /* characters seen in this record */
-        for (;;) {
-            if (field_start(c)) return fail(c, err, YB_E_LIMIT, "more than %s fields in a record", "512");
-            int quoted = fill(c) && c->buf[c->pos] == '"';
-            if (quoted) {
-                any = 1;
-                c->pos++;
-                for (;;) {
-                    if (!fill(c)) return fail(c, err, YB_E_INVALID, "unterminated quoted field%s", "");
-                    char *p = c->buf + c->pos, *e = c->buf + c->len, *q = p;
-                    while (q < e && *q != '"' && *q != '\n') q++;
-                    if (rec_put(c, p, (size_t)(q - p)))
-                        return fail(c, err, YB_E_LIMIT, "record longer than %s bytes", "1048576");
-                    c->pos += (size_t)(q - p);
-                    if (q == e) continue;
-                    if (*q == '\n') {
-                        c->line++;
-                        c->pos++;
-                        if (rec_put(c, "\n", 1)) return fail(c, err, YB_E_LIMIT, "record longer than %s bytes", "1048576");
-                        continue;
-                    }
-                    /* a quote: doubled means a literal quote, else the field ends */
-                    c->pos++;
-                    if (fill(c) && c->buf[c->pos] == '"') {
-                        c->pos++;
-                        if (rec_put(c, "\"", 1)) return fail(c, err, YB_E_LIMIT, "record longer than %s bytes", "1048576");
-                        continue;
-                    }
-                    break;
-                }
-                if (fill(c)) {
-                    char ch = c->buf[c->pos];
-                    if (ch != ',' && ch != '\n' && ch != '\r')
-                        return fail(c, err, YB_E_INVALID, "unexpected character after a closing quote%s", "");
-                }
-            } else {
-                for (;;) {
-                    if (!fill(c)) break;
-                    char *p = c->buf + c->pos, *e = c->buf + c->len, *q = p;
-                    while (q < e && *q != ',' && *q != '\n' && *q != '\r') q++;
-                    if (q > p) any = 1;
-                    if (rec_put(c, p, (size_t)(q - p)))
-                        return fail(c, err, YB_E_LIMIT, "record longer than %s bytes", "1048576");
-                    c->pos += (size_t)(q - p);
-                    if (q < e) break;
-                }
-            }
-            if (rec_put(c, "", 1)) return fail(c, err, YB_E_LIMIT, "record longer than %s bytes", "1048576");
-            c->rec[c->rec_len - 1] = '\0';
-            if (!fill(c)) break; /* last record without a line break */
-            char ch = c->buf[c->pos++];
-            if (ch == ',') {
-                any = 1;
-                continue;
-            }
-            if (ch == '\r' && fill(c) && c->buf[c->pos] == '\n') c->pos++;
-            c->line++;
-            break;
+        if (c->pos == c->len) {
+            int r = refill(c);
+            if (r < 0) return fail(c, err, YB_E_NOMEM, "out of memory%s", "");
+            if (c->ioerr) return fail(c, err, YB_E_IO, "read error%s", "");
+            if (r == 0) return 0;
         }
+        size_t end = 0, term = 0;
+        long nl = 0;
+        int s;
+        while ((s = scan(c, &end, &term, &nl, err)) == SCAN_NEED) {
+            int r = refill(c);
+            if (r < 0) return fail(c, err, YB_E_NOMEM, "out of memory%s", "");
+            if (c->ioerr) return fail(c, err, YB_E_IO, "read error%s", "");
+        }
+        if (s == SCAN_ERR) {
+            c->nf = 0;
+            return -1;
+        }
+        size_t at = c->pos;
+        c->pos = end + term;
+        c->line += nl + (term ? 1 : 0);
         /* an empty line is not a record (only matters for files of more than one column) */
-        if (!any && c->nf == 1 && c->nh != 1) {
-            if (!fill(c)) return 0;
-            continue;
-        }
+        if (c->nf == 1 && end == at && c->nh != 1) continue;
+        decode(c, end);
         return 1;
     }
 }
 
 static yb_rc open_common(yb_csv *c, yb_csv **out, yb_err *err) {
     c->line = 1;
+    c->start = malloc(YB_CSV_MAX_FIELDS * sizeof *c->start);
+    c->fptr = malloc(YB_CSV_MAX_FIELDS * sizeof *c->fptr);
+    c->flen = malloc(YB_CSV_MAX_FIELDS * sizeof *c->flen);
+    if (!c->start || !c->fptr || !c->flen || refill(c) < 0) {
+        yb_csv_close(c);
+        return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    }
     /* skip a UTF-8 byte order mark */
-    if (fill(c) && c->len - c->pos >= 3 && !memcmp(c->buf + c->pos, "\xEF\xBB\xBF", 3)) c->pos += 3;
+    while (c->len - c->pos < 3 && !c->eof)
+        if (refill(c) < 0) {
+            yb_csv_close(c);
+            return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        }
+    if (c->len - c->pos >= 3 && !memcmp(c->buf + c->pos, "\xEF\xBB\xBF", 3)) c->pos += 3;
     int r = read_record(c, err);
     if (r <= 0) {
         if (r == 0) {
-            yb_err_set(err, YB_E_INVALID, NULL, NULL, "empty file: no header row%s", "");
+            yb_err_set(err, c->ioerr ? YB_E_IO : YB_E_INVALID, NULL, NULL, "%s",
+                       c->ioerr ? "read error" : "empty file: no header row");
             yb_err_at(err, c->name, 1);
         }
+        yb_rc rc = err && err->rc ? err->rc : YB_E_INVALID;
         yb_csv_close(c);
-        return err && err->rc ? err->rc : YB_E_INVALID;
+        return rc;
     }
     c->nh = c->nf;
     c->hdr = calloc(c->nh, sizeof *c->hdr);
@@ -181,7 +375,7 @@ static yb_rc open_common(yb_csv *c, yb_csv **out, yb_err *err) {
         return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     }
     for (size_t i = 0; i < c->nh; i++) {
-        c->hdr[i] = strdup(c->rec + c->off[i]);
+        c->hdr[i] = strdup(c->fptr[i]);
         if (!c->hdr[i]) {
             yb_csv_close(c);
             return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
@@ -221,12 +415,16 @@ yb_rc yb_csv_open(const char *path, yb_csv **out, yb_err *err) {
 }
 
 yb_rc yb_csv_open_mem(const char *buf, size_t len, const char *name, yb_csv **out, yb_err *err) {
+    return yb__csv_open_mem_chunked(buf, len, name, 0, out, err);
+}
+
+yb_rc yb__csv_open_mem_chunked(const char *buf, size_t len, const char *name, size_t chunk, yb_csv **out, yb_err *err) {
     yb_csv *c = calloc(1, sizeof *c);
     if (!c) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-    c->buf = (char *)buf; /* never written: only read through pos/len */
-    c->len = len;
-    c->mem = 1;
-    c->eof = 1;
+    c->chunk = chunk;
+    c->mem = buf ? buf : "";
+    c->mem_len = buf ? len : 0;
+    if (!c->mem_len) c->eof = 1;
     set_name(c, name);
     return open_common(c, out, err);
 }
@@ -234,9 +432,10 @@ yb_rc yb_csv_open_mem(const char *buf, size_t len, const char *name, yb_csv **ou
 void yb_csv_close(yb_csv *c) {
     if (!c) return;
     if (c->own_fp && c->fp) fclose(c->fp);
-    if (!c->mem) free(c->buf);
-    free(c->rec);
-    free(c->off);
+    free(c->buf);
+    free(c->start);
+    free(c->fptr);
+    free(c->flen);
     for (size_t i = 0; c->hdr && i < c->nh; i++) free(c->hdr[i]);
     free(c->hdr);
     free(c);
@@ -286,9 +485,8 @@ const char *yb_csv_field(const yb_csv *c, int i, size_t *len) {
         if (len) *len = 0;
         return "";
     }
-    const char *s = c->rec + c->off[i];
-    if (len) *len = ((size_t)i + 1 < c->nf ? c->off[i + 1] - 1 : c->rec_len - 1) - c->off[i];
-    return s;
+    if (len) *len = c->flen[i];
+    return c->fptr[i];
 }
 
 long yb_csv_line(const yb_csv *c) { return c->rec_line; }

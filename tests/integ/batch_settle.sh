@@ -87,7 +87,7 @@ rej=$(cat "$D/rej_scrambled.csv")
 expect "reject over-precise" "$rej" "fee_scrambled.csv"
 expect "reject over-precise field" "$rej" "VBAD,P310C,cnt,1.00001,precision,more than 4 decimals"
 expect "reject no lines" "$rej" "VMIS,P310D,mdtrt_id,VMIS,invalid,the visit has no fee lines"
-expect "reject orphan lines" "$rej" "VGONE,,mdtrt_id,VGONE,notfound"
+expect "reject orphan lines" "$rej" "VGONE,P310C,mdtrt_id,VGONE,notfound"
 d=$(grep '^VB,' "$D/detail_scrambled.csv" | grep 390200)
 expect "detail 大病 row" "$d" "VB,SVB,P390A,390200,居民大病,16360.00,2424.00,297576.00,起付线17000.00 分段60% 累计基数21040.00 年度剩余限额297576.00"
 
