@@ -517,6 +517,13 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     rc = yb_db_step_done(db, st, err);
     sqlite3_finalize(st);
     st = NULL;
+    /* an accumulator back at 0 is removed: absent means 0 to the calculator, and the table is then
+     * exactly what it was before the settlement (settlements record no zero deltas) */
+    if (!rc)
+        rc = exec_bound(db,
+                        "DELETE FROM accum WHERE value = 0 AND (psn_no, insutype, year, key) IN (SELECT psn_no, insutype,"
+                        " year, key FROM setl_deltas WHERE setl_id=?1)",
+                        err, setl_id, NULL, NULL);
     if (rc) goto fail;
     rc = yb_db_prepare(db, "UPDATE person_insu SET balc = balc + ?3 WHERE psn_no=?1 AND insutype=?2", &st, err);
     if (rc) goto fail;
