@@ -41,6 +41,9 @@ yb_rc yb_svc_load_institutions(yb_db *db, const char *path, yb_load_stats *st, y
 /* The catalogue and every policy version, ready for settlement. */
 yb_rc yb_store_load_refdata(yb_db *db, yb_refdata **out, yb_err *err);
 
+/* Settlement ids are "S" followed by a 12-digit sequence number of this database (S000000000001,
+ * S000000000002, ...), shared by settlements and reversal rows and taken inside the transaction:
+ * ids follow commit order, and a transaction that fails uses no number. */
 typedef struct yb_settle_result {
     char setl_id[32];     /* "" for a pre-settlement */
     int replayed;         /* 1 = same msgid seen before: the recorded answer, nothing applied */

@@ -23,6 +23,24 @@ out=$("$Y" init 2>&1); expect init "$out" "ready (schema version"
 out=$("$Y" load policy data/demo/policy.json 2>&1); expect "load policy" "$out" "1 new"
 out=$("$Y" load catalog "$G/catalog_small.csv" 2>&1); expect "load catalog" "$out" "4 rows, 4 new"
 out=$("$Y" load persons "$G/persons_small.csv" 2>&1); expect "load persons" "$out" "2 rows, 2 new"
+# loading a file again updates, it does not duplicate
+out=$("$Y" load persons "$G/persons_small.csv" 2>&1); expect "reload persons" "$out" "2 rows, 0 new, 2 updated"
+out=$("$Y" load catalog "$G/catalog_small.csv" 2>&1); expect "reload catalog" "$out" "4 rows, 0 new, 4 updated"
+out=$("$Y" load policy data/demo/policy.json 2>&1); expect "reload policy" "$out" "1 rows, 0 new, 0 updated, 1 unchanged"
+printf 'fixmedins_code,fixmedins_name,hosp_lv,admdvs,begndate,enddate\nH36010000001,示例三甲医院,03,360100,2020-01-01,\n' > "$D/ins.csv"
+out=$("$Y" load institutions "$D/ins.csv" 2>&1); expect "load institutions" "$out" "1 rows, 1 new"
+out=$("$Y" load institutions "$D/ins.csv" 2>&1); expect "reload institutions" "$out" "1 rows, 0 new, 1 updated"
+n=$(sqlite3 "$YIBAO_DB" "SELECT (SELECT count(*) FROM persons) || ' ' || (SELECT count(*) FROM person_insu) || ' ' || (SELECT count(*) FROM catalog) || ' ' || (SELECT count(*) FROM policies) || ' ' || (SELECT count(*) FROM institutions)")
+[ "$n" = "2 2 4 1 1" ] && ok || bad "rows after reloading: $n, want 2 2 4 1 1"
+# init without --db or $YIBAO_DB creates var/yibao.db (and var/) under the working directory
+YA=$(cd "$(dirname "$Y")" && pwd)/$(basename "$Y")
+mkdir "$D/cwd"
+out=$(cd "$D/cwd" && env -u YIBAO_DB "$YA" init 2>&1); expect "init default path" "$out" "database var/yibao.db ready"
+[ -f "$D/cwd/var/yibao.db" ] && ok || bad "init did not create var/yibao.db"
+out=$("$Y" load policy data/demo/policy.json --db "$D/none/y.db" 2>&1); expect_rc "load before init rc" 15 $?
+expect "load before init" "$out" "run 'yibao init' first"
+[ -e "$D/none" ] && bad "load created a database directory" || ok
+out=$("$Y" show person P390A --db 2>&1); expect_rc "option without value rc" 1 $?
 
 # pre-settlement: the answer of example A, nothing written
 before=$(dump)
@@ -142,6 +160,30 @@ export YIBAO_DB=$D/replay.db
 for f in "$G/visit_A.json" "$D/b3.json" "$D/c.json"; do "$Y" settle-json "$f" >/dev/null || bad "replay of $f"; done
 r2=$(sqlite3 "$YIBAO_DB" "SELECT psn_no, insutype, year, key, value FROM accum WHERE value <> 0 ORDER BY 1,2,3,4")
 [ "$a" = "$r2" ] && ok || bad "replay in commit order gives other accumulators: $a // $r2"
+
+# concurrency: eight visits of one person settled by eight processes at once. Every one commits,
+# and each equals what a sequential replay in commit (setl_id) order computes — the visits cross the
+# 大病 threshold and the pool cap, so another order would give other amounts.
+conc_db() { export YIBAO_DB=$1; "$Y" init >/dev/null && "$Y" load policy data/demo/policy.json >/dev/null &&
+  "$Y" load catalog "$G/catalog_small.csv" >/dev/null && "$Y" load persons "$G/persons_small.csv" >/dev/null; }
+conc_db "$D/conc.db"
+for i in 1 2 3 4 5 6 7 8; do
+  sed -e "s/M2025B/MC$i/" -e "s/H36010000001202503010900000002/H3601000000120250301090000010$i/" \
+      -e "s/\"cnt\": 4,/\"cnt\": $i,/" -e "s/\"det_item_fee_sumamt\": 40000/\"det_item_fee_sumamt\": $((i * 10000))/" \
+      "$G/visit_B.json" > "$D/conc$i.json"
+done
+pids=""
+for i in 1 2 3 4 5 6 7 8; do "$Y" settle-json "$D/conc$i.json" > "$D/conc$i.out" 2>&1 & pids="$pids $!"; done
+okc=0; for p in $pids; do wait "$p" && okc=$((okc + 1)); done
+[ "$okc" = 8 ] && ok || bad "concurrent settlements: $okc of 8 succeeded: $(cat "$D"/conc*.out | grep -v infcode\":0 | head -3)"
+q="SELECT mdtrt_id, hifp_pay, hifmi_pay, fund_pay_sumamt FROM settlements ORDER BY setl_id"
+got=$(sqlite3 "$YIBAO_DB" "$q"); order=$(sqlite3 "$YIBAO_DB" "SELECT mdtrt_id FROM settlements ORDER BY setl_id")
+conc_db "$D/conc_replay.db"
+for m in $order; do "$Y" settle-json "$D/conc${m#MC}.json" >/dev/null || bad "replay of $m"; done
+want=$(sqlite3 "$YIBAO_DB" "$q")
+[ -n "$got" ] && [ "$got" = "$want" ] && ok || bad "concurrent settlements differ from the replay in commit order: $got // $want"
+capped=$(sqlite3 "$YIBAO_DB" "SELECT sum(hifp_pay) FROM settlements")
+[ "$capped" = 10000000 ] && ok || bad "pool paid $capped fen in the year, want the cap 10000000"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
