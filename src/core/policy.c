@@ -202,10 +202,13 @@ static yb_rc check_block(const yb_insutype_policy *ip, int b, yb_err *err) {
         }
         /* path of the block (not of the med_type) so the error reads "med_type belongs to two blocks" there */
         PATH("insutypes.%s.blocks[%d]", it, b);
-        for (int c = 0; c <= b; c++)
-            for (int k = 0; k < ip->blocks[c].n_med_types && (c < b || k < m); k++)
-                if (!strcmp(ip->blocks[c].med_types[k], bl->med_types[m]))
-                    FAIL(bl->med_types[m], "med_type belongs to two blocks (%s and %s)", ip->blocks[c].name, bl->name);
+        for (int c = 0; c <= b; c++) {
+            const yb_block *o = &ip->blocks[c];
+            int upto = c < b ? o->n_med_types : m; /* earlier blocks whole, this one before m */
+            for (int k = 0; k < upto; k++)
+                if (!strcmp(o->med_types[k], bl->med_types[m]))
+                    FAIL(bl->med_types[m], "med_type belongs to two blocks (%s and %s)", o->name, bl->name);
+        }
     }
     if (bl->fund_pay_type[0] && !digits(bl->fund_pay_type, 6)) {
         PATH("insutypes.%s.blocks[%d].fund_pay_type", it, b);
