@@ -767,6 +767,7 @@ static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
     /* declared totals, when given, must equal the uploaded lines */
     static const char *const decl[] = {"medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt"};
     yb_fen *dst[] = {&d.decl_medfee, &d.decl_fulamt, &d.decl_overlmt, &d.decl_preselfpay, &d.decl_inscp};
+    static const unsigned bit[] = {YB_DECL_MEDFEE, YB_DECL_FULAMT, YB_DECL_OVERLMT, YB_DECL_PRESELFPAY, YB_DECL_INSCP};
     int nd = 0;
     for (int i = 0; i < 5; i++) {
         json_object *x = get(n, decl[i]);
@@ -779,6 +780,7 @@ static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
             return rc;
         }
         nd++;
+        d.decl_given |= bit[i]; /* each total given is checked on its own */
     }
     d.has_decl = nd == 5;
     yb_settle_result res;

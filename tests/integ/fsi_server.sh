@@ -73,6 +73,8 @@ out=$(call 2206 "{\"data\":{\"psn_no\":\"P390A\",\"mdtrt_id\":\"$M\",\"insutype\
 expect "2206 hifp" "$out" '"hifp_pay":6120.00'; expect "2206 no setl_id" "$out" '"setl_id":null'
 SETTLE="{\"data\":{\"psn_no\":\"P390A\",\"mdtrt_id\":\"$M\",\"insutype\":\"390\",\"acct_used_flag\":\"0\",\"medfee_sumamt\":12200.00,\"fulamt_ownpay_amt\":1000,\"overlmt_selfpay\":200,\"preselfpay_amt\":200,\"inscp_scp_amt\":10800}}"
 MSG=H36010000001202506019999990001
+out=$(call 2207 "{\"data\":{\"psn_no\":\"P390A\",\"mdtrt_id\":\"$M\",\"medfee_sumamt\":12000}}")
+expect "a partial declared total is checked" "$out" "input.data.medfee_sumamt"
 out=$(call 2207 "$SETTLE" H36010000001 $MSG); expect "2207" "$out" '"hifp_pay":6120.00'
 expect "2207 totals" "$out" '"psn_cash_pay":6080.00'
 S=$(field "$out" output.setlinfo.setl_id)
