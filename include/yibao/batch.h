@@ -7,8 +7,10 @@
  * read once; its rows become compact records (the parsed fields a settlement needs, the mdtrt_d
  * columns that pass through to setl_d) that are sorted by person externally: runs of at most a
  * share of run_bytes are sorted in memory and, when a table does not fit in one run, written to
- * temporary files in a directory made under tmpdir (removed at the end, on error too), then merged
- * k ways (at most 64 files at once; more runs are merged in passes). The sorted visits, lines and
+ * temporary files in a directory made under tmpdir (removed at the end, on error too) and merged
+ * k ways (64 runs of one size become one run of the next size, so each record is rewritten only
+ * log_64(table / run) times and few files are open at once: stats report the peak). The sorted
+ * visits, lines and
  * balances are merge-joined per person. Memory is bounded by run_bytes, the reference data and
  * one person's visits and lines — not by the size of the files.
  *

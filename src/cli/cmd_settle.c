@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "yibao/batch.h"
@@ -197,7 +196,8 @@ static void put_label(const char *s, int width) {
     for (; cols < width; cols++) putchar(' ');
 }
 
-static void print_summary(summary *sm, const yb_batch_stats *st, double secs) {
+static void print_summary(summary *sm, const yb_batch_stats *st) {
+    double secs = st->elapsed_s;
     char b1[48], b2[48], b3[48], b4[48], b5[48];
     printf("\n结算汇总 settlement summary\n");
     printf("  visits read %zu, fee lines read %zu, persons %zu\n", st->visits, st->lines, st->persons);
@@ -243,7 +243,9 @@ static void print_summary(summary *sm, const yb_batch_stats *st, double secs) {
     printf("\n  reconciliation: medfee %s = fund %s + person %s (account %s + cash %s): %s\n", yuan(sm->medfee, b1),
            yuan(sm->fund, b2), yuan(sm->psn, b3), yuan(sm->acct, b4), yuan(sm->cash, b5),
            sm->medfee == sm->fund + sm->psn && sm->psn == sm->acct + sm->cash && fsum == sm->fund ? "ok" : "MISMATCH");
-    printf("  time %.2f s, %.0f fee lines per second\n", secs, secs > 0 ? (double)st->lines / secs : 0.0);
+    printf("  time %.2f s, %.0f fee lines per second", secs, secs > 0 ? (double)st->lines / secs : 0.0);
+    if (st->runs) printf(" (sorted on disk: %zu runs, at most %zu files open)", st->runs, st->peak_run_files);
+    printf("\n");
 }
 
 int cmd_settle(int argc, char **argv) {
@@ -315,15 +317,11 @@ int cmd_settle(int argc, char **argv) {
     o.on_settled = on_settled;
     o.on_rejected = on_rejected;
     o.ctx = sm;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     yb_batch_stats st;
     rc = yb_batch_settle(rd, &o, &st, &e);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     int code = 0;
     if (rc) code = cli_error(&e);
-    else print_summary(sm, &st, secs);
+    else print_summary(sm, &st);
     free(sm->in);
     free(sm->slots);
     free(sm);

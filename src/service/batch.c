@@ -12,9 +12,11 @@
  *
  * Sorting: records are appended to an arena; when it is full, an array of (first 8 key bytes,
  * pointer) is sorted and written to a run file (unlinked at once, so it vanishes with the process
- * even on a crash). At the end the runs are merged through a binary heap, at most MAX_FANIN at a
- * time (earlier passes merge the oldest runs into bigger ones). With one run nothing touches the
- * disk. A record read back from a run lives in that run's head buffer until the run advances, so
+ * even on a crash). Runs are merged through a binary heap, MAX_FANIN at a time: whenever a sorter
+ * has MAX_FANIN runs of one level they become one run of the next level (see cascade), so every
+ * record is rewritten only log_64(input / run) times and the files open stay few (at most 63 per
+ * level, plus one being written); at the end the remaining runs are merged as they are read.
+ * With one run nothing touches the disk. A record read back from a run lives in that run's head buffer until the run advances, so
  * the consumer copies what it keeps.
  *
  * Records are packed: fields after the key are at any alignment and are read with memcpy.
@@ -51,6 +53,7 @@ typedef struct run {
     FILE *f;
     rec *head;         /* current record, NULL at the end */
     size_t cap;        /* bytes allocated for head */
+    int level;         /* 0 = written from memory; L + 1 = a merge of MAX_FANIN runs of level L */
 } run;
 
 typedef struct sorter {
@@ -117,7 +120,7 @@ static yb_rc new_run(sorter *s, FILE **out, yb_err *err) {
         s->runs = nr;
         s->runcap = nc;
     }
-    s->runs[s->nruns++] = (run){f, NULL, 0};
+    s->runs[s->nruns++] = (run){f, NULL, 0, 0};
     (*s->runs_made)++;
     if (++*s->files > *s->peak_files) *s->peak_files = *s->files;
     *out = f;
@@ -130,7 +133,7 @@ static void close_run(sorter *s, run *r) {
         (*s->files)--;
     }
     free(r->head);
-    *r = (run){NULL, NULL, 0};
+    *r = (run){NULL, NULL, 0, 0};
 }
 
 static yb_rc put_rec(FILE *f, const rec *r, yb_err *err) {
@@ -138,9 +141,50 @@ static yb_rc put_rec(FILE *f, const rec *r, yb_err *err) {
     return YB_OK;
 }
 
+static int heap_less(const sorter *s, size_t a, size_t b);
+static yb_rc merge_open(sorter *s, size_t from, size_t to, yb_err *err);
+static const rec *merge_peek(const sorter *s);
+static yb_rc merge_next(sorter *s, yb_err *err);
+
+/* Merge runs[from, to) into one run of the given level, which takes their place. */
+static yb_rc merge_range(sorter *s, size_t from, size_t to, int level, yb_err *err) {
+    yb_rc rc = merge_open(s, from, to, err);
+    FILE *f = NULL;
+    if (!rc) rc = new_run(s, &f, err);
+    while (!rc && merge_peek(s)) {
+        rc = put_rec(f, merge_peek(s), err);
+        if (!rc) rc = merge_next(s, err);
+    }
+    if (!rc && fflush(f)) rc = io_error(err, "cannot write (disk full?)");
+    if (rc) return rc;
+    rewind(f);
+    size_t merged = s->nruns - 1;
+    for (size_t i = from; i < to; i++) close_run(s, &s->runs[i]);
+    s->runs[from] = s->runs[merged];
+    s->runs[from].level = level;
+    s->nruns = from + 1;
+    s->nheap = 0;
+    return YB_OK;
+}
+
+/* Like a binary counter in base MAX_FANIN: MAX_FANIN runs of one level become one run of the next,
+ * so every record is rewritten log_MAXFANIN(input / run) times and a sorter holds at most
+ * MAX_FANIN - 1 runs per level. (runs[] is ordered by level, highest first.) */
+static yb_rc cascade(sorter *s, yb_err *err) {
+    while (s->nruns >= MAX_FANIN) {
+        int level = s->runs[s->nruns - 1].level;
+        size_t k = 0;
+        while (k < s->nruns && s->runs[s->nruns - 1 - k].level == level) k++;
+        if (k < MAX_FANIN) break;
+        yb_rc rc = merge_range(s, s->nruns - MAX_FANIN, s->nruns, level + 1, err);
+        if (rc) return rc;
+    }
+    return YB_OK;
+}
+
 /* Sort the arena and write it out as one more run. */
 static yb_rc spill(sorter *s, yb_err *err) {
-    qsort(s->v, s->n, sizeof *s->v, sent_cmp);
+    if (s->n > 1) qsort(s->v, s->n, sizeof *s->v, sent_cmp);
     FILE *f;
     yb_rc rc = new_run(s, &f, err);
     for (size_t i = 0; !rc && i < s->n; i++) rc = put_rec(f, s->v[i].r, err);
@@ -149,7 +193,7 @@ static yb_rc spill(sorter *s, yb_err *err) {
     rewind(f);
     s->used = 0;
     s->n = 0;
-    return YB_OK;
+    return cascade(s, err);
 }
 
 static yb_rc sorter_add(sorter *s, const char *key, uint32_t keylen, const void *data, uint32_t dlen, yb_err *err) {
@@ -241,11 +285,11 @@ static yb_rc merge_next(sorter *s, yb_err *err) {
     return YB_OK;
 }
 
-/* Finish input: sort what is in memory; with runs on disk, spill it too, merge the runs down to
- * MAX_FANIN and open the final merge. */
+/* Finish input: sort what is in memory; with runs on disk, spill it too, merge down to MAX_FANIN
+ * runs and open the final merge. */
 static yb_rc sorter_finish(sorter *s, yb_err *err) {
     if (s->nruns == 0) {
-        qsort(s->v, s->n, sizeof *s->v, sent_cmp);
+        if (s->n > 1) qsort(s->v, s->n, sizeof *s->v, sent_cmp);
         s->pos = 0;
         return YB_OK;
     }
@@ -255,21 +299,13 @@ static yb_rc sorter_finish(sorter *s, yb_err *err) {
     s->arena = NULL;
     s->v = NULL;
     s->n = s->vcap = 0;
-    size_t first = 0; /* runs[first..nruns) are live */
-    while (!rc && s->nruns - first > MAX_FANIN) {
-        rc = merge_open(s, first, first + MAX_FANIN, err);
-        FILE *f = NULL;
-        if (!rc) rc = new_run(s, &f, err);
-        while (!rc && merge_peek(s)) {
-            rc = put_rec(f, merge_peek(s), err);
-            if (!rc) rc = merge_next(s, err);
-        }
-        if (!rc && fflush(f)) rc = io_error(err, "cannot write (disk full?)");
-        if (!rc) rewind(f);
-        for (size_t i = first; i < first + MAX_FANIN; i++) close_run(s, &s->runs[i]);
-        first += MAX_FANIN;
+    /* more than MAX_FANIN runs (of several levels): merge the smallest, at the end, first */
+    while (!rc && s->nruns > MAX_FANIN) {
+        size_t k = s->nruns - MAX_FANIN + 1;
+        if (k > MAX_FANIN) k = MAX_FANIN;
+        rc = merge_range(s, s->nruns - k, s->nruns, s->runs[s->nruns - k].level + 1, err);
     }
-    if (!rc) rc = merge_open(s, first, s->nruns, err);
+    if (!rc) rc = merge_open(s, 0, s->nruns, err);
     s->merging = 1;
     return rc;
 }
@@ -566,7 +602,7 @@ static yb_rc index_lines(batch *b, yb_err *err) {
         }
         b->groups[b->ngroups - 1].n++;
     }
-    qsort(b->groups, b->ngroups, sizeof *b->groups, group_cmp);
+    if (b->ngroups > 1) qsort(b->groups, b->ngroups, sizeof *b->groups, group_cmp);
     return YB_OK;
 }
 
@@ -611,7 +647,7 @@ static yb_rc settle_person(batch *b, yb_err *fatal) {
             d += strlen(d) + 1;
         }
         /* claim this visit's lines whatever happens to it */
-        group *g = bsearch(mdtrt, b->groups, b->ngroups, sizeof *b->groups, group_key_cmp);
+        group *g = b->ngroups ? bsearch(mdtrt, b->groups, b->ngroups, sizeof *b->groups, group_key_cmp) : NULL;
         if (g) g->claimed = 1;
         yb_err e;
         yb_err_clear(&e);
@@ -891,7 +927,7 @@ static yb_rc find_dups(batch *b, sorter *ids, yb_err *err) {
         if (rc) return rc;
     }
     /* the ids sort compares bytes, the look-up uses strcmp: sort again by strcmp to be sure */
-    qsort(b->dups, b->ndups, sizeof *b->dups, dup_sort_cmp);
+    if (b->ndups > 1) qsort(b->dups, b->ndups, sizeof *b->dups, dup_sort_cmp);
     return YB_OK;
 }
 
