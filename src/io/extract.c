@@ -171,9 +171,14 @@ yb_rc yb_fee_read(const yb_fee_map *m, const yb_csv *c, yb_line *l, const char *
     if ((rc = text(c, m->mdtrt_id, "mdtrt_id", id, sizeof id, ID, err))) return rc;
     if ((rc = text(c, m->psn_no, "psn_no", id, sizeof id, ID, err))) return rc;
     if ((rc = text(c, m->bkkp_sn, "bkkp_sn", l->feedetl_sn, sizeof l->feedetl_sn, ID, err))) return rc;
-    size_t n = 0;
+    /* med_list_codg, else hilist_code (either column may be absent, not both) */
+    size_t n = 0, hn = 0;
     if (m->med_list_codg >= 0) yb_csv_field(c, m->med_list_codg, &n);
-    int col = n || m->hilist_code < 0 ? m->med_list_codg : m->hilist_code;
+    if (m->hilist_code >= 0) yb_csv_field(c, m->hilist_code, &hn);
+    if (!n && !hn)
+        return bad(c, err, YB_E_INVALID, m->med_list_codg >= 0 ? "med_list_codg" : "hilist_code", "",
+                   "empty (and so is hilist_code): a code is required");
+    int col = n ? m->med_list_codg : m->hilist_code;
     if ((rc = text(c, col, col == m->med_list_codg ? "med_list_codg" : "hilist_code", l->med_list_codg,
                    sizeof l->med_list_codg, REQUIRED, err)))
         return rc;

@@ -331,6 +331,7 @@ static void sorter_free(sorter *s) {
 
 static yb_rc sorter_init(sorter *s, size_t run_bytes, const char *dir, size_t *counters, yb_err *err) {
     memset(s, 0, sizeof *s);
+    if (run_bytes < 4096) run_bytes = 4096; /* the largest record (a row with its error) must fit */
     s->cap = run_bytes;
     s->arena = malloc(run_bytes);
     if (!s->arena) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "cannot allocate a sort run of %zu bytes", run_bytes);
