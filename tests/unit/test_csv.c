@@ -1,5 +1,7 @@
 /*
- * test_csv.c — the CSV reader: quoting, line ends, BOM, bounds, errors with file and line.
+ * test_csv.c — the CSV reader: quoting, line ends, BOM, bounds, errors with file and line; every
+ * case also read through windows of a few bytes, so that fields, quote escapes and CRLFs straddle
+ * the reader's refills.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "io/csv_int.h"
 #include "yibao/csv.h"
 
 static yb_csv *open_str(const char *s, yb_err *e) {
@@ -133,9 +136,122 @@ static void test_file_and_writer(void **state) {
     assert_string_equal(e.file, "/nonexistent/x.csv");
 }
 
+
+/* Read a whole document into "f1|f2|..\n" lines with each record's line number, through a window of
+ * `chunk` bytes (0 = the normal reader); an error ends the text with "ERR line: message". */
+static void dump(const char *doc, size_t len, size_t chunk, char *out, size_t cap) {
+    yb_csv *c = NULL;
+    yb_err e;
+    yb_err_clear(&e);
+    size_t o = 0;
+    out[0] = '\0';
+    if (yb__csv_open_mem_chunked(doc, len, "t.csv", chunk, &c, &e)) {
+        snprintf(out, cap, "ERR %ld: %s", e.line, e.msg);
+        return;
+    }
+    int r;
+    while ((r = yb_csv_next(c, &e)) == 1) {
+        o += (size_t)snprintf(out + o, cap - o, "%ld:", yb_csv_line(c));
+        for (size_t i = 0; i < yb_csv_ncols(c); i++)
+            o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? "|" : "", yb_csv_field(c, (int)i, NULL));
+        o += (size_t)snprintf(out + o, cap - o, "\n");
+    }
+    if (r < 0) snprintf(out + o, cap - o, "ERR %ld: %s", e.line, e.msg);
+    yb_csv_close(c);
+}
+
+static void test_dialect_table(void **state) {
+    (void)state;
+    static const struct {
+        const char *doc, *want;
+    } cases[] = {
+        /* LF, CRLF, lone CR, mixed; the last record without a line break */
+        {"a,b\n1,2\n3,4", "2:1|2\n3:3|4\n"},
+        {"a,b\r\n1,2\r\n3,4\r\n", "2:1|2\n3:3|4\n"},
+        {"a,b\r1,2\r3,4", "2:1|2\n3:3|4\n"},
+        {"a,b\n1,2\r\n3,4\r5,6\n", "2:1|2\n3:3|4\n4:5|6\n"},
+        /* BOM; empty fields; an empty line is no record */
+        {"\xEF\xBB\xBF" "a,b\n,\n\n\r\n,x\n", "2:|\n5:|x\n"},
+        /* quotes: separators, "" escapes, line breaks inside (counted), empty quoted field */
+        {"a,b\n\"x,y\",\"\"\"\"\n\"l1\nl2\r\nl3\",\"\"\n9,9\n", "2:x,y|\"\n3:l1\nl2\r\nl3|\n6:9|9\n"},
+        /* a stray quote inside an unquoted field is kept */
+        {"a,b\nab\"c,d\"\"\n", "2:ab\"c|d\"\"\n"},
+        /* wide records through the 16-byte fast path, CRLF split across blocks */
+        {"a,b,c\n0123456789abcde,0123456789abcdef0123456789,x\r\n", "2:0123456789abcde|0123456789abcdef0123456789|x\n"},
+        {"a,b\n0123456789abcd,\r\n1,2\n", "2:0123456789abcd|\n3:1|2\n"},
+        /* errors name the line where the record starts */
+        {"a,b\n1,2\n3\n", "2:1|2\nERR 3: 1 fields where the header has 2"},
+        {"a,b\n1,2\n\"x\ny\",2,3\n", "2:1|2\nERR 3: 3 fields where the header has 2"},
+        {"a,b\n1,\"open\n\n", "ERR 2: unterminated quoted field"},
+        {"a,b\n\"x\"y,2\n", "ERR 2: unexpected character after a closing quote"},
+        {"", "ERR 1: empty file: no header row"},
+        {"\n\n", "ERR 1: empty file: no header row"},
+    };
+    char got[1024], got_small[1024];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = strlen(cases[i].doc);
+        dump(cases[i].doc, len, 0, got, sizeof got);
+        if (strcmp(got, cases[i].want)) fail_msg("case %zu: got\n%s\nwant\n%s", i, got, cases[i].want);
+        for (size_t chunk = 1; chunk <= 17; chunk++) {
+            dump(cases[i].doc, len, chunk, got_small, sizeof got_small);
+            if (strcmp(got_small, cases[i].want)) fail_msg("case %zu, window %zu: got\n%s", i, chunk, got_small);
+        }
+    }
+}
+
+static void test_bounds(void **state) {
+    (void)state;
+    yb_err e;
+    /* exactly YB_CSV_MAX_FIELDS fields is fine, one more is not */
+    char *s = malloc(6 * YB_CSV_MAX_FIELDS + 16);
+    size_t o = 0;
+    for (int i = 0; i < YB_CSV_MAX_FIELDS; i++) o += (size_t)sprintf(s + o, "%sc%d", i ? "," : "", i);
+    s[o++] = '\n';
+    s[o] = '\0';
+    yb_csv *c = open_str(s, &e);
+    assert_non_null(c);
+    assert_int_equal(yb_csv_ncols(c), YB_CSV_MAX_FIELDS);
+    yb_csv_close(c);
+    memcpy(s + o - 1, ",x\n", 4);
+    assert_null(open_str(s, &e));
+    assert_int_equal(e.rc, YB_E_LIMIT);
+    assert_string_equal(e.msg, "more than 512 fields in a record");
+    free(s);
+    /* a record of exactly YB_CSV_MAX_RECORD bytes is read, one byte more is refused */
+    size_t big = YB_CSV_MAX_RECORD;
+    s = malloc(big + 16);
+    memcpy(s, "a\n", 2);
+    memset(s + 2, 'y', big);
+    memcpy(s + 2 + big, "\nz\n", 4);
+    c = open_str(s, &e);
+    assert_int_equal(yb_csv_next(c, &e), 1);
+    size_t len;
+    yb_csv_field(c, 0, &len);
+    assert_int_equal(len, big);
+    assert_int_equal(yb_csv_next(c, &e), 1);
+    assert_string_equal(yb_csv_field(c, 0, NULL), "z");
+    yb_csv_close(c);
+    memcpy(s + 2 + big, "y\n", 3);
+    c = open_str(s, &e);
+    assert_int_equal(yb_csv_next(c, &e), -1);
+    assert_int_equal(e.rc, YB_E_LIMIT);
+    assert_string_equal(e.msg, "record longer than 1048576 bytes");
+    assert_int_equal(e.line, 2);
+    yb_csv_close(c);
+    /* the same inside a quoted field */
+    s[2] = '"';
+    memcpy(s + 2 + big, "y\"\n", 4);
+    c = open_str(s, &e);
+    assert_int_equal(yb_csv_next(c, &e), -1);
+    assert_int_equal(e.rc, YB_E_LIMIT);
+    yb_csv_close(c);
+    free(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic), cmocka_unit_test(test_errors), cmocka_unit_test(test_file_and_writer),
+        cmocka_unit_test(test_basic),         cmocka_unit_test(test_errors), cmocka_unit_test(test_file_and_writer),
+        cmocka_unit_test(test_dialect_table), cmocka_unit_test(test_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
