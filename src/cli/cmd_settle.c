@@ -251,7 +251,9 @@ static void print_summary(summary *sm, const yb_batch_stats *st) {
 int cmd_settle(int argc, char **argv) {
     yb_batch_opts o;
     memset(&o, 0, sizeof o);
-    const char *db_path = NULL, *policy_path = NULL, *catalog_path = NULL;
+    const char *db_path = NULL, *catalog_path = NULL;
+    const char *policy_paths[64];
+    size_t npolicy = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -270,37 +272,47 @@ int cmd_settle(int argc, char **argv) {
             o.run_bytes = (size_t)n;
         }
         else if (!strcmp(a, "--db")) db_path = v;
-        else if (!strcmp(a, "--policy")) policy_path = v;
+        else if (!strcmp(a, "--policy")) {
+            if (npolicy == sizeof policy_paths / sizeof policy_paths[0]) return cli_usage("at most 64 --policy files");
+            policy_paths[npolicy++] = v;
+        }
         else if (!strcmp(a, "--catalog")) catalog_path = v;
         else return cli_usage("unknown option '%s'", a);
         i++;
     }
     if (!o.mdtrt_path || !o.fee_path || !o.out_path)
         return cli_usage("usage: yibao settle --mdtrt mdtrt_d.csv --fee fee_list_d.csv --out setl_d.csv [--detail F]"
-                         " [--acct balances.csv] [--rejects F] [--db PATH | --policy F --catalog F]");
-    if ((policy_path != NULL) != (catalog_path != NULL)) return cli_usage("--policy and --catalog go together");
+                         " [--acct balances.csv] [--rejects F] [--db PATH | --policy F [--policy F ...] --catalog F]"
+                         " [--tmpdir D] [--run-bytes N]");
+    if ((npolicy > 0) != (catalog_path != NULL)) return cli_usage("--policy and --catalog go together");
     yb_err e;
     yb_err_clear(&e);
     yb_refdata *rd = NULL;
     yb_rc rc;
-    if (policy_path) {
+    if (npolicy) {
+        /* reference data from files: the catalogue, and every policy (areas and versions) */
         rd = yb_refdata_new();
         yb_catalog *cat = NULL;
         rc = rd ? yb_catalog_csv_load(catalog_path, &cat, &e) : YB_E_NOMEM;
         if (!rc) {
             yb_catalog_free(rd->catalog);
             rd->catalog = cat;
+        }
+        for (size_t i = 0; !rc && i < npolicy; i++) {
             size_t n = 0;
-            char *text = yb_file_read(policy_path, (size_t)16 << 20, &n, &e);
+            char *text = yb_file_read(policy_paths[i], (size_t)16 << 20, &n, &e);
             if (!text) {
                 rc = e.rc;
-            } else {
-                yb_policy *p = NULL;
-                rc = yb_policy_from_json(text, n, policy_path, &p, &e);
-                if (!rc) rc = yb_refdata_add_policy(rd, p, &e);
-                if (rc) free(p);
-                free(text);
+                break;
             }
+            yb_policy *p = NULL;
+            rc = yb_policy_from_json(text, n, policy_paths[i], &p, &e);
+            if (!rc) rc = yb_refdata_add_policy(rd, p, &e);
+            if (rc) {
+                free(p);
+                yb_err_at(&e, policy_paths[i], 0);
+            }
+            free(text);
         }
     } else {
         yb_db *db = NULL;

@@ -107,6 +107,20 @@ cmp -s "$D/setl_scrambled.csv" "$D/setl_small_runs.csv" && ok || bad "external m
 out=$("$Y" settle --policy data/demo/policy.json --catalog "$G/catalog_small.csv" --mdtrt "$D/mdtrt_scrambled.csv" \
       --fee "$D/fee_scrambled.csv" --acct "$D/balances.csv" --out "$D/setl_files.csv" 2>&1)
 cmp -s "$D/setl_scrambled.csv" "$D/setl_files.csv" && ok || bad "reference data from files differs: $out"
+# the same policy as two versions (split at 2025-03-01): the same result; a version missing: rejected visits
+python3 - "$D" <<'PY'
+import json, sys
+p = json.load(open("data/demo/policy.json", encoding="utf-8"))
+a = dict(p, effective_to="2025-02-28"); b = dict(p, version="2025.split", effective_from="2025-03-01")
+json.dump(a, open(f"{sys.argv[1]}/pa.json", "w", encoding="utf-8"), ensure_ascii=False)
+json.dump(b, open(f"{sys.argv[1]}/pb.json", "w", encoding="utf-8"), ensure_ascii=False)
+PY
+out=$("$Y" settle --policy "$D/pa.json" --policy "$D/pb.json" --catalog "$G/catalog_small.csv" --mdtrt "$D/mdtrt_scrambled.csv" \
+      --fee "$D/fee_scrambled.csv" --acct "$D/balances.csv" --out "$D/setl_two.csv" 2>&1)
+cmp -s "$D/setl_scrambled.csv" "$D/setl_two.csv" && ok || bad "two policy versions differ from one: $out"
+out=$("$Y" settle --policy "$D/pa.json" --catalog "$G/catalog_small.csv" --mdtrt "$D/mdtrt_scrambled.csv" \
+      --fee "$D/fee_scrambled.csv" --acct "$D/balances.csv" --out "$D/setl_one.csv" 2>&1)
+expect "no version in force" "$out" "no policy of this area is in force on 2025-03-01 (policy)"
 out=$("$Y" settle --policy data/demo/nope.json --catalog "$G/catalog_small.csv" --mdtrt "$D/mdtrt_scrambled.csv" \
       --fee "$D/fee_scrambled.csv" --out "$D/setl_none.csv" 2>&1)
 expect "missing policy file" "$out" "data/demo/nope.json: cannot open the file (io)"
