@@ -1,0 +1,385 @@
+/*
+ * extsort.c — external sort of byte-keyed records and person keys (see include/yibao/extsort.h).
+ *
+ * Records are appended to an arena; when it is full, an array of (first 8 key bytes, pointer) is
+ * sorted and written to a run file. Runs are merged through a binary heap, MAX_FANIN at a time:
+ * whenever a sorter has MAX_FANIN runs of one level they become one run of the next level (see
+ * cascade), so every record is rewritten only log_64(input / run) times and the files open stay
+ * few (at most 63 per level, plus one being written); at the end the remaining runs are merged as
+ * they are read. With one run nothing touches the disk. A record read back from a run lives in
+ * that run's head buffer until the run advances, so the consumer copies what it keeps.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "yibao/extsort.h"
+
+#define MAX_FANIN 64
+#define MIN_RUN_BYTES 4096 /* the largest record of a caller (a row with its error) must fit */
+
+typedef yb_extsort_rec rec;
+
+typedef struct sent {  /* sort entry */
+    uint64_t pfx;      /* the first 8 key bytes, big-endian (zero-padded) */
+    rec *r;
+} sent;
+
+typedef struct run {
+    FILE *f;
+    rec *head;         /* current record, NULL at the end */
+    size_t cap;        /* bytes allocated for head */
+    int level;         /* 0 = written from memory; L + 1 = a merge of MAX_FANIN runs of level L */
+} run;
+
+struct yb_extsort {
+    const char *dir;
+    yb_extsort_stats *st; /* shared counters (own when the caller gave none) */
+    yb_extsort_stats own;
+    char *arena;
+    size_t used, cap;
+    sent *v;
+    size_t n, vcap;
+    run *runs;
+    size_t nruns, runcap;
+    size_t *heap;      /* run indices, smallest head first */
+    size_t nheap;
+    size_t pos;        /* next in-memory entry when there are no runs */
+    int merging;
+};
+
+typedef yb_extsort sorter;
+
+static uint64_t load_pfx(const char *k, uint32_t n) {
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < 8; i++) v = v << 8 | (i < n ? (unsigned char)k[i] : 0u);
+    return v;
+}
+
+static int key_cmp(uint64_t pa, const rec *a, uint64_t pb, const rec *b) {
+    if (pa != pb) return pa < pb ? -1 : 1;
+    uint32_t na = a->keylen > 8 ? a->keylen - 8 : 0, nb = b->keylen > 8 ? b->keylen - 8 : 0;
+    int c = memcmp(a->b + 8 * (na > 0), b->b + 8 * (nb > 0), na < nb ? na : nb);
+    if (c) return c;
+    return a->keylen < b->keylen ? -1 : a->keylen > b->keylen;
+}
+
+static int sent_cmp(const void *x, const void *y) {
+    const sent *a = x, *b = y;
+    return key_cmp(a->pfx, a->r, b->pfx, b->r);
+}
+
+static int rec_cmp(const rec *a, const rec *b) {
+    return key_cmp(load_pfx(a->b, a->keylen), a, load_pfx(b->b, b->keylen), b);
+}
+
+static yb_rc io_error(yb_err *err, const char *what) {
+    return yb_err_set(err, YB_E_IO, NULL, NULL, "%s a temporary sort file: %s", what, strerror(errno));
+}
+
+static yb_rc new_run(sorter *s, FILE **out, yb_err *err) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/run-XXXXXX", s->dir);
+    int fd = mkstemp(path);
+    if (fd < 0) return io_error(err, "cannot create");
+    unlink(path); /* the file lives until closed, and vanishes on a crash too */
+    FILE *f = fdopen(fd, "w+b");
+    if (!f) {
+        close(fd);
+        return io_error(err, "cannot open");
+    }
+    setvbuf(f, NULL, _IOFBF, (size_t)1 << 16);
+    if (s->nruns == s->runcap) {
+        size_t nc = s->runcap ? s->runcap * 2 : 8;
+        run *nr = realloc(s->runs, nc * sizeof *nr);
+        if (!nr) {
+            fclose(f);
+            return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        }
+        s->runs = nr;
+        s->runcap = nc;
+    }
+    s->runs[s->nruns++] = (run){f, NULL, 0, 0};
+    s->st->runs++;
+    if (++s->st->open_files > s->st->peak_files) s->st->peak_files = s->st->open_files;
+    *out = f;
+    return YB_OK;
+}
+
+static void close_run(sorter *s, run *r) {
+    if (r->f) {
+        fclose(r->f);
+        s->st->open_files--;
+    }
+    free(r->head);
+    *r = (run){NULL, NULL, 0, 0};
+}
+
+static yb_rc put_rec(FILE *f, const rec *r, yb_err *err) {
+    if (fwrite(r, sizeof *r + r->len, 1, f) != 1) return io_error(err, "cannot write (disk full?)");
+    return YB_OK;
+}
+
+static yb_rc merge_open(sorter *s, size_t from, size_t to, yb_err *err);
+static const rec *merge_peek(const sorter *s);
+static yb_rc merge_next(sorter *s, yb_err *err);
+
+/* Merge runs[from, to) into one run of the given level, which takes their place. */
+static yb_rc merge_range(sorter *s, size_t from, size_t to, int level, yb_err *err) {
+    yb_rc rc = merge_open(s, from, to, err);
+    FILE *f = NULL;
+    if (!rc) rc = new_run(s, &f, err);
+    while (!rc && merge_peek(s)) {
+        rc = put_rec(f, merge_peek(s), err);
+        if (!rc) rc = merge_next(s, err);
+    }
+    if (!rc && fflush(f)) rc = io_error(err, "cannot write (disk full?)");
+    if (rc) return rc;
+    rewind(f);
+    size_t merged = s->nruns - 1;
+    for (size_t i = from; i < to; i++) close_run(s, &s->runs[i]);
+    s->runs[from] = s->runs[merged];
+    s->runs[from].level = level;
+    s->nruns = from + 1;
+    s->nheap = 0;
+    return YB_OK;
+}
+
+/* Like a binary counter in base MAX_FANIN: MAX_FANIN runs of one level become one run of the next,
+ * so every record is rewritten log_MAXFANIN(input / run) times and a sorter holds at most
+ * MAX_FANIN - 1 runs per level. (runs[] is ordered by level, highest first.) */
+static yb_rc cascade(sorter *s, yb_err *err) {
+    while (s->nruns >= MAX_FANIN) {
+        int level = s->runs[s->nruns - 1].level;
+        size_t k = 0;
+        while (k < s->nruns && s->runs[s->nruns - 1 - k].level == level) k++;
+        if (k < MAX_FANIN) break;
+        yb_rc rc = merge_range(s, s->nruns - MAX_FANIN, s->nruns, level + 1, err);
+        if (rc) return rc;
+    }
+    return YB_OK;
+}
+
+/* Sort the arena and write it out as one more run. */
+static yb_rc spill(sorter *s, yb_err *err) {
+    if (s->n > 1) qsort(s->v, s->n, sizeof *s->v, sent_cmp);
+    FILE *f;
+    yb_rc rc = new_run(s, &f, err);
+    for (size_t i = 0; !rc && i < s->n; i++) rc = put_rec(f, s->v[i].r, err);
+    if (!rc && fflush(f)) rc = io_error(err, "cannot write (disk full?)");
+    if (rc) return rc;
+    rewind(f);
+    s->used = 0;
+    s->n = 0;
+    return cascade(s, err);
+}
+
+yb_rc yb_extsort_add(yb_extsort *s, const void *key, uint32_t keylen, const void *data, uint32_t dlen, yb_err *err) {
+    size_t need = (sizeof(rec) + (size_t)keylen + dlen + 7) & ~(size_t)7;
+    if (need > s->cap)
+        return yb_err_set(err, YB_E_LIMIT, NULL, NULL, "a record of %zu bytes is larger than the sort run (%zu bytes)",
+                          need, s->cap);
+    if (s->used + need > s->cap) {
+        yb_rc rc = spill(s, err);
+        if (rc) return rc;
+    }
+    if (s->n == s->vcap) {
+        size_t nc = s->vcap ? s->vcap * 2 : 4096;
+        sent *nv = realloc(s->v, nc * sizeof *nv);
+        if (!nv) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        s->v = nv;
+        s->vcap = nc;
+    }
+    rec *r = (rec *)(void *)(s->arena + s->used);
+    r->len = keylen + dlen;
+    r->keylen = keylen;
+    memcpy(r->b, key, keylen);
+    if (dlen) memcpy(r->b + keylen, data, dlen);
+    s->v[s->n++] = (sent){load_pfx(key, keylen), r};
+    s->used += need;
+    return YB_OK;
+}
+
+/* Read the next record of a run into its head (NULL at the end of the run). */
+static yb_rc run_advance(run *r, yb_err *err) {
+    rec h;
+    if (fread(&h, sizeof h, 1, r->f) != 1) {
+        if (ferror(r->f)) return io_error(err, "cannot read");
+        free(r->head);
+        r->head = NULL;
+        r->cap = 0;
+        return YB_OK;
+    }
+    size_t need = sizeof h + h.len;
+    if (need > r->cap) {
+        rec *nh = realloc(r->head, need);
+        if (!nh) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        r->head = nh;
+        r->cap = need;
+    }
+    *r->head = h;
+    if (h.len && fread(r->head->b, h.len, 1, r->f) != 1) return io_error(err, "cannot read (truncated)");
+    return YB_OK;
+}
+
+/* Binary heap of run indices over runs[] by their heads. */
+static int heap_less(const sorter *s, size_t a, size_t b) { return rec_cmp(s->runs[a].head, s->runs[b].head) < 0; }
+
+static void heap_down(sorter *s, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < s->nheap && heap_less(s, s->heap[l], s->heap[m])) m = l;
+        if (r < s->nheap && heap_less(s, s->heap[r], s->heap[m])) m = r;
+        if (m == i) return;
+        size_t t = s->heap[i];
+        s->heap[i] = s->heap[m];
+        s->heap[m] = t;
+        i = m;
+    }
+}
+
+/* Start merging runs[from, to): read their heads, build the heap. */
+static yb_rc merge_open(sorter *s, size_t from, size_t to, yb_err *err) {
+    free(s->heap);
+    s->heap = malloc((to - from) * sizeof *s->heap);
+    if (!s->heap) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    s->nheap = 0;
+    for (size_t i = from; i < to; i++) {
+        yb_rc rc = run_advance(&s->runs[i], err);
+        if (rc) return rc;
+        if (s->runs[i].head) s->heap[s->nheap++] = i;
+    }
+    for (size_t i = s->nheap / 2; i-- > 0;) heap_down(s, i);
+    return YB_OK;
+}
+
+static const rec *merge_peek(const sorter *s) { return s->nheap ? s->runs[s->heap[0]].head : NULL; }
+
+static yb_rc merge_next(sorter *s, yb_err *err) {
+    if (!s->nheap) return YB_OK;
+    run *r = &s->runs[s->heap[0]];
+    yb_rc rc = run_advance(r, err);
+    if (rc) return rc;
+    if (!r->head) s->heap[0] = s->heap[--s->nheap];
+    heap_down(s, 0);
+    return YB_OK;
+}
+
+/* Finish input: sort what is in memory; with runs on disk, spill it too, merge down to MAX_FANIN
+ * runs and open the final merge. */
+yb_rc yb_extsort_finish(yb_extsort *s, yb_err *err) {
+    if (s->nruns == 0) {
+        if (s->n > 1) qsort(s->v, s->n, sizeof *s->v, sent_cmp);
+        s->pos = 0;
+        return YB_OK;
+    }
+    yb_rc rc = s->n ? spill(s, err) : YB_OK;
+    free(s->arena);
+    free(s->v);
+    s->arena = NULL;
+    s->v = NULL;
+    s->n = s->vcap = 0;
+    /* more than MAX_FANIN runs (of several levels): merge the smallest, at the end, first */
+    while (!rc && s->nruns > MAX_FANIN) {
+        size_t k = s->nruns - MAX_FANIN + 1;
+        if (k > MAX_FANIN) k = MAX_FANIN;
+        rc = merge_range(s, s->nruns - k, s->nruns, s->runs[s->nruns - k].level + 1, err);
+    }
+    if (!rc) rc = merge_open(s, 0, s->nruns, err);
+    s->merging = 1;
+    return rc;
+}
+
+const yb_extsort_rec *yb_extsort_peek(const yb_extsort *s) {
+    if (s->merging) return merge_peek(s);
+    return s->pos < s->n ? s->v[s->pos].r : NULL;
+}
+
+yb_rc yb_extsort_next(yb_extsort *s, yb_err *err) {
+    if (s->merging) return merge_next(s, err);
+    if (s->pos < s->n) s->pos++;
+    return YB_OK;
+}
+
+void yb_extsort_free(yb_extsort *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->nruns; i++) close_run(s, &s->runs[i]);
+    free(s->runs);
+    free(s->heap);
+    free(s->v);
+    free(s->arena);
+    free(s);
+}
+
+yb_rc yb_extsort_new(size_t run_bytes, const char *dir, yb_extsort_stats *st, yb_extsort **out, yb_err *err) {
+    *out = NULL;
+    sorter *s = calloc(1, sizeof *s);
+    if (!s) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    if (run_bytes < MIN_RUN_BYTES) run_bytes = MIN_RUN_BYTES;
+    s->cap = run_bytes;
+    s->arena = malloc(run_bytes);
+    if (!s->arena) {
+        free(s);
+        return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "cannot allocate a sort run of %zu bytes", run_bytes);
+    }
+    s->dir = dir;
+    s->st = st ? st : &s->own;
+    *out = s;
+    return YB_OK;
+}
+
+/* ------------------------------------------------------------------ person keys */
+
+/* FNV-1a, then a finalizer so that every bit of the result depends on every byte. */
+static uint64_t psn_hash(const char *s, size_t n) {
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    return h;
+}
+
+#define PSN_MAX 40 /* = YB_ID_MAX of settle.h */
+
+void yb_extsort_key_person(yb_extsort_key *k, const char *psn) {
+    size_t n = strnlen(psn, PSN_MAX);
+    uint64_t h = psn_hash(psn, n);
+    for (int i = 0; i < 8; i++) k->b[i] = (char)(h >> (56 - 8 * i));
+    memcpy(k->b + 8, psn, n);
+    k->n = 8 + (uint32_t)n;
+}
+
+void yb_extsort_key_add(yb_extsort_key *k, const char *s) {
+    if (k->n >= YB_EXTSORT_KEY_MAX) return;
+    size_t n = strnlen(s, 64);
+    if (k->n + 1 + n > YB_EXTSORT_KEY_MAX) n = YB_EXTSORT_KEY_MAX - k->n - 1;
+    k->b[k->n++] = '\1';
+    memcpy(k->b + k->n, s, n);
+    k->n += (uint32_t)n;
+}
+
+size_t yb_extsort_person_len(const yb_extsort_rec *r) {
+    const char *sep = r->keylen > 8 ? memchr(r->b + 8, 1, r->keylen - 8) : NULL;
+    return sep ? (size_t)(sep - r->b) : r->keylen;
+}
+
+int yb_extsort_person_cmp(const yb_extsort_rec *a, const yb_extsort_rec *b) {
+    size_t na = yb_extsort_person_len(a), nb = yb_extsort_person_len(b);
+    int c = memcmp(a->b, b->b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+
+const char *yb_extsort_key_field(const char *key, uint32_t keylen, int i, size_t *n) {
+    const char *p = key + (keylen < 8 ? keylen : 8), *e = key + keylen;
+    for (; i > 0 && p < e; i--) {
+        const char *sep = memchr(p, 1, (size_t)(e - p));
+        p = sep ? sep + 1 : e;
+    }
+    const char *sep = memchr(p, 1, (size_t)(e - p));
+    *n = (size_t)((sep ? sep : e) - p);
+    return p;
+}
