@@ -86,9 +86,9 @@ size_t yb_setl_writer_npass(const yb_setl_writer *w);
 int yb_setl_writer_pass(const yb_setl_writer *w, size_t k);
 void yb_setl_write_header(yb_setl_writer *w);
 /* One row; pass[k] is the value of source column yb_setl_writer_pass(w, k) (pass may be NULL:
- * all empty). */
-void yb_setl_write(yb_setl_writer *w, const char *setl_id, const yb_person *p, const yb_visit *v,
-                   const yb_settlement *s, const char *const *pass);
+ * all empty). YB_E_NOMEM or YB_E_IO (the stream refused the row) — nothing is written then. */
+yb_rc yb_setl_write(yb_setl_writer *w, const char *setl_id, const yb_person *p, const yb_visit *v,
+                    const yb_settlement *s, const char *const *pass);
 
 /* ------------------------------------------------------------------ setldetail */
 

@@ -262,6 +262,9 @@ struct yb_setl_writer {
     int pass_k[100];
     int pass_col[100];  /* pass-through k -> source column index */
     size_t npass;
+    char *row;          /* the row being built: one fwrite per row rather than ~100 stdio calls */
+    size_t n, cap;
+    int oom;
 };
 
 yb_setl_writer *yb_setl_writer_new(FILE *fp, const char *const *src, size_t n_src) {
@@ -290,7 +293,11 @@ yb_setl_writer *yb_setl_writer_new(FILE *fp, const char *const *src, size_t n_sr
     return w;
 }
 
-void yb_setl_writer_free(yb_setl_writer *w) { free(w); }
+void yb_setl_writer_free(yb_setl_writer *w) {
+    if (!w) return;
+    free(w->row);
+    free(w);
+}
 
 size_t yb_setl_writer_npass(const yb_setl_writer *w) { return w->npass; }
 
@@ -298,54 +305,104 @@ int yb_setl_writer_pass(const yb_setl_writer *w, size_t k) { return k < w->npass
 
 void yb_setl_write_header(yb_setl_writer *w) { yb_csv_put_row(w->fp, yb_setl_d_columns, yb_setl_d_ncolumns); }
 
-static void put_str(FILE *f, const char *s) { yb_csv_put(f, s, strlen(s)); }
-
-static void put_date(FILE *f, yb_datetime t) {
-    char b[12];
-    if (t != YB_DATETIME_NONE) fputs(yb_date_fmt(yb_datetime_date(t), b), f);
+/* Room for n more bytes in the row; 0 when out of memory (remembered in w->oom). */
+static int room(yb_setl_writer *w, size_t n) {
+    if (w->n + n <= w->cap) return 1;
+    size_t nc = w->cap ? w->cap : 4096;
+    while (nc < w->n + n) nc *= 2;
+    char *r = realloc(w->row, nc);
+    if (!r) {
+        w->oom = 1;
+        return 0;
+    }
+    w->row = r;
+    w->cap = nc;
+    return 1;
 }
 
-void yb_setl_write(yb_setl_writer *w, const char *setl_id, const yb_person *p, const yb_visit *v,
-                   const yb_settlement *s, const char *const *pass) {
-    FILE *f = w->fp;
+static void put_raw(yb_setl_writer *w, const char *s, size_t n) {
+    if (!room(w, n)) return;
+    memcpy(w->row + w->n, s, n);
+    w->n += n;
+}
+
+static void put_ch(yb_setl_writer *w, char ch) { put_raw(w, &ch, 1); }
+
+/* A field, quoted when it holds a comma, quote, CR or LF (as yb_csv_put). */
+static void put_field(yb_setl_writer *w, const char *s) {
+    size_t n = strlen(s);
+    int quote = 0;
+    for (size_t i = 0; i < n && !quote; i++) quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        put_raw(w, s, n);
+        return;
+    }
+    if (!room(w, 2 * n + 2)) return;
+    w->row[w->n++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') w->row[w->n++] = '"';
+        w->row[w->n++] = s[i];
+    }
+    w->row[w->n++] = '"';
+}
+
+static void put_date(yb_setl_writer *w, yb_datetime t) {
+    char b[12];
+    if (t != YB_DATETIME_NONE) put_raw(w, yb_date_fmt(yb_datetime_date(t), b), 10);
+}
+
+static void put_dec(yb_setl_writer *w, int64_t v, int scale) {
     char b[48];
+    yb_dec_fmt(v, scale, b);
+    put_raw(w, b, strlen(b));
+}
+
+yb_rc yb_setl_write(yb_setl_writer *w, const char *setl_id, const yb_person *p, const yb_visit *v,
+                    const yb_settlement *s, const char *const *pass) {
     /* in the order of money_cols */
     const yb_fen amounts[N_MONEY] = {s->medfee_sumamt, s->fulamt_ownpay_amt, s->overlmt_selfpay, s->preselfpay_amt,
                                      s->inscp_scp_amt, s->dedc_std, s->crt_dedc, s->act_pay_dedc, s->hifp_pay,
                                      s->cvlserv_pay, s->hifes_pay, s->hifmi_pay, s->hifob_pay, s->hifdm_pay, s->maf_pay,
                                      s->oth_pay, s->fund_pay_sumamt, s->psn_part_amt, s->acct_pay, s->psn_cash_pay,
                                      s->balc, 0 /* no mutual-aid account payments */, s->hosp_part_amt};
+    w->n = 0;
     for (size_t c = 0; c < yb_setl_d_ncolumns; c++) {
-        if (c) fputc(',', f);
+        if (c) put_ch(w, ',');
         int src = w->src[c];
         switch (src) {
         case S_EMPTY: break;
         case S_PASS:
-            if (pass && pass[w->pass_k[c]]) put_str(f, pass[w->pass_k[c]]);
+            if (pass && pass[w->pass_k[c]]) put_field(w, pass[w->pass_k[c]]);
             break;
-        case S_SETL_ID: put_str(f, setl_id); break;
-        case S_MDTRT: put_str(f, v->mdtrt_id); break;
-        case S_PSN: put_str(f, p->psn_no); break;
-        case S_INSUTYPE: put_str(f, p->insutype); break;
-        case S_PSN_TYPE: put_str(f, p->psn_type); break;
-        case S_CVL: fputc(p->cvlserv_flag ? '1' : '0', f); break;
-        case S_SP: put_str(f, p->sp_psn_type); break;
-        case S_AREA: put_str(f, p->insu_admdvs); break;
-        case S_FIXCODE: put_str(f, v->fixmedins_code); break;
-        case S_HOSP_LV: put_str(f, v->hosp_lv); break;
-        case S_FIXAREA: put_str(f, v->mdtrtarea_admvs); break;
-        case S_MED_TYPE: put_str(f, v->med_type); break;
-        case S_BEGN: put_date(f, v->begntime); break;
-        case S_END: put_date(f, v->endtime); break;
-        case S_YEAR: fprintf(f, "%d", s->year); break;
-        case S_ACCT: fputc(v->acct_used_flag ? '1' : '0', f); break;
-        case S_REFD: fputc('0', f); break;
-        case S_SETLWAY: fputs("01", f); break; /* 按项目: settled line by line */
-        case S_PROP: fputs(yb_ratio_fmt(s->pool_prop, b), f); break;
-        default: fputs(yb_fen_fmt(amounts[src - S_MONEY], b), f); break;
+        case S_SETL_ID: put_field(w, setl_id); break;
+        case S_MDTRT: put_field(w, v->mdtrt_id); break;
+        case S_PSN: put_field(w, p->psn_no); break;
+        case S_INSUTYPE: put_field(w, p->insutype); break;
+        case S_PSN_TYPE: put_field(w, p->psn_type); break;
+        case S_CVL: put_ch(w, p->cvlserv_flag ? '1' : '0'); break;
+        case S_SP: put_field(w, p->sp_psn_type); break;
+        case S_AREA: put_field(w, p->insu_admdvs); break;
+        case S_FIXCODE: put_field(w, v->fixmedins_code); break;
+        case S_HOSP_LV: put_field(w, v->hosp_lv); break;
+        case S_FIXAREA: put_field(w, v->mdtrtarea_admvs); break;
+        case S_MED_TYPE: put_field(w, v->med_type); break;
+        case S_BEGN: put_date(w, v->begntime); break;
+        case S_END: put_date(w, v->endtime); break;
+        case S_YEAR: put_dec(w, s->year, 0); break;
+        case S_ACCT: put_ch(w, v->acct_used_flag ? '1' : '0'); break;
+        case S_REFD: put_ch(w, '0'); break;
+        case S_SETLWAY: put_raw(w, "01", 2); break; /* 按项目: settled line by line */
+        case S_PROP: put_dec(w, s->pool_prop, YB_RATIO_SCALE); break;
+        default: put_dec(w, amounts[src - S_MONEY], YB_FEN_SCALE); break;
         }
     }
-    fputc('\n', f);
+    put_ch(w, '\n');
+    if (w->oom) {
+        w->oom = 0;
+        return YB_E_NOMEM;
+    }
+    if (fwrite(w->row, 1, w->n, w->fp) != w->n) return YB_E_IO;
+    return YB_OK;
 }
 
 /* ------------------------------------------------------------------ setldetail */
