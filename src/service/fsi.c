@@ -397,16 +397,29 @@ static yb_rc need_registered(const visit_row *v, const char *path, const char *m
     return YB_OK; /* reversed: may take new lines and be settled again */
 }
 
+/* The visit named by node n (mdtrt_id, psn_no): of this institution, of that person, and, when
+ * `registered`, still open for changes. */
+static yb_rc person_visit(yb_fsi *f, req *r, json_object *n, const char *path, int registered, char *mdtrt, char *psn,
+                          visit_row *v, yb_err *err) {
+    char p[64];
+    TRY(str_at(n, "mdtrt_id", path, 1, mdtrt, YB_ID_MAX, err));
+    TRY(str_at(n, "psn_no", path, 1, psn, YB_ID_MAX, err));
+    snprintf(p, sizeof p, "%s.mdtrt_id", path);
+    TRY(load_visit(f, r, mdtrt, p, v, err));
+    if (strcmp(v->psn, psn)) {
+        snprintf(p, sizeof p, "%s.psn_no", path);
+        return yb_err_set(err, YB_E_PERM, p, psn, "就诊不属于该人员 (another person's visit)");
+    }
+    if (registered) TRY(need_registered(v, p, mdtrt, err));
+    return YB_OK;
+}
+
 static yb_rc h_unregister(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
     char psn[YB_ID_MAX], mdtrt[YB_ID_MAX];
-    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
-    TRY(str_at(n, "mdtrt_id", "input.data", 1, mdtrt, sizeof mdtrt, err));
     visit_row v;
-    TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
-    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
-    TRY(need_registered(&v, "input.data.mdtrt_id", mdtrt, err));
+    TRY(person_visit(f, r, n, "input.data", 1, mdtrt, psn, &v, err));
     TRY(exec2(f, "DELETE FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL", mdtrt, NULL, err));
     TRY(exec2(f, "UPDATE visits SET state='cancelled' WHERE mdtrt_id=?1", mdtrt, NULL, err));
     yb_jw_null(w);
@@ -417,13 +430,9 @@ static yb_rc h_visitinfo(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "mdtrtinfo", err);
     if (!n) return err->rc;
     char psn[YB_ID_MAX], mdtrt[YB_ID_MAX], med[12];
-    TRY(str_at(n, "mdtrt_id", "input.mdtrtinfo", 1, mdtrt, sizeof mdtrt, err));
-    TRY(str_at(n, "psn_no", "input.mdtrtinfo", 1, psn, sizeof psn, err));
     TRY(str_at(n, "med_type", "input.mdtrtinfo", 1, med, sizeof med, err));
     visit_row v;
-    TRY(load_visit(f, r, mdtrt, "input.mdtrtinfo.mdtrt_id", &v, err));
-    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.mdtrtinfo.psn_no", psn, "就诊不属于该人员 (another person's visit)");
-    TRY(need_registered(&v, "input.mdtrtinfo.mdtrt_id", mdtrt, err));
+    TRY(person_visit(f, r, n, "input.mdtrtinfo", 1, mdtrt, psn, &v, err));
     TRY(exec2(f, "UPDATE visits SET med_type=?2 WHERE mdtrt_id=?1", mdtrt, med, err));
     yb_jw_null(w);
     return YB_OK;
@@ -648,13 +657,9 @@ static yb_rc h_feecancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
     char psn[YB_ID_MAX], mdtrt[YB_ID_MAX], bch[64];
-    TRY(str_at(n, "mdtrt_id", "input.data", 1, mdtrt, sizeof mdtrt, err));
-    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
     TRY(str_at(n, "chrg_bchno", "input.data", 0, bch, sizeof bch, err));
     visit_row v;
-    TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
-    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
-    TRY(need_registered(&v, "input.data.mdtrt_id", mdtrt, err));
+    TRY(person_visit(f, r, n, "input.data", 1, mdtrt, psn, &v, err));
     if (!bch[0] || !strcmp(bch, "0000"))
         TRY(exec2(f, "DELETE FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL", mdtrt, NULL, err));
     else
@@ -667,13 +672,9 @@ static yb_rc h_discharge(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "dscginfo", err);
     if (!n) return err->rc;
     char psn[YB_ID_MAX], mdtrt[YB_ID_MAX], end[24];
-    TRY(str_at(n, "mdtrt_id", "input.dscginfo", 1, mdtrt, sizeof mdtrt, err));
-    TRY(str_at(n, "psn_no", "input.dscginfo", 1, psn, sizeof psn, err));
     TRY(str_at(n, "endtime", "input.dscginfo", 1, end, sizeof end, err));
     visit_row v;
-    TRY(load_visit(f, r, mdtrt, "input.dscginfo.mdtrt_id", &v, err));
-    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.dscginfo.psn_no", psn, "就诊不属于该人员 (another person's visit)");
-    TRY(need_registered(&v, "input.dscginfo.mdtrt_id", mdtrt, err));
+    TRY(person_visit(f, r, n, "input.dscginfo", 1, mdtrt, psn, &v, err));
     yb_datetime t, b0;
     if (yb_datetime_parse(end, strlen(end), &t))
         return yb_err_set(err, YB_E_INVALID, "input.dscginfo.endtime", end, "not a time yyyy-MM-dd HH:mm:ss");
@@ -690,12 +691,8 @@ static yb_rc h_undischarge(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
     char psn[YB_ID_MAX], mdtrt[YB_ID_MAX];
-    TRY(str_at(n, "mdtrt_id", "input.data", 1, mdtrt, sizeof mdtrt, err));
-    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
     visit_row v;
-    TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
-    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
-    TRY(need_registered(&v, "input.data.mdtrt_id", mdtrt, err));
+    TRY(person_visit(f, r, n, "input.data", 1, mdtrt, psn, &v, err));
     if (!v.end[0]) return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt, "未办理出院 (not discharged)");
     TRY(exec2(f, "UPDATE visits SET endtime=NULL WHERE mdtrt_id=?1", mdtrt, NULL, err));
     yb_jw_null(w);
@@ -706,13 +703,9 @@ static yb_rc h_line_cancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
     char psn[YB_ID_MAX], mdtrt[YB_ID_MAX], sn[YB_ID_MAX];
-    TRY(str_at(n, "mdtrt_id", "input.data", 1, mdtrt, sizeof mdtrt, err));
-    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
     TRY(str_at(n, "feedetl_sn", "input.data", 0, sn, sizeof sn, err));
     visit_row v;
-    TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
-    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
-    TRY(need_registered(&v, "input.data.mdtrt_id", mdtrt, err));
+    TRY(person_visit(f, r, n, "input.data", 1, mdtrt, psn, &v, err));
     if (!sn[0] || !strcmp(sn, "0000")) {
         TRY(exec2(f, "DELETE FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL", mdtrt, NULL, err));
     } else {
@@ -743,12 +736,9 @@ static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
     char psn[YB_ID_MAX], mdtrt[YB_ID_MAX], flag[4];
-    TRY(str_at(n, "mdtrt_id", "input.data", 1, mdtrt, sizeof mdtrt, err));
-    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
     TRY(str_at(n, "acct_used_flag", "input.data", 0, flag, sizeof flag, err));
     visit_row v;
-    TRY(load_visit(f, r, mdtrt, "input.data.mdtrt_id", &v, err));
-    if (strcmp(v.psn, psn)) return yb_err_set(err, YB_E_PERM, "input.data.psn_no", psn, "就诊不属于该人员 (another person's visit)");
+    TRY(person_visit(f, r, n, "input.data", 0, mdtrt, psn, &v, err));
     if (!strcmp(v.state, "cancelled")) return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt, "就诊已撤销 (the visit was cancelled)");
     if (r->infno[0] == '2' && r->infno[1] == '3') { /* 2303/2304: inpatient */
         char mid[4];
