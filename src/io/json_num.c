@@ -94,7 +94,7 @@ yb_rc yb_json_price(json_object *v, const char *path, yb_price *out, yb_err *err
 }
 
 yb_rc yb_json_ratio(json_object *v, const char *path, int allow_any, yb_ratio *out, yb_err *err) {
-    int64_t r;
+    int64_t r = 0;
     yb_rc rc = dec(v, path, YB_RATIO_SCALE, allow_any, &r, "a ratio", err);
     if (rc) return rc;
     if (!allow_any && r > YB_RATIO_ONE) return yb_err_set(err, YB_E_INVALID, path, yb_json_text_of(v), "ratio above 1");
