@@ -994,6 +994,145 @@ static yb_rc h_q_accum(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     return YB_OK;
 }
 
+/* 1301 (drugs), 1305 (service items), 1306 (consumables): the catalogue in pages. The list type
+ * picks the entries (drugs 1xx, items 2xx, consumables 3xx); page_num from 1, page_size 1..1000. */
+static yb_rc h_catalog(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    long long page = 1, size = 100;
+    json_object *x;
+    if ((x = get(n, "page_num"))) page = json_object_get_int64(x);
+    if ((x = get(n, "page_size"))) size = json_object_get_int64(x);
+    if (page < 1) return yb_err_set(err, YB_E_INVALID, "input.data.page_num", yb_json_text_of(get(n, "page_num")), "pages count from 1");
+    if (size < 1 || size > 1000)
+        return yb_err_set(err, YB_E_INVALID, "input.data.page_size", yb_json_text_of(get(n, "page_size")), "page_size is 1..1000");
+    const char *prefix = !strcmp(r->infno, "1301") ? "1" : !strcmp(r->infno, "1305") ? "2" : "3";
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "SELECT count(*) FROM catalog WHERE substr(list_type,1,1)=?1", &st, err));
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    long long total = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    TRY(yb_db_prepare(f->db,
+                      "SELECT med_list_codg, name, list_type, chrgitm_lv, selfpay_prop, cap1, cap2, cap3, begndate,"
+                      " ifnull(enddate,''), admdvs FROM catalog WHERE substr(list_type,1,1)=?1"
+                      " ORDER BY med_list_codg, admdvs, begndate LIMIT ?2 OFFSET ?3",
+                      &st, err));
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, size);
+    sqlite3_bind_int64(st, 3, (page - 1) * size);
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "recordCounts");
+    yb_jw_int(w, total);
+    yb_jw_key(w, "pages");
+    yb_jw_int(w, (total + size - 1) / size);
+    yb_jw_key(w, "pageNum");
+    yb_jw_int(w, page);
+    yb_jw_key(w, "pageSize");
+    yb_jw_int(w, size);
+    yb_jw_key(w, "data");
+    yb_jw_open(w, '[');
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        yb_jw_open(w, '{');
+        static const char *const tk[] = {"med_list_codg", "name", "list_type", "chrgitm_lv"};
+        for (int i = 0; i < 4; i++) {
+            yb_jw_key(w, tk[i]);
+            yb_jw_str(w, col_text(st, i));
+        }
+        yb_jw_key(w, "selfpay_prop");
+        yb_jw_dec(w, sqlite3_column_int64(st, 4), YB_RATIO_SCALE);
+        for (int k = 0; k < 3; k++) {
+            char key[32];
+            snprintf(key, sizeof key, "pric_uplmt_amt_lv%d", k + 1);
+            yb_jw_key(w, key);
+            if (sqlite3_column_type(st, 5 + k) == SQLITE_NULL) yb_jw_null(w);
+            else yb_jw_dec(w, sqlite3_column_int64(st, 5 + k), YB_PRICE_SCALE);
+        }
+        yb_jw_key(w, "begndate");
+        yb_jw_str(w, col_text(st, 8));
+        yb_jw_key(w, "enddate");
+        yb_jw_str(w, col_text(st, 9)[0] ? col_text(st, 9) : NULL);
+        yb_jw_key(w, "admdvs");
+        yb_jw_str(w, col_text(st, 10)[0] ? col_text(st, 10) : NULL);
+        yb_jw_close(w, '}');
+    }
+    sqlite3_finalize(st);
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
+/* 5201: a person's visits at this institution; 5204: the fee lines of one of them. */
+static yb_rc h_q_visits(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX];
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "mdtrt_id", "input.data", 0, mdtrt, sizeof mdtrt, err));
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT mdtrt_id, insutype, med_type, ifnull(begntime,''), ifnull(endtime,''), state FROM visits"
+                      " WHERE psn_no=?1 AND fixmedins_code=?2 AND (?3 = '' OR mdtrt_id=?3) ORDER BY begntime LIMIT 500",
+                      &st, err));
+    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, mdtrt, -1, SQLITE_STATIC);
+    static const char *const k[] = {"mdtrt_id", "insutype", "med_type", "begntime", "endtime", "state"};
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "mdtrtinfo");
+    yb_jw_open(w, '[');
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        yb_jw_open(w, '{');
+        for (int i = 0; i < 6; i++) {
+            yb_jw_key(w, k[i]);
+            yb_jw_str(w, col_text(st, i)[0] ? col_text(st, i) : NULL);
+        }
+        yb_jw_close(w, '}');
+    }
+    sqlite3_finalize(st);
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
+static yb_rc h_q_lines(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX];
+    visit_row v;
+    TRY(person_visit(f, r, n, "input.data", 0, mdtrt, psn, &v, err));
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT feedetl_sn, med_list_codg, ifnull(fee_ocur_time,''), cnt, pric, det_item_fee_sumamt,"
+                      " ifnull(setl_id,'') FROM fee_lines WHERE mdtrt_id=?1 ORDER BY rowid",
+                      &st, err));
+    sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "feedetail");
+    yb_jw_open(w, '[');
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        yb_jw_open(w, '{');
+        yb_jw_key(w, "feedetl_sn");
+        yb_jw_str(w, col_text(st, 0));
+        yb_jw_key(w, "med_list_codg");
+        yb_jw_str(w, col_text(st, 1));
+        yb_jw_key(w, "fee_ocur_time");
+        yb_jw_str(w, col_text(st, 2)[0] ? col_text(st, 2) : NULL);
+        yb_jw_key(w, "cnt");
+        yb_jw_dec(w, sqlite3_column_int64(st, 3), YB_QTY_SCALE);
+        yb_jw_key(w, "pric");
+        yb_jw_dec(w, sqlite3_column_int64(st, 4), YB_PRICE_SCALE);
+        yb_jw_key(w, "det_item_fee_sumamt");
+        yb_jw_money(w, sqlite3_column_int64(st, 5));
+        yb_jw_key(w, "setl_id");
+        yb_jw_str(w, col_text(st, 6)[0] ? col_text(st, 6) : NULL);
+        yb_jw_close(w, '}');
+    }
+    sqlite3_finalize(st);
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 typedef yb_rc (*handler)(yb_fsi *, req *, yb_jw *, yb_err *);
@@ -1017,6 +1156,8 @@ static const struct {
     {"2405", h_undischarge, 0, 1},  {"2301", h_feeup, 0, 1},          {"2302", h_line_cancel, 0, 1},
     {"2303", h_presettle, 1, 0},    {"2304", h_dosettle, 1, 1},       {"2305", h_setl_cancel, 1, 1},
     {"3201", h_reconcile, 0, 0},    {"5203", h_q_settlements, 0, 0},  {"5206", h_q_accum, 0, 0},
+    {"1301", h_catalog, 0, 0},      {"1305", h_catalog, 0, 0},        {"1306", h_catalog, 0, 0},
+    {"5201", h_q_visits, 0, 0},     {"5204", h_q_lines, 0, 0},
 };
 
 static void stamp(char out[18]) {

@@ -119,6 +119,12 @@ out=$(call 2404 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expec
 out=$(call 2401 "$ADM"); expect "admission again after cancelling" "$out" '"infcode":0'
 
 # queries and reconciliation
+out=$(call 1301 '{"data":{"page_num":1,"page_size":1}}'); expect "1301 page" "$out" '"recordCounts":2,"pages":2,"pageNum":1,"pageSize":1,"data":[{"med_list_codg":"A"'
+out=$(call 1305 '{"data":{"page_num":1,"page_size":10}}'); expect "1305" "$out" '"med_list_codg":"C"'
+out=$(call 1306 '{"data":{}}'); expect "1306 cap" "$out" '"pric_uplmt_amt_lv3":100.000000'
+out=$(call 1301 '{"data":{"page_size":5000}}'); expect "1301 bound" "$out" "page_size is 1..1000"
+out=$(call 5201 '{"data":{"psn_no":"P310C"}}'); expect "5201" "$out" '"med_type":"21"'
+out=$(call 5204 "{\"data\":{\"psn_no\":\"P390A\",\"mdtrt_id\":\"$M\"}}"); expect "5204" "$out" '"feedetl_sn":"4","med_list_codg":"D"'
 out=$(call 5206 '{"data":{"psn_no":"P390A","cum_ym":"202506"}}'); expect "5206" "$out" '"cuminfo":[]'
 out=$(call 5203 '{"data":{"psn_no":"P390A"}}'); expect "5203" "$out" '"refd_setl_flag":"1"'
 today=$(date +%F)
