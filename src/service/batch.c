@@ -10,14 +10,8 @@
  * decided by one 64-bit compare (psn_no values share long prefixes) while the records of a person
  * stay together and in order. The first three streams are merge-joined by (H, psn_no).
  *
- * Sorting: records are appended to an arena; when it is full, an array of (first 8 key bytes,
- * pointer) is sorted and written to a run file (unlinked at once, so it vanishes with the process
- * even on a crash). Runs are merged through a binary heap, MAX_FANIN at a time: whenever a sorter
- * has MAX_FANIN runs of one level they become one run of the next level (see cascade), so every
- * record is rewritten only log_64(input / run) times and the files open stay few (at most 63 per
- * level, plus one being written); at the end the remaining runs are merged as they are read.
- * With one run nothing touches the disk. A record read back from a run lives in that run's head buffer until the run advances, so
- * the consumer copies what it keeps.
+ * Sorting is io/extsort.c (include/yibao/extsort.h): runs of at most a share of run_bytes in memory,
+ * spilled to unlinked temporary files and merged 64 ways when a table does not fit.
  *
  * Records are packed: fields after the key are at any alignment and are read with memcpy.
  */
@@ -32,373 +26,10 @@
 #include "yibao/batch.h"
 #include "yibao/csv.h"
 #include "yibao/extract.h"
+#include "yibao/extsort.h"
 
-#define MAX_FANIN 64
-#define KEY_MAX 320
-
-/* ------------------------------------------------------------------ records and sorting */
-
-typedef struct rec {
-    uint32_t len;      /* bytes after this header: the key, then the data */
-    uint32_t keylen;
-    char b[];
-} rec;
-
-typedef struct sent {  /* sort entry */
-    uint64_t pfx;      /* the first 8 key bytes, big-endian (zero-padded) */
-    rec *r;
-} sent;
-
-typedef struct run {
-    FILE *f;
-    rec *head;         /* current record, NULL at the end */
-    size_t cap;        /* bytes allocated for head */
-    int level;         /* 0 = written from memory; L + 1 = a merge of MAX_FANIN runs of level L */
-} run;
-
-typedef struct sorter {
-    const char *dir;
-    size_t *files, *peak_files, *runs_made; /* shared counters of the batch */
-    char *arena;
-    size_t used, cap;
-    sent *v;
-    size_t n, vcap;
-    run *runs;
-    size_t nruns, runcap;
-    size_t *heap;      /* run indices, smallest head first */
-    size_t nheap;
-    size_t pos;        /* next in-memory entry when there are no runs */
-    int merging;
-} sorter;
-
-static uint64_t load_pfx(const char *k, uint32_t n) {
-    uint64_t v = 0;
-    for (uint32_t i = 0; i < 8; i++) v = v << 8 | (i < n ? (unsigned char)k[i] : 0u);
-    return v;
-}
-
-static int key_cmp(uint64_t pa, const rec *a, uint64_t pb, const rec *b) {
-    if (pa != pb) return pa < pb ? -1 : 1;
-    uint32_t na = a->keylen > 8 ? a->keylen - 8 : 0, nb = b->keylen > 8 ? b->keylen - 8 : 0;
-    int c = memcmp(a->b + 8 * (na > 0), b->b + 8 * (nb > 0), na < nb ? na : nb);
-    if (c) return c;
-    return a->keylen < b->keylen ? -1 : a->keylen > b->keylen;
-}
-
-static int sent_cmp(const void *x, const void *y) {
-    const sent *a = x, *b = y;
-    return key_cmp(a->pfx, a->r, b->pfx, b->r);
-}
-
-static int rec_cmp(const rec *a, const rec *b) {
-    return key_cmp(load_pfx(a->b, a->keylen), a, load_pfx(b->b, b->keylen), b);
-}
-
-static yb_rc io_error(yb_err *err, const char *what) {
-    return yb_err_set(err, YB_E_IO, NULL, NULL, "%s a temporary sort file: %s", what, strerror(errno));
-}
-
-static yb_rc new_run(sorter *s, FILE **out, yb_err *err) {
-    char path[600];
-    snprintf(path, sizeof path, "%s/run-XXXXXX", s->dir);
-    int fd = mkstemp(path);
-    if (fd < 0) return io_error(err, "cannot create");
-    unlink(path); /* the file lives until closed, and vanishes on a crash too */
-    FILE *f = fdopen(fd, "w+b");
-    if (!f) {
-        close(fd);
-        return io_error(err, "cannot open");
-    }
-    setvbuf(f, NULL, _IOFBF, (size_t)1 << 16);
-    if (s->nruns == s->runcap) {
-        size_t nc = s->runcap ? s->runcap * 2 : 8;
-        run *nr = realloc(s->runs, nc * sizeof *nr);
-        if (!nr) {
-            fclose(f);
-            return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-        }
-        s->runs = nr;
-        s->runcap = nc;
-    }
-    s->runs[s->nruns++] = (run){f, NULL, 0, 0};
-    (*s->runs_made)++;
-    if (++*s->files > *s->peak_files) *s->peak_files = *s->files;
-    *out = f;
-    return YB_OK;
-}
-
-static void close_run(sorter *s, run *r) {
-    if (r->f) {
-        fclose(r->f);
-        (*s->files)--;
-    }
-    free(r->head);
-    *r = (run){NULL, NULL, 0, 0};
-}
-
-static yb_rc put_rec(FILE *f, const rec *r, yb_err *err) {
-    if (fwrite(r, sizeof *r + r->len, 1, f) != 1) return io_error(err, "cannot write (disk full?)");
-    return YB_OK;
-}
-
-static int heap_less(const sorter *s, size_t a, size_t b);
-static yb_rc merge_open(sorter *s, size_t from, size_t to, yb_err *err);
-static const rec *merge_peek(const sorter *s);
-static yb_rc merge_next(sorter *s, yb_err *err);
-
-/* Merge runs[from, to) into one run of the given level, which takes their place. */
-static yb_rc merge_range(sorter *s, size_t from, size_t to, int level, yb_err *err) {
-    yb_rc rc = merge_open(s, from, to, err);
-    FILE *f = NULL;
-    if (!rc) rc = new_run(s, &f, err);
-    while (!rc && merge_peek(s)) {
-        rc = put_rec(f, merge_peek(s), err);
-        if (!rc) rc = merge_next(s, err);
-    }
-    if (!rc && fflush(f)) rc = io_error(err, "cannot write (disk full?)");
-    if (rc) return rc;
-    rewind(f);
-    size_t merged = s->nruns - 1;
-    for (size_t i = from; i < to; i++) close_run(s, &s->runs[i]);
-    s->runs[from] = s->runs[merged];
-    s->runs[from].level = level;
-    s->nruns = from + 1;
-    s->nheap = 0;
-    return YB_OK;
-}
-
-/* Like a binary counter in base MAX_FANIN: MAX_FANIN runs of one level become one run of the next,
- * so every record is rewritten log_MAXFANIN(input / run) times and a sorter holds at most
- * MAX_FANIN - 1 runs per level. (runs[] is ordered by level, highest first.) */
-static yb_rc cascade(sorter *s, yb_err *err) {
-    while (s->nruns >= MAX_FANIN) {
-        int level = s->runs[s->nruns - 1].level;
-        size_t k = 0;
-        while (k < s->nruns && s->runs[s->nruns - 1 - k].level == level) k++;
-        if (k < MAX_FANIN) break;
-        yb_rc rc = merge_range(s, s->nruns - MAX_FANIN, s->nruns, level + 1, err);
-        if (rc) return rc;
-    }
-    return YB_OK;
-}
-
-/* Sort the arena and write it out as one more run. */
-static yb_rc spill(sorter *s, yb_err *err) {
-    if (s->n > 1) qsort(s->v, s->n, sizeof *s->v, sent_cmp);
-    FILE *f;
-    yb_rc rc = new_run(s, &f, err);
-    for (size_t i = 0; !rc && i < s->n; i++) rc = put_rec(f, s->v[i].r, err);
-    if (!rc && fflush(f)) rc = io_error(err, "cannot write (disk full?)");
-    if (rc) return rc;
-    rewind(f);
-    s->used = 0;
-    s->n = 0;
-    return cascade(s, err);
-}
-
-static yb_rc sorter_add(sorter *s, const char *key, uint32_t keylen, const void *data, uint32_t dlen, yb_err *err) {
-    size_t need = (sizeof(rec) + keylen + dlen + 7) & ~(size_t)7;
-    if (need > s->cap) return yb_err_set(err, YB_E_LIMIT, NULL, NULL, "a record of %zu bytes is larger than the sort run", need);
-    if (s->used + need > s->cap) {
-        yb_rc rc = spill(s, err);
-        if (rc) return rc;
-    }
-    if (s->n == s->vcap) {
-        size_t nc = s->vcap ? s->vcap * 2 : 4096;
-        sent *nv = realloc(s->v, nc * sizeof *nv);
-        if (!nv) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-        s->v = nv;
-        s->vcap = nc;
-    }
-    rec *r = (rec *)(void *)(s->arena + s->used);
-    r->len = keylen + dlen;
-    r->keylen = keylen;
-    memcpy(r->b, key, keylen);
-    if (dlen) memcpy(r->b + keylen, data, dlen);
-    s->v[s->n++] = (sent){load_pfx(key, keylen), r};
-    s->used += need;
-    return YB_OK;
-}
-
-/* Read the next record of a run into its head (NULL at the end of the run). */
-static yb_rc run_advance(run *r, yb_err *err) {
-    rec h;
-    if (fread(&h, sizeof h, 1, r->f) != 1) {
-        if (ferror(r->f)) return io_error(err, "cannot read");
-        free(r->head);
-        r->head = NULL;
-        r->cap = 0;
-        return YB_OK;
-    }
-    size_t need = sizeof h + h.len;
-    if (need > r->cap) {
-        rec *nh = realloc(r->head, need);
-        if (!nh) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-        r->head = nh;
-        r->cap = need;
-    }
-    *r->head = h;
-    if (h.len && fread(r->head->b, h.len, 1, r->f) != 1) return io_error(err, "cannot read (truncated)");
-    return YB_OK;
-}
-
-/* Binary heap of run indices over runs[] by their heads. */
-static int heap_less(const sorter *s, size_t a, size_t b) { return rec_cmp(s->runs[a].head, s->runs[b].head) < 0; }
-
-static void heap_down(sorter *s, size_t i) {
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < s->nheap && heap_less(s, s->heap[l], s->heap[m])) m = l;
-        if (r < s->nheap && heap_less(s, s->heap[r], s->heap[m])) m = r;
-        if (m == i) return;
-        size_t t = s->heap[i];
-        s->heap[i] = s->heap[m];
-        s->heap[m] = t;
-        i = m;
-    }
-}
-
-/* Start merging runs[from, to): read their heads, build the heap. */
-static yb_rc merge_open(sorter *s, size_t from, size_t to, yb_err *err) {
-    free(s->heap);
-    s->heap = malloc((to - from) * sizeof *s->heap);
-    if (!s->heap) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-    s->nheap = 0;
-    for (size_t i = from; i < to; i++) {
-        yb_rc rc = run_advance(&s->runs[i], err);
-        if (rc) return rc;
-        if (s->runs[i].head) s->heap[s->nheap++] = i;
-    }
-    for (size_t i = s->nheap / 2; i-- > 0;) heap_down(s, i);
-    return YB_OK;
-}
-
-static const rec *merge_peek(const sorter *s) { return s->nheap ? s->runs[s->heap[0]].head : NULL; }
-
-static yb_rc merge_next(sorter *s, yb_err *err) {
-    if (!s->nheap) return YB_OK;
-    run *r = &s->runs[s->heap[0]];
-    yb_rc rc = run_advance(r, err);
-    if (rc) return rc;
-    if (!r->head) s->heap[0] = s->heap[--s->nheap];
-    heap_down(s, 0);
-    return YB_OK;
-}
-
-/* Finish input: sort what is in memory; with runs on disk, spill it too, merge down to MAX_FANIN
- * runs and open the final merge. */
-static yb_rc sorter_finish(sorter *s, yb_err *err) {
-    if (s->nruns == 0) {
-        if (s->n > 1) qsort(s->v, s->n, sizeof *s->v, sent_cmp);
-        s->pos = 0;
-        return YB_OK;
-    }
-    yb_rc rc = s->n ? spill(s, err) : YB_OK;
-    free(s->arena);
-    free(s->v);
-    s->arena = NULL;
-    s->v = NULL;
-    s->n = s->vcap = 0;
-    /* more than MAX_FANIN runs (of several levels): merge the smallest, at the end, first */
-    while (!rc && s->nruns > MAX_FANIN) {
-        size_t k = s->nruns - MAX_FANIN + 1;
-        if (k > MAX_FANIN) k = MAX_FANIN;
-        rc = merge_range(s, s->nruns - k, s->nruns, s->runs[s->nruns - k].level + 1, err);
-    }
-    if (!rc) rc = merge_open(s, 0, s->nruns, err);
-    s->merging = 1;
-    return rc;
-}
-
-static const rec *sorter_peek(const sorter *s) {
-    if (s->merging) return merge_peek(s);
-    return s->pos < s->n ? s->v[s->pos].r : NULL;
-}
-
-static yb_rc sorter_next(sorter *s, yb_err *err) {
-    if (s->merging) return merge_next(s, err);
-    if (s->pos < s->n) s->pos++;
-    return YB_OK;
-}
-
-static void sorter_free(sorter *s) {
-    for (size_t i = 0; i < s->nruns; i++) close_run(s, &s->runs[i]);
-    free(s->runs);
-    free(s->heap);
-    free(s->v);
-    free(s->arena);
-}
-
-static yb_rc sorter_init(sorter *s, size_t run_bytes, const char *dir, size_t *counters, yb_err *err) {
-    memset(s, 0, sizeof *s);
-    if (run_bytes < 4096) run_bytes = 4096; /* the largest record (a row with its error) must fit */
-    s->cap = run_bytes;
-    s->arena = malloc(run_bytes);
-    if (!s->arena) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "cannot allocate a sort run of %zu bytes", run_bytes);
-    s->dir = dir;
-    s->files = &counters[0];
-    s->peak_files = &counters[1];
-    s->runs_made = &counters[2];
-    return YB_OK;
-}
-
-/* ------------------------------------------------------------------ keys */
-
-/* FNV-1a, then a finalizer so that every bit of the result depends on every byte. */
-static uint64_t psn_hash(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdu;
-    h ^= h >> 33;
-    return h;
-}
-
-typedef struct keyb {
-    char b[KEY_MAX];
-    uint32_t n;
-} keyb;
-
-/* Start a key with H psn_no (psn_no cut to YB_ID_MAX bytes: a longer one is an error anyway). */
-static void key_psn_start(keyb *k, const char *psn) {
-    size_t n = strnlen(psn, YB_ID_MAX);
-    uint64_t h = psn_hash(psn, n);
-    for (int i = 0; i < 8; i++) k->b[i] = (char)(h >> (56 - 8 * i));
-    memcpy(k->b + 8, psn, n);
-    k->n = 8 + (uint32_t)n;
-}
-
-static void key_add(keyb *k, const char *s) {
-    size_t n = strnlen(s, 64);
-    if (k->n + 1 + n > KEY_MAX) n = KEY_MAX - k->n - 1;
-    k->b[k->n++] = '\1';
-    memcpy(k->b + k->n, s, n);
-    k->n += (uint32_t)n;
-}
-
-/* The person part of a key: H psn_no, up to the first \1 after H. */
-static size_t person_len(const rec *r) {
-    const char *sep = r->keylen > 8 ? memchr(r->b + 8, 1, r->keylen - 8) : NULL;
-    return sep ? (size_t)(sep - r->b) : r->keylen;
-}
-
-static int person_cmp(const rec *a, const rec *b) {
-    size_t na = person_len(a), nb = person_len(b);
-    int c = memcmp(a->b, b->b, na < nb ? na : nb);
-    return c ? c : (na > nb) - (na < nb);
-}
-
-/* Field i (0 = psn_no) of a person-key, between \1 separators. */
-static const char *key_field(const char *key, uint32_t keylen, int i, size_t *n) {
-    const char *p = key + 8, *e = key + keylen;
-    for (; i > 0 && p < e; i--) {
-        const char *sep = memchr(p, 1, (size_t)(e - p));
-        p = sep ? sep + 1 : e;
-    }
-    const char *sep = memchr(p, 1, (size_t)(e - p));
-    *n = (size_t)((sep ? sep : e) - p);
-    return p;
-}
+/* Records and sorters are those of io/extsort.c; keys start with the person (H psn_no). */
+typedef yb_extsort_rec rec;
 
 /* ------------------------------------------------------------------ record payloads */
 
@@ -588,12 +219,12 @@ static yb_rc index_lines(batch *b, yb_err *err) {
         pl->l.sumamt = h.sumamt;
         snprintf(pl->l.med_list_codg, sizeof pl->l.med_list_codg, "%s", d);
         size_t n;
-        const char *sn = key_field(r->b, r->keylen, 2, &n);
+        const char *sn = yb_extsort_key_field(r->b, r->keylen, 2, &n);
         if (n >= sizeof pl->l.feedetl_sn) n = sizeof pl->l.feedetl_sn - 1;
         memcpy(pl->l.feedetl_sn, sn, n);
         pl->l.feedetl_sn[n] = '\0';
         /* the mdtrt_id: NUL-terminate it in place (the \1 after it is no longer needed) */
-        const char *m = key_field(r->b, r->keylen, 1, &n);
+        const char *m = yb_extsort_key_field(r->b, r->keylen, 1, &n);
         ((char *)m)[n] = '\0';
         pl->mdtrt = m;
         if (!b->ngroups || strcmp(b->groups[b->ngroups - 1].mdtrt, m)) {
@@ -719,7 +350,8 @@ static yb_rc settle_person(batch *b, yb_err *fatal) {
         if (bs) bs->balc = s.balc;
         char setl_id[YB_ID_MAX + 2];
         snprintf(setl_id, sizeof setl_id, "S%s", mdtrt);
-        yb_setl_write(b->w, setl_id, &p, &v, &s, b->pass);
+        if ((rc = yb_setl_write(b->w, setl_id, &p, &v, &s, b->pass)))
+            return yb_err_set(fatal, rc, NULL, NULL, "%s", rc == YB_E_NOMEM ? "out of memory" : "write failed (disk full?)");
         if (b->detail) yb_setldetail_write(b->detail, mdtrt, setl_id, psn, &s);
         b->st->settled++;
         if (b->o->on_settled) b->o->on_settled(b->o->ctx, &p, &v, fixname, &s);
@@ -738,7 +370,7 @@ static yb_rc settle_person(batch *b, yb_err *fatal) {
             if (b->lines[j].src_line < b->lines[first].src_line) first = j;
         size_t n;
         const rec *r = (const rec *)(const void *)(b->pa + b->loff[first]);
-        const char *psn = key_field(r->b, r->keylen, 0, &n);
+        const char *psn = yb_extsort_key_field(r->b, r->keylen, 0, &n);
         char pbuf[YB_ID_MAX + 1];
         snprintf(pbuf, sizeof pbuf, "%.*s", (int)n, psn);
         line_reject(b, &b->lines[first], g->mdtrt, pbuf, &e);
@@ -771,7 +403,7 @@ static yb_rc put_str(char **buf, size_t *cap, size_t *o, const char *s, size_t n
     return YB_OK;
 }
 
-static yb_rc read_visits(batch *b, inputs *in, sorter *vs, sorter *ids, yb_err *err) {
+static yb_rc read_visits(batch *b, inputs *in, yb_extsort *vs, yb_extsort *ids, yb_err *err) {
     yb_csv *c = in->md;
     char *buf = NULL;
     size_t cap = 0;
@@ -814,17 +446,17 @@ static yb_rc read_visits(batch *b, inputs *in, sorter *vs, sorter *ids, yb_err *
         }
         if (rc) break;
         /* key: H psn_no \1 settle time (fixed width, so text order is time order) \1 mdtrt_id */
-        keyb k;
-        key_psn_start(&k, psn);
+        yb_extsort_key k;
+        yb_extsort_key_person(&k, psn);
         char t[24];
         yb_datetime when = h.bad ? 0 : v.endtime != YB_DATETIME_NONE ? v.endtime : v.begntime;
         snprintf(t, sizeof t, "%020lld", (long long)when + 999999999999LL); /* times from year 1 are > -10^12 */
-        key_add(&k, t);
-        key_add(&k, mdtrt);
-        rc = sorter_add(vs, k.b, k.n, buf, (uint32_t)o, err);
+        yb_extsort_key_add(&k, t);
+        yb_extsort_key_add(&k, mdtrt);
+        rc = yb_extsort_add(vs, k.b, k.n, buf, (uint32_t)o, err);
         if (!rc && *mdtrt) {
             long line = h.line;
-            rc = sorter_add(ids, mdtrt, (uint32_t)strnlen(mdtrt, 64), &line, sizeof line, err);
+            rc = yb_extsort_add(ids, mdtrt, (uint32_t)strnlen(mdtrt, 64), &line, sizeof line, err);
         }
     }
     free(buf);
@@ -832,7 +464,7 @@ static yb_rc read_visits(batch *b, inputs *in, sorter *vs, sorter *ids, yb_err *
     return rc;
 }
 
-static yb_rc read_lines(batch *b, inputs *in, sorter *ls, yb_err *err) {
+static yb_rc read_lines(batch *b, inputs *in, yb_extsort *ls, yb_err *err) {
     yb_csv *c = in->fee;
     yb_rc rc = YB_OK;
     int r;
@@ -860,20 +492,20 @@ static yb_rc read_lines(batch *b, inputs *in, sorter *ls, yb_err *err) {
         buf[o + n] = '\0';
         o += n + 1;
         /* key: H psn_no \1 mdtrt_id \1 bkkp_sn \1 input order */
-        keyb k;
-        key_psn_start(&k, psn);
-        key_add(&k, mdtrt);
-        key_add(&k, h.bad && !l.feedetl_sn[0] ? yb_csv_field(c, in->fm.bkkp_sn, NULL) : l.feedetl_sn);
+        yb_extsort_key k;
+        yb_extsort_key_person(&k, psn);
+        yb_extsort_key_add(&k, mdtrt);
+        yb_extsort_key_add(&k, h.bad && !l.feedetl_sn[0] ? yb_csv_field(c, in->fm.bkkp_sn, NULL) : l.feedetl_sn);
         char sq[24];
         snprintf(sq, sizeof sq, "%012llu", seq++);
-        key_add(&k, sq);
-        rc = sorter_add(ls, k.b, k.n, buf, (uint32_t)o, err);
+        yb_extsort_key_add(&k, sq);
+        rc = yb_extsort_add(ls, k.b, k.n, buf, (uint32_t)o, err);
     }
     if (!rc && r < 0) rc = err->rc ? err->rc : YB_E_INVALID;
     return rc;
 }
 
-static yb_rc read_balances(batch *b, inputs *in, sorter *bs, yb_err *err) {
+static yb_rc read_balances(batch *b, inputs *in, yb_extsort *bs, yb_err *err) {
     (void)b;
     yb_csv *c = in->bal;
     yb_rc rc = YB_OK;
@@ -890,24 +522,24 @@ static yb_rc read_balances(batch *b, inputs *in, sorter *bs, yb_err *err) {
         size_t o = 0;
         memcpy(buf, &h, sizeof h), o += sizeof h;
         if (h.bad) memcpy(buf + o, &e, sizeof e), o += sizeof e;
-        keyb k;
-        key_psn_start(&k, psn);
-        key_add(&k, it);
-        rc = sorter_add(bs, k.b, k.n, buf, (uint32_t)o, err);
+        yb_extsort_key k;
+        yb_extsort_key_person(&k, psn);
+        yb_extsort_key_add(&k, it);
+        rc = yb_extsort_add(bs, k.b, k.n, buf, (uint32_t)o, err);
     }
     if (!rc && r < 0) rc = err->rc ? err->rc : YB_E_INVALID;
     return rc;
 }
 
 /* Collect the mdtrt_ids that appear more than once (the ids stream is sorted by mdtrt_id). */
-static yb_rc find_dups(batch *b, sorter *ids, yb_err *err) {
+static yb_rc find_dups(batch *b, yb_extsort *ids, yb_err *err) {
     size_t cap = 0;
     const rec *r;
     char prev[72] = "";
     size_t count = 0;
     int have = 0;
     for (;;) {
-        r = sorter_peek(ids);
+        r = yb_extsort_peek(ids);
         char cur[72] = "";
         if (r) snprintf(cur, sizeof cur, "%.*s", (int)r->keylen, r->b);
         if (have && (!r || strcmp(cur, prev))) {
@@ -924,7 +556,7 @@ static yb_rc find_dups(batch *b, sorter *ids, yb_err *err) {
         memcpy(prev, cur, sizeof prev);
         have = 1;
         count++;
-        yb_rc rc = sorter_next(ids, err);
+        yb_rc rc = yb_extsort_next(ids, err);
         if (rc) return rc;
     }
     /* the ids sort compares bytes, the look-up uses strcmp: sort again by strcmp to be sure */
@@ -936,32 +568,32 @@ static yb_rc find_dups(batch *b, sorter *ids, yb_err *err) {
 
 /* Take the records of one person from the three streams into the batch; `who` is a copy of the
  * person key (H psn_no). */
-static yb_rc collect_person(batch *b, sorter *vs, sorter *ls, sorter *bs, const rec *who, yb_err *err) {
+static yb_rc collect_person(batch *b, yb_extsort *vs, yb_extsort *ls, yb_extsort *bs, const rec *who, yb_err *err) {
     b->pa_used = 0;
     b->nv = b->nl = b->nbal = b->nacc = 0;
     const rec *r;
     yb_rc rc;
-    while ((r = sorter_peek(vs)) && !person_cmp(r, who)) {
+    while ((r = yb_extsort_peek(vs)) && !yb_extsort_person_cmp(r, who)) {
         if ((rc = grow((void **)&b->voff, &b->vcap, b->nv + 1, sizeof *b->voff, err))) return rc;
         size_t at = pa_put(b, r);
         if (at == SIZE_MAX) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
         b->voff[b->nv++] = at;
-        if ((rc = sorter_next(vs, err))) return rc;
+        if ((rc = yb_extsort_next(vs, err))) return rc;
     }
-    while ((r = sorter_peek(ls)) && !person_cmp(r, who)) {
+    while ((r = yb_extsort_peek(ls)) && !yb_extsort_person_cmp(r, who)) {
         if ((rc = grow((void **)&b->loff, &b->lcap, b->nl + 1, sizeof *b->loff, err))) return rc;
         size_t at = pa_put(b, r);
         if (at == SIZE_MAX) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
         b->loff[b->nl++] = at;
-        if ((rc = sorter_next(ls, err))) return rc;
+        if ((rc = yb_extsort_next(ls, err))) return rc;
     }
     /* balances: skip those of persons without visits or lines, take this person's */
-    while ((r = sorter_peek(bs)) && person_cmp(r, who) <= 0) {
-        if (!person_cmp(r, who)) {
+    while ((r = yb_extsort_peek(bs)) && yb_extsort_person_cmp(r, who) <= 0) {
+        if (!yb_extsort_person_cmp(r, who)) {
             bhead h;
             memcpy(&h, r->b + r->keylen, sizeof h);
             size_t n;
-            const char *it = key_field(r->b, r->keylen, 1, &n);
+            const char *it = yb_extsort_key_field(r->b, r->keylen, 1, &n);
             char insutype[8];
             snprintf(insutype, sizeof insutype, "%.*s", (int)n, it);
             bal_slot *sl = bal_for(b, insutype);
@@ -980,7 +612,7 @@ static yb_rc collect_person(batch *b, sorter *vs, sorter *ls, sorter *bs, const 
                 }
             }
         }
-        if ((rc = sorter_next(bs, err))) return rc;
+        if ((rc = yb_extsort_next(bs, err))) return rc;
     }
     return YB_OK;
 }
@@ -1009,13 +641,9 @@ yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_sta
     b.st = st;
     inputs in;
     memset(&in, 0, sizeof in);
-    sorter vs, ls, bs, ids;
-    memset(&vs, 0, sizeof vs);
-    memset(&ls, 0, sizeof ls);
-    memset(&bs, 0, sizeof bs);
-    memset(&ids, 0, sizeof ids);
+    yb_extsort *vs = NULL, *ls = NULL, *bs = NULL, *ids = NULL;
     char tout[600] = "", tdet[600] = "", trej[600] = "", dir[512] = "";
-    size_t counters[3] = {0, 0, 0}; /* open run files, their peak, runs made */
+    yb_extsort_stats sst = {0, 0, 0}; /* open run files, their peak, runs made */
     const char *hdr[YB_CSV_MAX_FIELDS];
 
     /* 1. every input's header, before anything is written */
@@ -1056,34 +684,34 @@ yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_sta
     }
     /* run memory: visits 3/8, lines 1/2, balances and ids 1/16 each */
     size_t mem = o->run_bytes ? o->run_bytes : (size_t)64 << 20;
-    if (!rc) rc = sorter_init(&vs, mem / 8 * 3, dir, counters, err);
-    if (!rc) rc = sorter_init(&ls, mem / 2, dir, counters, err);
-    if (!rc) rc = sorter_init(&bs, in.bal ? mem / 16 : 4096, dir, counters, err);
-    if (!rc) rc = sorter_init(&ids, mem / 16, dir, counters, err);
+    if (!rc) rc = yb_extsort_new(mem / 8 * 3, dir, &sst, &vs, err);
+    if (!rc) rc = yb_extsort_new(mem / 2, dir, &sst, &ls, err);
+    if (!rc) rc = yb_extsort_new(in.bal ? mem / 16 : 4096, dir, &sst, &bs, err);
+    if (!rc) rc = yb_extsort_new(mem / 16, dir, &sst, &ids, err);
 
     /* 3. read each table once, sort */
-    if (!rc) rc = read_visits(&b, &in, &vs, &ids, err);
-    if (!rc) rc = read_lines(&b, &in, &ls, err);
-    if (!rc && in.bal) rc = read_balances(&b, &in, &bs, err);
+    if (!rc) rc = read_visits(&b, &in, vs, ids, err);
+    if (!rc) rc = read_lines(&b, &in, ls, err);
+    if (!rc && in.bal) rc = read_balances(&b, &in, bs, err);
     yb_csv_close(in.md);
     yb_csv_close(in.fee);
     yb_csv_close(in.bal);
-    if (!rc) rc = sorter_finish(&ids, err);
-    if (!rc) rc = find_dups(&b, &ids, err);
-    sorter_free(&ids);
-    memset(&ids, 0, sizeof ids);
-    if (!rc) rc = sorter_finish(&vs, err);
-    if (!rc) rc = sorter_finish(&ls, err);
-    if (!rc) rc = sorter_finish(&bs, err);
+    if (!rc) rc = yb_extsort_finish(ids, err);
+    if (!rc) rc = find_dups(&b, ids, err);
+    yb_extsort_free(ids);
+    ids = NULL;
+    if (!rc) rc = yb_extsort_finish(vs, err);
+    if (!rc) rc = yb_extsort_finish(ls, err);
+    if (!rc) rc = yb_extsort_finish(bs, err);
 
     /* 4. merge-join by person, settle */
     rec *who = NULL;
     size_t whocap = 0;
     while (!rc) {
-        const rec *hv = sorter_peek(&vs), *hl = sorter_peek(&ls);
+        const rec *hv = yb_extsort_peek(vs), *hl = yb_extsort_peek(ls);
         if (!hv && !hl) break;
-        const rec *pick = !hv ? hl : !hl ? hv : person_cmp(hv, hl) <= 0 ? hv : hl;
-        size_t pn = person_len(pick);
+        const rec *pick = !hv ? hl : !hl ? hv : yb_extsort_person_cmp(hv, hl) <= 0 ? hv : hl;
+        size_t pn = yb_extsort_person_len(pick);
         if (sizeof(rec) + pn > whocap) {
             rec *nw = realloc(who, sizeof(rec) + pn);
             if (!nw) {
@@ -1096,14 +724,14 @@ yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_sta
         who->len = who->keylen = (uint32_t)pn;
         memcpy(who->b, pick->b, pn);
         st->persons++;
-        rc = collect_person(&b, &vs, &ls, &bs, who, err);
+        rc = collect_person(&b, vs, ls, bs, who, err);
         if (!rc) rc = settle_person(&b, err);
     }
     free(who);
 
     /* 5. outputs into place, or away */
-    st->runs = counters[2];
-    st->peak_run_files = counters[1];
+    st->runs = sst.runs;
+    st->peak_run_files = sst.peak_files;
     if (!rc && b.out && (fflush(b.out) || ferror(b.out))) rc = yb_err_set(err, YB_E_IO, NULL, NULL, "write failed (disk full?)");
     FILE *fs[3] = {b.out, b.detail, b.rejects};
     const char *tmps[3] = {tout, tdet, trej}, *finals[3] = {o->out_path, o->detail_path, o->rejects_path};
@@ -1119,10 +747,10 @@ yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_sta
     if (rc)
         for (int i = 0; i < 3; i++)
             if (tmps[i][0]) unlink(tmps[i]);
-    sorter_free(&vs);
-    sorter_free(&ls);
-    sorter_free(&bs);
-    sorter_free(&ids);
+    yb_extsort_free(vs);
+    yb_extsort_free(ls);
+    yb_extsort_free(bs);
+    yb_extsort_free(ids);
     if (dir[0]) rmdir(dir);
     yb_setl_writer_free(b.w);
     free(b.pass);
