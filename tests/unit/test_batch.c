@@ -481,7 +481,8 @@ static void test_settles_to_the_fen(void **state) {
     yb_refdata_free(rd);
 }
 
-/* The same tables in other orders, and sorted with little memory: byte-identical outputs. */
+/* The same tables in other orders, and with the least sort memory: byte-identical outputs (the
+ * spilled, merged case of the same comparison is test_many_runs). */
 static void test_order_and_memory_do_not_matter(void **state) {
     (void)state;
     yb_refdata *rd = make_refdata();
@@ -502,7 +503,6 @@ static void test_order_and_memory_do_not_matter(void **state) {
         assert_int_equal(run_batch(rd, &fx, cases[i].run_bytes, &sn, &st, &e), YB_OK);
         assert_int_equal(st.settled, 5);
         assert_int_equal(st.rejected, 12);
-        if (cases[i].run_bytes) assert_true(st.runs > 0);
         char *o = slurp(fx.out), *d = slurp(fx.detail);
         if (!ref_out) {
             ref_out = o;
