@@ -330,13 +330,12 @@ static void put_ch(yb_setl_writer *w, char ch) { put_raw(w, &ch, 1); }
 
 /* A field, quoted when it holds a comma, quote, CR or LF (as yb_csv_put). */
 static void put_field(yb_setl_writer *w, const char *s) {
-    size_t n = strlen(s);
-    int quote = 0;
-    for (size_t i = 0; i < n && !quote; i++) quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-    if (!quote) {
-        put_raw(w, s, n);
+    size_t k = strcspn(s, ",\"\r\n");
+    if (!s[k]) {
+        put_raw(w, s, k);
         return;
     }
+    size_t n = k + strlen(s + k);
     if (!room(w, 2 * n + 2)) return;
     w->row[w->n++] = '"';
     for (size_t i = 0; i < n; i++) {
@@ -413,6 +412,25 @@ void yb_setldetail_write_header(FILE *fp) {
     yb_csv_put_row(fp, h, 9);
 }
 
+/* Append field s to line[*o..cap), quoted when needed; 0 when it does not fit. */
+static int put_cell(char *line, size_t cap, size_t *o, const char *s, int first) {
+    size_t k = strcspn(s, ",\"\r\n"), n = k + strlen(s + k);
+    if (*o + 2 * n + 4 > cap) return 0;
+    if (!first) line[(*o)++] = ',';
+    if (!s[k]) {
+        memcpy(line + *o, s, n);
+        *o += n;
+        return 1;
+    }
+    line[(*o)++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') line[(*o)++] = '"';
+        line[(*o)++] = s[i];
+    }
+    line[(*o)++] = '"';
+    return 1;
+}
+
 void yb_setldetail_write(FILE *fp, const char *mdtrt_id, const char *setl_id, const char *psn_no,
                          const yb_settlement *s) {
     for (int i = 0; i < s->n_funds; i++) {
@@ -423,6 +441,16 @@ void yb_setldetail_write(FILE *fp, const char *mdtrt_id, const char *setl_id, co
         if (r->cap_left == YB_NO_CAP) left[0] = '\0';
         else yb_fen_fmt(r->cap_left, left);
         const char *row[] = {mdtrt_id, setl_id, psn_no, r->fund_pay_type, r->name, base, pay, left, r->proc_info};
-        yb_csv_put_row(fp, row, 9);
+        /* one fwrite per row; the fields are bounded (ids, names and proc_info of fixed arrays) */
+        char line[2048];
+        size_t o = 0;
+        int ok = 1;
+        for (int k = 0; k < 9 && ok; k++) ok = put_cell(line, sizeof line - 1, &o, row[k], k == 0);
+        if (!ok) {
+            yb_csv_put_row(fp, row, 9);
+            continue;
+        }
+        line[o++] = '\n';
+        fwrite(line, 1, o, fp);
     }
 }
