@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -406,8 +407,11 @@ static yb_rc settle_person(batch *b, yb_err *fatal) {
         if (bs) bs->balc = s.balc;
         char setl_id[YB_ID_MAX + 2];
         snprintf(setl_id, sizeof setl_id, "S%s", mdtrt);
-        if ((rc = yb_setl_write(b->w, setl_id, &p, &v, &s, b->pass)))
-            return yb_err_set(fatal, rc, NULL, NULL, "%s", rc == YB_E_NOMEM ? "out of memory" : "write failed (disk full?)");
+        if ((rc = yb_setl_write(b->w, setl_id, &p, &v, &s, b->pass))) {
+            yb_err_set(fatal, rc, NULL, NULL, "%s", rc == YB_E_NOMEM ? "out of memory" : "write failed (disk full?)");
+            if (rc == YB_E_IO) yb_err_at(fatal, b->o->out_path, 0);
+            return rc;
+        }
         if (b->detail) yb_setldetail_write(b->detail, mdtrt, setl_id, psn, &s);
         b->st->settled++;
         if (b->o->on_settled) b->o->on_settled(b->o->ctx, &p, &v, fixname, &s);
@@ -681,7 +685,19 @@ static yb_rc collect_person(batch *b, yb_extsort *vs, yb_extsort *ls, yb_extsort
     return YB_OK;
 }
 
+/* An output under a temporary name beside it (renamed into place at the end), or — when the path
+ * exists and is not a regular file (/dev/stdout, a pipe) — the path itself, with tmp left "". */
 static FILE *open_tmp(const char *final, char *tmp, size_t cap, yb_err *err) {
+    struct stat sb;
+    if (!stat(final, &sb) && !S_ISREG(sb.st_mode)) {
+        tmp[0] = '\0';
+        FILE *f = fopen(final, "w");
+        if (!f) {
+            yb_err_set(err, YB_E_IO, NULL, NULL, "cannot write: %s", strerror(errno));
+            yb_err_at(err, final, 0);
+        }
+        return f;
+    }
     snprintf(tmp, cap, "%s.tmp%ld", final, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
@@ -796,15 +812,19 @@ yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_sta
     /* 5. outputs into place, or away */
     st->runs = sst.runs;
     st->peak_run_files = sst.peak_files;
-    if (!rc && b.out && (fflush(b.out) || ferror(b.out))) rc = yb_err_set(err, YB_E_IO, NULL, NULL, "write failed (disk full?)");
-    FILE *fs[3] = {b.out, b.detail, b.rejects};
-    const char *tmps[3] = {tout, tdet, trej}, *finals[3] = {o->out_path, o->detail_path, o->rejects_path};
+    /* setl_d is renamed last: when it is there, so are the others */
+    FILE *fs[3] = {b.detail, b.rejects, b.out};
+    const char *tmps[3] = {tdet, trej, tout}, *finals[3] = {o->detail_path, o->rejects_path, o->out_path};
     for (int i = 0; i < 3; i++) {
         if (!fs[i]) continue;
-        if (fclose(fs[i]) && !rc) rc = yb_err_set(err, YB_E_IO, NULL, NULL, "write failed (disk full?)");
+        int bad = fflush(fs[i]) || ferror(fs[i]);
+        if ((fclose(fs[i]) || bad) && !rc) {
+            rc = yb_err_set(err, YB_E_IO, NULL, NULL, "write failed (disk full?)");
+            yb_err_at(err, finals[i], 0);
+        }
     }
     for (int i = 0; i < 3 && !rc; i++)
-        if (fs[i] && rename(tmps[i], finals[i])) {
+        if (fs[i] && tmps[i][0] && rename(tmps[i], finals[i])) {
             rc = yb_err_set(err, YB_E_IO, NULL, NULL, "cannot rename the output into place: %s", strerror(errno));
             yb_err_at(err, finals[i], 0);
         }

@@ -125,5 +125,18 @@ out=$("$Y" settle --policy data/demo/nope.json --catalog "$G/catalog_small.csv" 
       --fee "$D/fee_scrambled.csv" --out "$D/setl_none.csv" 2>&1)
 expect "missing policy file" "$out" "data/demo/nope.json: cannot open the file (io)"
 
+# an output that is not a regular file is written in place, never replaced: a full device fails the
+# batch naming it, /dev/stdout carries setl_d
+if [ -c /dev/full ]; then
+  out=$("$Y" settle --policy data/demo/policy.json --catalog "$G/catalog_small.csv" --mdtrt "$D/mdtrt_scrambled.csv" \
+        --fee "$D/fee_scrambled.csv" --out /dev/full 2>&1)
+  [ $? -ne 0 ] && ok || bad "writing to a full device succeeded"
+  expect "full device" "$out" "/dev/full: write failed (disk full?) (io)"
+  [ -c /dev/full ] && ok || bad "/dev/full was replaced"
+fi
+out=$("$Y" settle --policy data/demo/policy.json --catalog "$G/catalog_small.csv" --mdtrt "$D/mdtrt_scrambled.csv" \
+      --fee "$D/fee_scrambled.csv" --acct "$D/balances.csv" --out /dev/stdout 2>&1)
+expect "setl_d on stdout" "$out" "SVC,,,VC,"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
