@@ -32,7 +32,9 @@
  *
  * The output does not depend on the order of the input rows. setl_d rows come out grouped by
  * person (in an order fixed by a hash of psn_no), each person's in settlement order. Outputs are
- * written to temporary names and renamed at the end, so a failed run leaves no half-written file.
+ * written to temporary names beside them and renamed at the end (setl_d last), so a failed run
+ * leaves no half-written file; an output path that exists and is not a regular file (/dev/stdout,
+ * a pipe) is written in place instead.
  */
 #ifndef YIBAO_BATCH_H
 #define YIBAO_BATCH_H
