@@ -1,0 +1,1249 @@
+/*
+ * audit_batch.c — the audit engine over the extract tables (see include/yibao/audit_batch.h).
+ *
+ * Three sorted streams of compact records (io/extsort.c), keys starting with the person:
+ *   visits  key  H psn_no \1 begntime (fixed width) \1 mdtrt_id   data: vhead, [yb_err], strings
+ *   lines   key  H psn_no \1 mdtrt_id \1 bkkp_sn \1 seq           data: lhead, [yb_err], strings
+ *   diags   key  H psn_no \1 mdtrt_id \1 seq                      data: dhead, [yb_err], strings
+ * They are merge-joined per person; a person's records are copied into one arena (reused from
+ * person to person), indexed, and each visit is handed to the engine with its lines and
+ * diagnoses borrowed from that arena. Records are packed: fields after the key are at any
+ * alignment and are read with memcpy.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "yibao/audit_batch.h"
+#include "yibao/csv.h"
+#include "yibao/extsort.h"
+
+typedef yb_extsort_rec rec;
+
+#define STR_MAX 512        /* names and department names are cut to this many bytes */
+#define OUT_BUF ((size_t)1 << 20)
+
+/* ------------------------------------------------------------------ record payloads */
+
+/* A visit: vhead, [yb_err when bad], then NUL-terminated fixmedins_code, dept, main diagnosis
+ * code and name (from mdtrt_d). psn_no and mdtrt_id are in the key. */
+typedef struct vhead {
+    long line;
+    yb_datetime begn, end;
+    yb_date brdy;
+    int32_t ipt_days;
+    uint8_t gend, bad;
+    char insutype[8], med_type[12], hosp_lv[4];
+} vhead;
+
+/* A fee line: lhead, [yb_err], then NUL-terminated code, name, billing dept, init_feedetl_sn. */
+typedef struct lhead {
+    long line;
+    yb_datetime t;
+    int64_t cnt, pric, sumamt;
+    int32_t prd_days;
+    uint8_t bad;
+    char type[8];
+} lhead;
+
+/* A diagnosis: dhead, [yb_err], then NUL-terminated code and name. */
+typedef struct dhead {
+    long line;
+    uint8_t main, bad;
+} dhead;
+
+/* ------------------------------------------------------------------ column maps */
+
+typedef struct vmap {
+    int mdtrt_id, psn_no, med_type, begntime;
+    int endtime, insutype, gend, brdy, hosp_lv, fixmedins_code, ipt_days, dg_code, dg_name, dept, dept2;
+} vmap;
+
+typedef struct lmap {
+    int bkkp_sn, mdtrt_id, psn_no, fee_ocur_time, cnt, pric, sumamt, codg, hilist;
+    int name, type, prd_days, dept, init_sn;
+} lmap;
+
+typedef struct dmap {
+    int mdtrt_id, psn_no, code, main, name;
+} dmap;
+
+static yb_rc require(const yb_csv *c, const char *const *names, int *const *dst, size_t n, yb_err *err) {
+    for (size_t i = 0; i < n; i++) {
+        *dst[i] = yb_csv_col(c, names[i]);
+        if (*dst[i] < 0) {
+            yb_err_set(err, YB_E_INVALID, names[i], NULL, "missing column '%s'", names[i]);
+            yb_err_at(err, yb_csv_name(c), 1);
+            return YB_E_INVALID;
+        }
+    }
+    return YB_OK;
+}
+
+static yb_rc vmap_init(vmap *m, const yb_csv *c, yb_err *err) {
+    static const char *const names[] = {"mdtrt_id", "psn_no", "med_type", "begntime"};
+    int *const dst[] = {&m->mdtrt_id, &m->psn_no, &m->med_type, &m->begntime};
+    m->endtime = yb_csv_col(c, "endtime");
+    m->insutype = yb_csv_col(c, "insutype");
+    m->gend = yb_csv_col(c, "gend");
+    m->brdy = yb_csv_col(c, "brdy");
+    m->hosp_lv = yb_csv_col(c, "hosp_lv");
+    m->fixmedins_code = yb_csv_col(c, "fixmedins_code");
+    m->ipt_days = yb_csv_col(c, "ipt_days");
+    m->dg_code = yb_csv_col(c, "dscg_maindiag_code");
+    m->dg_name = yb_csv_col(c, "dscg_maindiag_name");
+    m->dept = yb_csv_col(c, "dscg_dept_name");
+    m->dept2 = yb_csv_col(c, "adm_dept_name");
+    return require(c, names, dst, 4, err);
+}
+
+static yb_rc lmap_init(lmap *m, const yb_csv *c, yb_err *err) {
+    static const char *const names[] = {"bkkp_sn", "mdtrt_id", "psn_no", "fee_ocur_time", "cnt", "pric",
+                                        "det_item_fee_sumamt"};
+    int *const dst[] = {&m->bkkp_sn, &m->mdtrt_id, &m->psn_no, &m->fee_ocur_time, &m->cnt, &m->pric, &m->sumamt};
+    yb_rc rc = require(c, names, dst, 7, err);
+    if (rc) return rc;
+    m->codg = yb_csv_col(c, "med_list_codg");
+    m->hilist = yb_csv_col(c, "hilist_code");
+    if (m->codg < 0 && m->hilist < 0) {
+        yb_err_set(err, YB_E_INVALID, "med_list_codg", NULL, "missing column 'med_list_codg' (nor is there 'hilist_code')");
+        yb_err_at(err, yb_csv_name(c), 1);
+        return YB_E_INVALID;
+    }
+    m->name = yb_csv_col(c, "hilist_name");
+    m->type = yb_csv_col(c, "med_chrgitm_type");
+    m->prd_days = yb_csv_col(c, "prd_days");
+    m->dept = yb_csv_col(c, "bilg_dept_name");
+    m->init_sn = yb_csv_col(c, "init_feedetl_sn");
+    return YB_OK;
+}
+
+static yb_rc dmap_init(dmap *m, const yb_csv *c, yb_err *err) {
+    static const char *const names[] = {"mdtrt_id", "psn_no", "diag_code"};
+    int *const dst[] = {&m->mdtrt_id, &m->psn_no, &m->code};
+    m->main = yb_csv_col(c, "maindiag_flag");
+    m->name = yb_csv_col(c, "diag_name");
+    return require(c, names, dst, 3, err);
+}
+
+/* ------------------------------------------------------------------ field checks */
+
+static yb_rc bad(const yb_csv *c, yb_err *err, yb_rc rc, const char *col, const char *val, const char *msg) {
+    yb_err_set(err, rc, col, val, "%s", msg);
+    yb_err_at(err, yb_csv_name(c), yb_csv_line(c));
+    return rc;
+}
+
+/* Copy column col into dst[cap] (col < 0: ""). ID: required, no control characters. */
+enum { OPT = 0, REQ = 1, ID = 3 };
+static yb_rc text(const yb_csv *c, int col, const char *name, char *dst, size_t cap, int kind, yb_err *err) {
+    size_t n;
+    const char *s = yb_csv_field(c, col, &n);
+    if (!n && (kind & REQ)) return bad(c, err, YB_E_INVALID, name, s, "empty: a value is required");
+    if (n >= cap) {
+        char m[64];
+        snprintf(m, sizeof m, "longer than %zu bytes", cap - 1);
+        return bad(c, err, YB_E_LIMIT, name, s, m);
+    }
+    if (kind == ID)
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+                return bad(c, err, YB_E_INVALID, name, s, "control character in an id");
+    memcpy(dst, s, n + 1);
+    return YB_OK;
+}
+
+static yb_rc when(const yb_csv *c, int col, const char *name, int required, yb_datetime *out, yb_err *err) {
+    size_t n;
+    const char *s = yb_csv_field(c, col, &n);
+    *out = YB_DATETIME_NONE;
+    if (!n && !required) return YB_OK;
+    if (!n) return bad(c, err, YB_E_INVALID, name, s, "empty: a time yyyy-MM-dd HH:mm:ss is required");
+    if (yb_datetime_parse(s, n, out)) return bad(c, err, YB_E_INVALID, name, s, "not a time yyyy-MM-dd HH:mm:ss");
+    return YB_OK;
+}
+
+static yb_rc dec(const yb_csv *c, int col, const char *name, int scale, int allow_neg, int64_t *out, yb_err *err) {
+    size_t n;
+    const char *s = yb_csv_field(c, col, &n);
+    yb_rc rc = yb_dec_parse(s, n, scale, allow_neg, out);
+    if (!rc) return YB_OK;
+    char m[64];
+    if (rc == YB_E_PRECISION) snprintf(m, sizeof m, "more than %d decimals", scale);
+    else if (rc == YB_E_OVERFLOW) snprintf(m, sizeof m, "number too large");
+    else if (!n) snprintf(m, sizeof m, "empty: a decimal is required");
+    else snprintf(m, sizeof m, "%s", allow_neg ? "not a decimal" : "not a non-negative decimal");
+    return bad(c, err, rc == YB_E_PRECISION || rc == YB_E_OVERFLOW ? rc : YB_E_INVALID, name, s, m);
+}
+
+/* A whole number of days 0..100000 (decimals allowed and dropped: "7.00" -> 7); "" -> 0. */
+static yb_rc days(const yb_csv *c, int col, const char *name, int32_t *out, yb_err *err) {
+    size_t n;
+    const char *s = yb_csv_field(c, col, &n);
+    *out = 0;
+    if (!n) return YB_OK;
+    int64_t q;
+    if (yb_dec_parse(s, n, YB_QTY_SCALE, 0, &q) || q / YB_QTY_ONE > 100000)
+        return bad(c, err, YB_E_INVALID, name, s, "not a number of days from 0 to 100000");
+    *out = (int32_t)(q / YB_QTY_ONE);
+    return YB_OK;
+}
+
+/* ------------------------------------------------------------------ small buffers */
+
+typedef struct buf {
+    char *p;
+    size_t n, cap;
+} buf;
+
+static int buf_put(buf *b, const void *s, size_t n) {
+    if (b->n + n > b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 1024;
+        while (nc < b->n + n) nc *= 2;
+        char *np = realloc(b->p, nc);
+        if (!np) return 0;
+        b->p = np;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    return 1;
+}
+
+/* Append a field's text cut to max bytes (on a UTF-8 character boundary), and a NUL. */
+static int buf_str(buf *b, const char *s, size_t n, size_t max) {
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    }
+    return buf_put(b, s, n) && buf_put(b, "", 1);
+}
+
+static yb_rc grow(void **p, size_t *cap, size_t need, size_t size, yb_err *err) {
+    if (need <= *cap) return YB_OK;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need) nc *= 2;
+    void *n = realloc(*p, nc * size);
+    if (!n) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    *p = n;
+    *cap = nc;
+    return YB_OK;
+}
+
+static const char *next_str(const char **d) {
+    const char *s = *d;
+    *d += strlen(s) + 1;
+    return s;
+}
+
+/* ------------------------------------------------------------------ reading the tables */
+
+typedef struct inputs {
+    yb_csv *md, *fee, *dg;
+    vmap vm;
+    lmap lm;
+    dmap dm;
+} inputs;
+
+static yb_rc nomem(yb_err *err) { return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory"); }
+
+static yb_rc read_visits(inputs *in, yb_extsort *vs, yb_audit_batch_stats *st, yb_err *err) {
+    yb_csv *c = in->md;
+    const vmap *m = &in->vm;
+    buf b = {0};
+    yb_rc rc = YB_OK;
+    int r;
+    while (!rc && (r = yb_csv_next(c, err)) == 1) {
+        st->visits++;
+        vhead h;
+        memset(&h, 0, sizeof h);
+        h.line = yb_csv_line(c);
+        h.brdy = YB_DATE_NONE;
+        h.end = YB_DATETIME_NONE;
+        yb_err e;
+        yb_err_clear(&e);
+        char id[YB_ID_MAX], fix[32];
+        fix[0] = '\0';
+        yb_rc vr = text(c, m->mdtrt_id, "mdtrt_id", id, sizeof id, ID, &e);
+        if (!vr) vr = text(c, m->psn_no, "psn_no", id, sizeof id, ID, &e);
+        if (!vr) vr = text(c, m->med_type, "med_type", h.med_type, sizeof h.med_type, OPT, &e);
+        if (!vr) vr = when(c, m->begntime, "begntime", 1, &h.begn, &e);
+        if (!vr) vr = when(c, m->endtime, "endtime", 0, &h.end, &e);
+        if (!vr && h.end != YB_DATETIME_NONE && h.end < h.begn)
+            vr = bad(c, &e, YB_E_INVALID, "endtime", yb_csv_field(c, m->endtime, NULL), "endtime before begntime");
+        if (!vr) vr = text(c, m->insutype, "insutype", h.insutype, sizeof h.insutype, OPT, &e);
+        if (!vr) vr = text(c, m->hosp_lv, "hosp_lv", h.hosp_lv, sizeof h.hosp_lv, OPT, &e);
+        if (!vr) vr = text(c, m->fixmedins_code, "fixmedins_code", fix, sizeof fix, OPT, &e);
+        if (!vr) {
+            size_t n;
+            const char *s = yb_csv_field(c, m->gend, &n);
+            h.gend = n == 1 && s[0] == '1' ? 1 : n == 1 && s[0] == '2' ? 2 : 0;
+            s = yb_csv_field(c, m->brdy, &n);
+            yb_datetime t;
+            if (n && yb_datetime_parse(s, n, &t)) vr = bad(c, &e, YB_E_INVALID, "brdy", s, "not a date yyyy-MM-dd");
+            else if (n) h.brdy = yb_datetime_date(t);
+        }
+        if (!vr) vr = days(c, m->ipt_days, "ipt_days", &h.ipt_days, &e);
+        if (!vr) {
+            size_t n;
+            yb_csv_field(c, m->dg_code, &n);
+            if (n >= YB_AUDIT_DIAG_MAX)
+                vr = bad(c, &e, YB_E_LIMIT, "dscg_maindiag_code", yb_csv_field(c, m->dg_code, NULL),
+                         "longer than 23 bytes");
+        }
+        h.bad = vr != YB_OK;
+        if (h.bad) h.begn = 0;
+        b.n = 0;
+        if (!buf_put(&b, &h, sizeof h) || (h.bad && !buf_put(&b, &e, sizeof e))) {
+            rc = nomem(err);
+            break;
+        }
+        size_t n, n2;
+        const char *dept = yb_csv_field(c, m->dept, &n);
+        if (!n) dept = yb_csv_field(c, m->dept2, &n);
+        const char *dg = yb_csv_field(c, m->dg_code, &n2);
+        if (!buf_str(&b, fix, strlen(fix), 31) || !buf_str(&b, dept, n, STR_MAX) ||
+            !buf_str(&b, dg, n2, YB_AUDIT_DIAG_MAX - 1) ||
+            !buf_str(&b, yb_csv_field(c, m->dg_name, &n), n, STR_MAX)) {
+            rc = nomem(err);
+            break;
+        }
+        /* key: H psn_no \1 begntime (fixed width: text order is time order) \1 mdtrt_id */
+        yb_extsort_key k;
+        yb_extsort_key_person(&k, yb_csv_field(c, m->psn_no, NULL));
+        char t[24];
+        snprintf(t, sizeof t, "%020lld", (long long)h.begn + 999999999999LL); /* times from year 1 are > -10^12 */
+        yb_extsort_key_add(&k, t);
+        yb_extsort_key_add(&k, yb_csv_field(c, m->mdtrt_id, NULL));
+        rc = yb_extsort_add(vs, k.b, k.n, b.p, (uint32_t)b.n, err);
+    }
+    free(b.p);
+    if (!rc && r < 0) rc = err->rc ? err->rc : YB_E_INVALID;
+    return rc;
+}
+
+static yb_rc read_lines(inputs *in, yb_extsort *ls, yb_audit_batch_stats *st, yb_err *err) {
+    yb_csv *c = in->fee;
+    const lmap *m = &in->lm;
+    buf b = {0};
+    yb_rc rc = YB_OK;
+    int r;
+    unsigned long long seq = 0;
+    while (!rc && (r = yb_csv_next(c, err)) == 1) {
+        st->lines++;
+        lhead h;
+        memset(&h, 0, sizeof h);
+        h.line = yb_csv_line(c);
+        yb_err e;
+        yb_err_clear(&e);
+        char id[YB_ID_MAX], code[YB_CODE_MAX], init[YB_ID_MAX];
+        code[0] = init[0] = '\0';
+        yb_rc vr = text(c, m->mdtrt_id, "mdtrt_id", id, sizeof id, ID, &e);
+        if (!vr) vr = text(c, m->psn_no, "psn_no", id, sizeof id, ID, &e);
+        if (!vr) vr = text(c, m->bkkp_sn, "bkkp_sn", id, sizeof id, ID, &e);
+        if (!vr) {
+            size_t n = 0;
+            if (m->codg >= 0) yb_csv_field(c, m->codg, &n);
+            int col = n || m->hilist < 0 ? m->codg : m->hilist;
+            vr = text(c, col, col == m->codg ? "med_list_codg" : "hilist_code", code, sizeof code, REQ, &e);
+        }
+        if (!vr) vr = when(c, m->fee_ocur_time, "fee_ocur_time", 0, &h.t, &e);
+        if (!vr) vr = dec(c, m->cnt, "cnt", YB_QTY_SCALE, 1, &h.cnt, &e);
+        if (!vr) vr = dec(c, m->pric, "pric", YB_PRICE_SCALE, 0, &h.pric, &e);
+        if (!vr) vr = dec(c, m->sumamt, "det_item_fee_sumamt", YB_FEN_SCALE, 1, &h.sumamt, &e);
+        if (!vr) vr = text(c, m->type, "med_chrgitm_type", h.type, sizeof h.type, OPT, &e);
+        if (!vr) vr = days(c, m->prd_days, "prd_days", &h.prd_days, &e);
+        if (!vr) vr = text(c, m->init_sn, "init_feedetl_sn", init, sizeof init, OPT, &e);
+        h.bad = vr != YB_OK;
+        b.n = 0;
+        size_t n1, n2;
+        const char *name = yb_csv_field(c, m->name, &n1);
+        const char *dept = yb_csv_field(c, m->dept, &n2);
+        if (!buf_put(&b, &h, sizeof h) || (h.bad && !buf_put(&b, &e, sizeof e)) ||
+            !buf_str(&b, code, strlen(code), YB_CODE_MAX - 1) || !buf_str(&b, name, n1, STR_MAX) ||
+            !buf_str(&b, dept, n2, STR_MAX) || !buf_str(&b, init, strlen(init), YB_ID_MAX - 1)) {
+            rc = nomem(err);
+            break;
+        }
+        /* key: H psn_no \1 mdtrt_id \1 bkkp_sn \1 input order */
+        yb_extsort_key k;
+        yb_extsort_key_person(&k, yb_csv_field(c, m->psn_no, NULL));
+        yb_extsort_key_add(&k, yb_csv_field(c, m->mdtrt_id, NULL));
+        yb_extsort_key_add(&k, yb_csv_field(c, m->bkkp_sn, NULL));
+        char sq[24];
+        snprintf(sq, sizeof sq, "%012llu", seq++);
+        yb_extsort_key_add(&k, sq);
+        rc = yb_extsort_add(ls, k.b, k.n, b.p, (uint32_t)b.n, err);
+    }
+    free(b.p);
+    if (!rc && r < 0) rc = err->rc ? err->rc : YB_E_INVALID;
+    return rc;
+}
+
+static yb_rc read_diags(inputs *in, yb_extsort *ds, yb_audit_batch_stats *st, yb_err *err) {
+    yb_csv *c = in->dg;
+    const dmap *m = &in->dm;
+    buf b = {0};
+    yb_rc rc = YB_OK;
+    int r;
+    unsigned long long seq = 0;
+    while (!rc && (r = yb_csv_next(c, err)) == 1) {
+        st->diags++;
+        dhead h;
+        memset(&h, 0, sizeof h);
+        h.line = yb_csv_line(c);
+        yb_err e;
+        yb_err_clear(&e);
+        char id[YB_ID_MAX], code[YB_AUDIT_DIAG_MAX];
+        code[0] = '\0';
+        yb_rc vr = text(c, m->mdtrt_id, "mdtrt_id", id, sizeof id, ID, &e);
+        if (!vr) vr = text(c, m->psn_no, "psn_no", id, sizeof id, ID, &e);
+        if (!vr) vr = text(c, m->code, "diag_code", code, sizeof code, REQ, &e);
+        size_t n;
+        const char *f = yb_csv_field(c, m->main, &n);
+        h.main = n == 1 && f[0] == '1';
+        h.bad = vr != YB_OK;
+        b.n = 0;
+        const char *name = yb_csv_field(c, m->name, &n);
+        if (!buf_put(&b, &h, sizeof h) || (h.bad && !buf_put(&b, &e, sizeof e)) ||
+            !buf_str(&b, code, strlen(code), YB_AUDIT_DIAG_MAX - 1) || !buf_str(&b, name, n, STR_MAX)) {
+            rc = nomem(err);
+            break;
+        }
+        yb_extsort_key k;
+        yb_extsort_key_person(&k, yb_csv_field(c, m->psn_no, NULL));
+        yb_extsort_key_add(&k, yb_csv_field(c, m->mdtrt_id, NULL));
+        char sq[24];
+        snprintf(sq, sizeof sq, "%012llu", seq++);
+        yb_extsort_key_add(&k, sq);
+        rc = yb_extsort_add(ds, k.b, k.n, b.p, (uint32_t)b.n, err);
+    }
+    free(b.p);
+    if (!rc && r < 0) rc = err->rc ? err->rc : YB_E_INVALID;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ per person */
+
+typedef struct group {   /* rows of one mdtrt_id of the current person: [first, first + n) */
+    const char *mdtrt;
+    size_t first, n;
+    int claimed;
+} group;
+
+typedef struct pvisit {
+    const rec *r;
+    const char *mdtrt, *psn;
+    vhead h;
+    const yb_err *err;   /* packed, read with memcpy; NULL when the row parsed */
+    const char *fix, *dept, *dg_code, *dg_name;
+    int dup;             /* the mdtrt_id appears more than once for the person */
+} pvisit;
+
+typedef struct pline {
+    const char *mdtrt;
+    lhead h;
+    const yb_err *err;
+    const char *sn, *code, *name, *dept, *init;
+} pline;
+
+typedef struct pdiag {
+    const char *mdtrt;
+    dhead h;
+    const yb_err *err;
+    const char *code, *name;
+} pdiag;
+
+typedef struct rule_map {  /* rule info pointer -> index in the set's manifest order */
+    const yb_audit_rule_info **key;
+    size_t *idx;
+    size_t cap;
+} rule_map;
+
+typedef struct job {
+    const yb_audit_batch_opts *o;
+    yb_audit_batch_stats *st;
+    yb_auditor *aud[YB_AUDIT_BATCH_MAX_SETS];
+    yb_audit_history *hist[YB_AUDIT_BATCH_MAX_SETS];
+    rule_map rmap[YB_AUDIT_BATCH_MAX_SETS];
+    size_t *b_of_a;          /* compare: index in set 1 of each rule of set 0, SIZE_MAX when none */
+    FILE *out, *rejects;
+    size_t jr;               /* rows written */
+    size_t person_no, visit_no;  /* 1-based sequence numbers of the current person and visit */
+    /* the person's records, copied */
+    char *pa;
+    size_t pa_used, pa_cap;
+    size_t *voff, nv, vcap, *loff, nl, lcap, *doff, nd, dcap;
+    pvisit *pv;
+    size_t pvcap;
+    pline *pl;
+    size_t plcap;
+    pdiag *pd;
+    size_t pdcap;
+    group *lg, *dgp;
+    size_t nlg, lgcap, ndg, dgcap;
+    const pvisit **byid;
+    size_t byidcap;
+    /* one visit for the engine */
+    yb_audit_line *al;
+    size_t alcap;
+    yb_audit_diag *ad;
+    size_t adcap;
+    /* compare */
+    yb_audit_hits hs[YB_AUDIT_BATCH_MAX_SETS];
+    buf sn, vl, inv;         /* the reference texts of an output row */
+    buf keys;                /* compare: the keys of a visit's hits */
+    yb_err *err;
+} job;
+
+static size_t ptr_hash(const void *p) {
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+static yb_rc rmap_init(rule_map *m, const yb_audit_ruleset *rs) {
+    size_t n = yb_audit_ruleset_count(rs), cap = 16;
+    while (cap < n * 2) cap *= 2;
+    m->key = calloc(cap, sizeof *m->key);
+    m->idx = calloc(cap, sizeof *m->idx);
+    m->cap = cap;
+    if (!m->key || !m->idx) return YB_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const yb_audit_rule_info *r = yb_audit_ruleset_rule(rs, i);
+        size_t j = ptr_hash(r) & (cap - 1);
+        while (m->key[j]) j = (j + 1) & (cap - 1);
+        m->key[j] = r;
+        m->idx[j] = i;
+    }
+    return YB_OK;
+}
+
+static size_t rmap_find(const rule_map *m, const yb_audit_rule_info *r) {
+    size_t j = ptr_hash(r) & (m->cap - 1);
+    while (m->key[j]) {
+        if (m->key[j] == r) return m->idx[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    return SIZE_MAX;
+}
+
+static void reject(job *j, const char *file, long line, const char *mdtrt, const char *psn, const yb_err *e) {
+    j->st->rejected++;
+    if (j->rejects) {
+        char ln[24];
+        snprintf(ln, sizeof ln, "%ld", line);
+        const char *row[] = {file, ln, mdtrt, psn, e->field, e->value, yb_rc_str(e->rc), e->msg};
+        yb_csv_put_row(j->rejects, row, 8);
+    }
+    if (j->o->on_rejected) {
+        yb_reject r = {file, line, mdtrt, psn, e};
+        j->o->on_rejected(j->o->ctx, &r);
+    }
+}
+
+static size_t pa_put(job *j, const rec *r) {
+    size_t need = (sizeof *r + r->len + 7) & ~(size_t)7;
+    if (j->pa_used + need > j->pa_cap) {
+        size_t nc = j->pa_cap ? j->pa_cap * 2 : (size_t)1 << 16;
+        while (nc < j->pa_used + need) nc *= 2;
+        char *np = realloc(j->pa, nc);
+        if (!np) return SIZE_MAX;
+        j->pa = np;
+        j->pa_cap = nc;
+    }
+    size_t at = j->pa_used;
+    memcpy(j->pa + at, r, sizeof *r + r->len);
+    j->pa_used += need;
+    return at;
+}
+
+/* Copy the records of the person `who` from a stream into the arena; offsets into *off. */
+static yb_rc take(job *j, yb_extsort *s, const rec *who, size_t **off, size_t *n, size_t *cap) {
+    const rec *r;
+    yb_rc rc;
+    *n = 0;
+    while (s && (r = yb_extsort_peek(s)) && !yb_extsort_person_cmp(r, who)) {
+        if ((rc = grow((void **)off, cap, *n + 1, sizeof **off, j->err))) return rc;
+        size_t at = pa_put(j, r);
+        if (at == SIZE_MAX) return nomem(j->err);
+        (*off)[(*n)++] = at;
+        if ((rc = yb_extsort_next(s, j->err))) return rc;
+    }
+    return YB_OK;
+}
+
+/* NUL-terminate key field i of an arena record in place, where the \1 after it was (or, for the
+ * last field, on the first data byte: read the data header first). The fields after i can no
+ * longer be found, so take a record's fields from the last to the first. */
+static const char *key_str(const rec *r, int i) {
+    size_t n;
+    const char *f = yb_extsort_key_field(r->b, r->keylen, i, &n);
+    ((char *)f)[n] = '\0';
+    return f;
+}
+
+static int group_cmp(const void *x, const void *y) {
+    return strcmp(((const group *)x)->mdtrt, ((const group *)y)->mdtrt);
+}
+
+static int group_key_cmp(const void *k, const void *e) { return strcmp(k, ((const group *)e)->mdtrt); }
+
+static int byid_cmp(const void *x, const void *y) {
+    const pvisit *a = *(const pvisit *const *)x, *b = *(const pvisit *const *)y;
+    return strcmp(a->mdtrt, b->mdtrt);
+}
+
+/* Group rows that arrive sorted by mdtrt_id (lines: then bkkp_sn) by their mdtrt_id. */
+static yb_rc group_rows(job *j, const char *const *ids, size_t n, group **g, size_t *ng, size_t *cap) {
+    *ng = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!*ng || strcmp((*g)[*ng - 1].mdtrt, ids[i])) {
+            yb_rc rc = grow((void **)g, cap, *ng + 1, sizeof **g, j->err);
+            if (rc) return rc;
+            (*g)[(*ng)++] = (group){ids[i], i, 0, 0};
+        }
+        (*g)[*ng - 1].n++;
+    }
+    /* key order is byte order of the key, which is strcmp order for these NUL-free texts, but
+     * sort again to be sure the bsearch below agrees */
+    if (*ng > 1) qsort(*g, *ng, sizeof **g, group_cmp);
+    return YB_OK;
+}
+
+static yb_rc index_person(job *j) {
+    yb_rc rc;
+    if ((rc = grow((void **)&j->pv, &j->pvcap, j->nv, sizeof *j->pv, j->err))) return rc;
+    if ((rc = grow((void **)&j->pl, &j->plcap, j->nl, sizeof *j->pl, j->err))) return rc;
+    if ((rc = grow((void **)&j->pd, &j->pdcap, j->nd, sizeof *j->pd, j->err))) return rc;
+    if ((rc = grow((void **)&j->byid, &j->byidcap, j->nv, sizeof *j->byid, j->err))) return rc;
+    for (size_t i = 0; i < j->nv; i++) {
+        pvisit *v = &j->pv[i];
+        const rec *r = (const rec *)(const void *)(j->pa + j->voff[i]);
+        v->r = r;
+        const char *d = r->b + r->keylen;
+        memcpy(&v->h, d, sizeof v->h);
+        d += sizeof v->h;
+        v->err = NULL;
+        if (v->h.bad) {
+            v->err = (const yb_err *)(const void *)d;
+            d += sizeof(yb_err);
+        }
+        v->fix = next_str(&d);
+        v->dept = next_str(&d);
+        v->dg_code = next_str(&d);
+        v->dg_name = next_str(&d);
+        v->mdtrt = key_str(r, 2); /* fields from the last: key_str ends a field where its \1 was */
+        v->psn = key_str(r, 0);
+        v->dup = 0;
+        j->byid[i] = v;
+    }
+    if (j->nv > 1) {
+        qsort(j->byid, j->nv, sizeof *j->byid, byid_cmp);
+        for (size_t i = 1; i < j->nv; i++)
+            if (!strcmp(j->byid[i - 1]->mdtrt, j->byid[i]->mdtrt))
+                ((pvisit *)j->byid[i - 1])->dup = ((pvisit *)j->byid[i])->dup = 1;
+    }
+    /* lines */
+    const char **ids = NULL;
+    size_t idcap = 0, need = j->nl > j->nd ? j->nl : j->nd;
+    if ((rc = grow((void **)&ids, &idcap, need ? need : 1, sizeof *ids, j->err))) return rc;
+    for (size_t i = 0; i < j->nl; i++) {
+        pline *l = &j->pl[i];
+        const rec *r = (const rec *)(const void *)(j->pa + j->loff[i]);
+        const char *d = r->b + r->keylen;
+        memcpy(&l->h, d, sizeof l->h);
+        d += sizeof l->h;
+        l->err = NULL;
+        if (l->h.bad) {
+            l->err = (const yb_err *)(const void *)d;
+            d += sizeof(yb_err);
+        }
+        l->code = next_str(&d);
+        l->name = next_str(&d);
+        l->dept = next_str(&d);
+        l->init = next_str(&d);
+        l->sn = key_str(r, 2);
+        l->mdtrt = key_str(r, 1);
+        ids[i] = l->mdtrt;
+    }
+    rc = group_rows(j, ids, j->nl, &j->lg, &j->nlg, &j->lgcap);
+    for (size_t i = 0; !rc && i < j->nd; i++) {
+        pdiag *g = &j->pd[i];
+        const rec *r = (const rec *)(const void *)(j->pa + j->doff[i]);
+        const char *d = r->b + r->keylen;
+        memcpy(&g->h, d, sizeof g->h);
+        d += sizeof g->h;
+        g->err = NULL;
+        if (g->h.bad) {
+            g->err = (const yb_err *)(const void *)d;
+            d += sizeof(yb_err);
+        }
+        g->code = next_str(&d);
+        g->name = next_str(&d);
+        g->mdtrt = key_str(r, 1);
+        ids[i] = g->mdtrt;
+    }
+    if (!rc) rc = group_rows(j, ids, j->nd, &j->dgp, &j->ndg, &j->dgcap);
+    free(ids);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ output */
+
+static void qty_text(yb_qty q, char *b) {
+    yb_qty_fmt(q, b);
+    char *dot = strchr(b, '.');
+    if (dot) {
+        char *e = b + strlen(b) - 1;
+        while (e > dot && *e == '0') *e-- = '\0';
+        if (e == dot) *e = '\0';
+    }
+}
+
+/* The violating lines as "sn|sn", "sn:units:amount|...", the involved as "mdtrt:sn|..." into the
+ * three buffers (each NUL-terminated). */
+static int ref_texts(const yb_audit_hit *h, const yb_audit_ref *refs, buf *sn, buf *vl, buf *inv) {
+    sn->n = vl->n = inv->n = 0;
+    for (size_t i = 0; i < h->n_refs; i++) {
+        const yb_audit_ref *r = &refs[i];
+        if (r->item_type == 1) {
+            char q[40], a[40];
+            qty_text(r->vola_qty, q);
+            yb_fen_fmt(r->vola_amt, a);
+            if ((sn->n && !buf_put(sn, "|", 1)) || !buf_put(sn, r->feedetl_sn, strlen(r->feedetl_sn))) return 0;
+            if ((vl->n && !buf_put(vl, "|", 1)) || !buf_put(vl, r->feedetl_sn, strlen(r->feedetl_sn)) ||
+                !buf_put(vl, ":", 1) || !buf_put(vl, q, strlen(q)) || !buf_put(vl, ":", 1) ||
+                !buf_put(vl, a, strlen(a)))
+                return 0;
+        } else {
+            if ((inv->n && !buf_put(inv, "|", 1)) || !buf_put(inv, r->mdtrt_id, strlen(r->mdtrt_id)) ||
+                !buf_put(inv, ":", 1) || !buf_put(inv, r->feedetl_sn, strlen(r->feedetl_sn)))
+                return 0;
+        }
+    }
+    return buf_put(sn, "", 1) && buf_put(vl, "", 1) && buf_put(inv, "", 1);
+}
+
+static const char *const out_header[] = {"jr_id", "rule_id", "id", "rule_name", "vola_cont", "vola_amt",
+                                         "vola_amt_stas", "sev_deg", "vola_evid", "vola_bhvr_type", "effect",
+                                         "mdtrt_id", "psn_no", "feedetl_sn", "vola_lines", "involved"};
+#define OUT_COLS (sizeof out_header / sizeof out_header[0])
+
+/* One row of the output: [change,] the hit's fields. */
+static yb_rc write_hit(job *j, const char *change, const yb_audit_hit *h, const yb_audit_ref *refs) {
+    if (!j->out) return YB_OK;
+    if (!ref_texts(h, refs, &j->sn, &j->vl, &j->inv)) return nomem(j->err);
+    char jr[32], amt[40], stas[8], sev[8];
+    snprintf(jr, sizeof jr, "J%zu", ++j->jr);
+    yb_fen_fmt(h->vola_amt, amt);
+    snprintf(stas, sizeof stas, "%d", h->vola_amt_stas);
+    snprintf(sev, sizeof sev, "%d", h->sev_deg);
+    const char *row[OUT_COLS + 1];
+    size_t n = 0;
+    if (change) row[n++] = change;
+    const char *f[OUT_COLS] = {jr, h->rule_id, h->rule->id, h->rule_name, h->vola_cont, amt, stas, sev,
+                               h->vola_evid, h->vola_bhvr_type, yb_audit_effect_name(h->effect), h->mdtrt_id,
+                               h->psn_no, j->sn.p, j->vl.p, j->inv.p};
+    for (size_t i = 0; i < OUT_COLS; i++) row[n++] = f[i];
+    yb_csv_put_row(j->out, row, n);
+    if (ferror(j->out)) return yb_err_set(j->err, YB_E_IO, NULL, NULL, "write failed (disk full?)");
+    return YB_OK;
+}
+
+static void count_hit(job *j, size_t set, const yb_audit_hit *h) {
+    yb_audit_batch_stats *st = j->st;
+    st->hits[set]++;
+    st->amount[set] += h->vola_amt;
+    size_t i = rmap_find(&j->rmap[set], h->rule);
+    if (i == SIZE_MAX) return;
+    yb_audit_rule_sum *s = &st->rules[set][i];
+    s->hits++;
+    s->amount += h->vola_amt;
+    if (s->last_visit != j->visit_no) {
+        s->last_visit = j->visit_no;
+        s->visits++;
+    }
+    if (s->last_person != j->person_no) {
+        s->last_person = j->person_no;
+        s->persons++;
+    }
+}
+
+typedef struct hit_ctx {
+    job *j;
+    size_t set;
+    int failed;   /* the callback's own failure (fatal), as opposed to the engine's */
+} hit_ctx;
+
+static yb_rc on_hit(void *ctx, const yb_audit_hit *h) {
+    hit_ctx *c = ctx;
+    job *j = c->j;
+    count_hit(j, c->set, h);
+    yb_rc rc = YB_OK;
+    if (j->o->n_sets > 1) rc = yb_audit_hits_add(&j->hs[c->set], h);
+    else rc = write_hit(j, NULL, h, h->refs);
+    if (rc == YB_E_NOMEM) yb_err_set(j->err, rc, NULL, NULL, "out of memory");
+    if (!rc && j->o->on_hit) rc = j->o->on_hit(j->o->ctx, c->set, h);
+    if (rc) c->failed = 1;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ compare */
+
+typedef struct kent {
+    const char *k;
+    size_t set, i;
+} kent;
+
+static int kent_cmp(const void *x, const void *y) {
+    const kent *a = x, *b = y;
+    int c = strcmp(a->k, b->k);
+    if (c) return c;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* The identity of a hit: rule id, visit, and the violating lines with their units (else the
+ * involved lines). */
+static int hit_key(buf *b, const yb_audit_hit *h, const yb_audit_ref *refs) {
+    if (!buf_put(b, h->rule->id, strlen(h->rule->id)) || !buf_put(b, "\1", 1) ||
+        !buf_put(b, h->mdtrt_id, strlen(h->mdtrt_id)))
+        return 0;
+    size_t nv = 0;
+    for (size_t i = 0; i < h->n_refs; i++) nv += refs[i].item_type == 1;
+    for (size_t i = 0; i < h->n_refs; i++) {
+        const yb_audit_ref *r = &refs[i];
+        if (nv && r->item_type != 1) continue;
+        char q[40];
+        qty_text(r->vola_qty, q);
+        if (!buf_put(b, "\1", 1) || !buf_put(b, r->mdtrt_id, strlen(r->mdtrt_id)) || !buf_put(b, ":", 1) ||
+            !buf_put(b, r->feedetl_sn, strlen(r->feedetl_sn)) || !buf_put(b, ":", 1) || !buf_put(b, q, strlen(q)))
+            return 0;
+    }
+    return buf_put(b, "", 1);
+}
+
+static yb_rc compare_visit(job *j) {
+    size_t n = j->hs[0].n + j->hs[1].n;
+    if (!n) return YB_OK;
+    kent *ks = malloc(n * sizeof *ks);
+    size_t *off = malloc(n * sizeof *off);
+    if (!ks || !off) {
+        free(ks);
+        free(off);
+        return nomem(j->err);
+    }
+    j->keys.n = 0;
+    size_t k = 0;
+    for (size_t s = 0; s < 2; s++)
+        for (size_t i = 0; i < j->hs[s].n; i++) {
+            off[k] = j->keys.n;
+            ks[k++] = (kent){NULL, s, i};
+            if (!hit_key(&j->keys, &j->hs[s].hit[i], yb_audit_hits_refs(&j->hs[s], i))) {
+                free(ks);
+                free(off);
+                return nomem(j->err);
+            }
+        }
+    for (size_t i = 0; i < n; i++) ks[i].k = j->keys.p + off[i];
+    free(off);
+    /* the two sets' keys in two sorted runs, merged */
+    size_t na = j->hs[0].n;
+    qsort(ks, na, sizeof *ks, kent_cmp);
+    qsort(ks + na, n - na, sizeof *ks, kent_cmp);
+    yb_rc rc = YB_OK;
+    size_t a = 0, b = na;
+    yb_audit_batch_stats *st = j->st;
+    while (!rc && (a < na || b < n)) {
+        int c = a >= na ? 1 : b >= n ? -1 : strcmp(ks[a].k, ks[b].k);
+        if (c < 0) { /* lost */
+            const yb_audit_hit *h = &j->hs[0].hit[ks[a].i];
+            size_t ia = rmap_find(&j->rmap[0], h->rule);
+            size_t ib = ia == SIZE_MAX ? SIZE_MAX : j->b_of_a[ia];
+            yb_audit_rule_sum *s = ib != SIZE_MAX ? &st->rules[1][ib] : ia != SIZE_MAX ? &st->rules[0][ia] : NULL;
+            if (s) {
+                s->lost++;
+                s->lost_amt += h->vola_amt;
+            }
+            rc = write_hit(j, "lost", h, yb_audit_hits_refs(&j->hs[0], ks[a].i));
+            a++;
+        } else if (c > 0) { /* gained */
+            const yb_audit_hit *h = &j->hs[1].hit[ks[b].i];
+            size_t ib = rmap_find(&j->rmap[1], h->rule);
+            if (ib != SIZE_MAX) {
+                st->rules[1][ib].gained++;
+                st->rules[1][ib].gained_amt += h->vola_amt;
+            }
+            rc = write_hit(j, "gained", h, yb_audit_hits_refs(&j->hs[1], ks[b].i));
+            b++;
+        } else {
+            const yb_audit_hit *ha = &j->hs[0].hit[ks[a].i], *hb = &j->hs[1].hit[ks[b].i];
+            if (ha->vola_amt != hb->vola_amt) {
+                size_t ib = rmap_find(&j->rmap[1], hb->rule);
+                if (ib != SIZE_MAX) {
+                    yb_audit_rule_sum *s = &st->rules[1][ib];
+                    s->changed++;
+                    if (hb->vola_amt > ha->vola_amt) s->gained_amt += hb->vola_amt - ha->vola_amt;
+                    else s->lost_amt += ha->vola_amt - hb->vola_amt;
+                }
+                rc = write_hit(j, "changed", hb, yb_audit_hits_refs(&j->hs[1], ks[b].i));
+            }
+            a++;
+            b++;
+        }
+    }
+    free(ks);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ auditing a person */
+
+static void visit_reject(job *j, const pvisit *v, const char *file, long line, const yb_err *packed) {
+    yb_err e;
+    memcpy(&e, packed, sizeof e);
+    reject(j, file, line, v->mdtrt, v->psn, &e);
+}
+
+static yb_rc audit_visit(job *j, pvisit *v) {
+    const yb_audit_batch_opts *o = j->o;
+    group *lg = j->nlg ? bsearch(v->mdtrt, j->lg, j->nlg, sizeof *j->lg, group_key_cmp) : NULL;
+    group *dg = j->ndg ? bsearch(v->mdtrt, j->dgp, j->ndg, sizeof *j->dgp, group_key_cmp) : NULL;
+    if (lg) lg->claimed = 1;
+    if (dg) dg->claimed = 1;
+    if (v->err) {
+        visit_reject(j, v, o->mdtrt_path, v->h.line, v->err);
+        return YB_OK;
+    }
+    if (v->dup) {
+        yb_err e;
+        yb_err_clear(&e);
+        yb_err_set(&e, YB_E_DUPLICATE, "mdtrt_id", v->mdtrt, "the visit appears more than once in mdtrt_d for the person");
+        reject(j, o->mdtrt_path, v->h.line, v->mdtrt, v->psn, &e);
+        return YB_OK;
+    }
+    size_t nl = lg ? lg->n : 0, nd = dg ? dg->n : 0;
+    for (size_t i = 0; i < nl; i++) {
+        const pline *l = &j->pl[lg->first + i];
+        if (l->err) {
+            visit_reject(j, v, o->fee_path, l->h.line, l->err);
+            return YB_OK;
+        }
+    }
+    for (size_t i = 0; i < nd; i++) {
+        const pdiag *g = &j->pd[dg->first + i];
+        if (g->err) {
+            visit_reject(j, v, o->diag_path, g->h.line, g->err);
+            return YB_OK;
+        }
+    }
+    yb_rc rc;
+    if ((rc = grow((void **)&j->al, &j->alcap, nl ? nl : 1, sizeof *j->al, j->err))) return rc;
+    if ((rc = grow((void **)&j->ad, &j->adcap, nd ? nd : 1, sizeof *j->ad, j->err))) return rc;
+    for (size_t i = 0; i < nl; i++) {
+        const pline *l = &j->pl[lg->first + i];
+        yb_audit_line *a = &j->al[i];
+        memset(a, 0, sizeof *a);
+        snprintf(a->line.feedetl_sn, sizeof a->line.feedetl_sn, "%s", l->sn);
+        snprintf(a->line.med_list_codg, sizeof a->line.med_list_codg, "%s", l->code);
+        a->line.fee_ocur_time = l->h.t;
+        a->line.cnt = l->h.cnt;
+        a->line.pric = l->h.pric;
+        a->line.sumamt = l->h.sumamt;
+        a->name = *l->name ? l->name : NULL;
+        a->dept = *l->dept ? l->dept : NULL;
+        memcpy(a->med_chrgitm_type, l->h.type, sizeof a->med_chrgitm_type);
+        snprintf(a->init_feedetl_sn, sizeof a->init_feedetl_sn, "%s", l->init);
+        a->prd_days = l->h.prd_days;
+    }
+    size_t ndiag = 0;
+    for (size_t i = 0; i < nd; i++) {
+        const pdiag *g = &j->pd[dg->first + i];
+        yb_audit_diag *d = &j->ad[ndiag++];
+        snprintf(d->code, sizeof d->code, "%s", g->code);
+        d->main = g->h.main;
+        d->name = *g->name ? g->name : NULL;
+    }
+    if (!ndiag && *v->dg_code) {
+        yb_audit_diag *d = &j->ad[ndiag++];
+        snprintf(d->code, sizeof d->code, "%s", v->dg_code);
+        d->main = 1;
+        d->name = *v->dg_name ? v->dg_name : NULL;
+    }
+    yb_audit_visit av;
+    memset(&av, 0, sizeof av);
+    snprintf(av.visit.mdtrt_id, sizeof av.visit.mdtrt_id, "%s", v->mdtrt);
+    memcpy(av.visit.med_type, v->h.med_type, sizeof av.visit.med_type);
+    memcpy(av.visit.hosp_lv, v->h.hosp_lv, sizeof av.visit.hosp_lv);
+    snprintf(av.visit.fixmedins_code, sizeof av.visit.fixmedins_code, "%s", v->fix);
+    av.visit.begntime = v->h.begn;
+    av.visit.endtime = v->h.end;
+    snprintf(av.person.psn_no, sizeof av.person.psn_no, "%s", v->psn);
+    memcpy(av.person.insutype, v->h.insutype, sizeof av.person.insutype);
+    av.person.gend = v->h.gend;
+    av.person.brdy = v->h.brdy;
+    av.diags = ndiag ? j->ad : NULL;
+    av.n_diags = ndiag;
+    av.ipt_days = v->h.ipt_days;
+    av.dept = *v->dept ? v->dept : NULL;
+    av.lines = j->al;
+    av.n_lines = nl;
+    j->visit_no++;
+    for (size_t s = 0; s < o->n_sets; s++) yb_audit_hits_clear(&j->hs[s]);
+    for (size_t s = 0; s < o->n_sets; s++) {
+        hit_ctx hc = {j, s, 0};
+        yb_err e;
+        yb_err_clear(&e);
+        rc = yb_audit_visit_run(j->aud[s], j->hist[s], &av, on_hit, &hc, &e);
+        if (rc && (hc.failed || rc == YB_E_NOMEM)) {
+            if (!j->err->rc) *j->err = e;
+            return rc;
+        }
+        if (rc) { /* an amount or count of this visit the engine cannot handle: the visit is rejected */
+            if (!e.rc) yb_err_set(&e, rc, "mdtrt_id", v->mdtrt, "the audit of the visit failed");
+            reject(j, o->mdtrt_path, v->h.line, v->mdtrt, v->psn, &e);
+            return YB_OK;
+        }
+    }
+    j->st->audited++;
+    return o->n_sets > 1 ? compare_visit(j) : YB_OK;
+}
+
+static void orphans(job *j, group *g, size_t ng, int lines) {
+    for (size_t k = 0; k < ng; k++) {
+        if (g[k].claimed) continue;
+        long first = -1;
+        const char *psn = "";
+        for (size_t i = g[k].first; i < g[k].first + g[k].n; i++) {
+            long ln = lines ? j->pl[i].h.line : j->pd[i].h.line;
+            if (first < 0 || ln < first) first = ln;
+        }
+        const rec *r = (const rec *)(const void *)(j->pa + (lines ? j->loff : j->doff)[g[k].first]);
+        psn = key_str(r, 0);
+        yb_err e;
+        yb_err_clear(&e);
+        yb_err_set(&e, YB_E_NOTFOUND, "mdtrt_id", g[k].mdtrt, "%zu %s of a visit that is not in mdtrt_d for this person",
+                   g[k].n, lines ? "fee line(s)" : "diagnosis row(s)");
+        if (lines) j->st->orphan_lines += g[k].n;
+        else j->st->orphan_diags += g[k].n;
+        reject(j, lines ? j->o->fee_path : j->o->diag_path, first, g[k].mdtrt, psn, &e);
+    }
+}
+
+static yb_rc audit_person(job *j, yb_extsort *vs, yb_extsort *ls, yb_extsort *ds, const rec *who) {
+    j->pa_used = 0;
+    yb_rc rc = take(j, vs, who, &j->voff, &j->nv, &j->vcap);
+    if (!rc) rc = take(j, ls, who, &j->loff, &j->nl, &j->lcap);
+    if (!rc) rc = take(j, ds, who, &j->doff, &j->nd, &j->dcap);
+    if (!rc) rc = index_person(j);
+    for (size_t i = 0; !rc && i < j->nv; i++) rc = audit_visit(j, &j->pv[i]);
+    if (!rc) {
+        orphans(j, j->lg, j->nlg, 1);
+        orphans(j, j->dgp, j->ndg, 0);
+    }
+    for (size_t s = 0; s < j->o->n_sets; s++) yb_audit_history_reset(j->hist[s]);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ driver */
+
+static FILE *open_tmp(const char *final, char *tmp, size_t cap, yb_err *err) {
+    snprintf(tmp, cap, "%s.tmp%ld", final, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        yb_err_set(err, YB_E_IO, NULL, NULL, "cannot write: %s", strerror(errno));
+        yb_err_at(err, final, 0);
+        tmp[0] = '\0';
+    }
+    return f;
+}
+
+void yb_audit_batch_stats_release(yb_audit_batch_stats *st) {
+    if (!st) return;
+    for (size_t s = 0; s < YB_AUDIT_BATCH_MAX_SETS; s++) {
+        free(st->rules[s]);
+        st->rules[s] = NULL;
+        st->n_rules[s] = 0;
+    }
+}
+
+static yb_rc setup_sets(job *j, const yb_audit_batch_opts *o, yb_audit_batch_stats *st, yb_err *err) {
+    for (size_t s = 0; s < o->n_sets; s++) {
+        size_t n = yb_audit_ruleset_count(o->sets[s]);
+        st->rules[s] = calloc(n ? n : 1, sizeof *st->rules[s]);
+        st->n_rules[s] = n;
+        j->hist[s] = yb_audit_history_new();
+        if (!st->rules[s] || !j->hist[s] || yb_auditor_new(o->sets[s], &j->aud[s]) ||
+            rmap_init(&j->rmap[s], o->sets[s]))
+            return nomem(err);
+        yb_rc rc = yb_auditor_select(j->aud[s], o->rule_ids, err);
+        if (rc) return rc;
+    }
+    if (o->n_sets > 1) {
+        size_t n = st->n_rules[0];
+        j->b_of_a = malloc((n ? n : 1) * sizeof *j->b_of_a);
+        if (!j->b_of_a) return nomem(err);
+        for (size_t i = 0; i < n; i++) {
+            const yb_audit_rule_info *b = yb_audit_ruleset_find(o->sets[1], yb_audit_ruleset_rule(o->sets[0], i)->id);
+            j->b_of_a[i] = b ? rmap_find(&j->rmap[1], b) : SIZE_MAX;
+        }
+    }
+    return YB_OK;
+}
+
+yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st, yb_err *err) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(st, 0, sizeof *st);
+    if (!o->mdtrt_path || !o->fee_path)
+        return yb_err_set(err, YB_E_USAGE, NULL, NULL, "mdtrt_d and fee_list_d paths are required");
+    if (o->n_sets < 1 || o->n_sets > YB_AUDIT_BATCH_MAX_SETS || !o->sets[0] || (o->n_sets > 1 && !o->sets[1]))
+        return yb_err_set(err, YB_E_USAGE, NULL, NULL, "one or two rule sets are required");
+    job j;
+    memset(&j, 0, sizeof j);
+    j.o = o;
+    j.st = st;
+    j.err = err;
+    inputs in;
+    memset(&in, 0, sizeof in);
+    yb_extsort *vs = NULL, *ls = NULL, *ds = NULL;
+    yb_extsort_stats sst = {0, 0, 0};
+    char tout[600] = "", trej[600] = "", dir[512] = "";
+    char *obuf = NULL;
+
+    yb_rc rc = setup_sets(&j, o, st, err);
+    /* 1. every input's header, before anything is written */
+    if (!rc) rc = yb_csv_open(o->mdtrt_path, &in.md, err);
+    if (!rc) rc = vmap_init(&in.vm, in.md, err);
+    if (!rc) rc = yb_csv_open(o->fee_path, &in.fee, err);
+    if (!rc) rc = lmap_init(&in.lm, in.fee, err);
+    if (!rc && o->diag_path) rc = yb_csv_open(o->diag_path, &in.dg, err);
+    if (!rc && in.dg) rc = dmap_init(&in.dm, in.dg, err);
+
+    /* 2. outputs under temporary names, the sorters */
+    if (!rc && o->out_path && !(j.out = open_tmp(o->out_path, tout, sizeof tout, err))) rc = YB_E_IO;
+    if (!rc && o->rejects_path && !(j.rejects = open_tmp(o->rejects_path, trej, sizeof trej, err))) rc = YB_E_IO;
+    if (!rc && j.out) {
+        obuf = malloc(OUT_BUF);
+        if (obuf) setvbuf(j.out, obuf, _IOFBF, OUT_BUF);
+        if (o->n_sets > 1) {
+            const char *h[OUT_COLS + 1] = {"change"};
+            for (size_t i = 0; i < OUT_COLS; i++) h[i + 1] = out_header[i];
+            yb_csv_put_row(j.out, h, OUT_COLS + 1);
+        } else {
+            yb_csv_put_row(j.out, out_header, OUT_COLS);
+        }
+    }
+    if (!rc && j.rejects) {
+        static const char *const h[] = {"file", "line", "mdtrt_id", "psn_no", "field", "value", "rc", "message"};
+        yb_csv_put_row(j.rejects, h, 8);
+    }
+    if (!rc) {
+        const char *tmpdir = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
+        if (!tmpdir || !*tmpdir) tmpdir = "/tmp";
+        snprintf(dir, sizeof dir, "%s/yibao-audit-XXXXXX", tmpdir);
+        if (!mkdtemp(dir)) {
+            dir[0] = '\0';
+            rc = yb_err_set(err, YB_E_IO, "tmpdir", tmpdir, "cannot create a temporary directory: %s", strerror(errno));
+        }
+    }
+    /* run memory: visits 1/4, lines 5/8, diagnoses 1/8 */
+    size_t mem = o->run_bytes ? o->run_bytes : (size_t)64 << 20;
+    if (!rc) rc = yb_extsort_new(mem / 4, dir, &sst, &vs, err);
+    if (!rc) rc = yb_extsort_new(mem / 8 * 5, dir, &sst, &ls, err);
+    if (!rc && in.dg) rc = yb_extsort_new(mem / 8, dir, &sst, &ds, err);
+
+    /* 3. read each table once, sort */
+    if (!rc) rc = read_visits(&in, vs, st, err);
+    if (!rc) rc = read_lines(&in, ls, st, err);
+    if (!rc && in.dg) rc = read_diags(&in, ds, st, err);
+    yb_csv_close(in.md);
+    yb_csv_close(in.fee);
+    yb_csv_close(in.dg);
+    if (!rc) rc = yb_extsort_finish(vs, err);
+    if (!rc) rc = yb_extsort_finish(ls, err);
+    if (!rc && ds) rc = yb_extsort_finish(ds, err);
+
+    /* 4. merge-join by person, audit */
+    rec *who = NULL;
+    size_t whocap = 0;
+    while (!rc) {
+        const rec *h[3] = {yb_extsort_peek(vs), yb_extsort_peek(ls), ds ? yb_extsort_peek(ds) : NULL};
+        const rec *pick = NULL;
+        for (int i = 0; i < 3; i++)
+            if (h[i] && (!pick || yb_extsort_person_cmp(h[i], pick) < 0)) pick = h[i];
+        if (!pick) break;
+        size_t pn = yb_extsort_person_len(pick);
+        if (sizeof(rec) + pn > whocap) {
+            rec *nw = realloc(who, sizeof(rec) + pn);
+            if (!nw) {
+                rc = nomem(err);
+                break;
+            }
+            who = nw;
+            whocap = sizeof(rec) + pn;
+        }
+        who->len = who->keylen = (uint32_t)pn;
+        memcpy(who->b, pick->b, pn);
+        st->persons++;
+        j.person_no++;
+        rc = audit_person(&j, vs, ls, ds, who);
+    }
+    free(who);
+
+    /* 5. outputs into place, or away */
+    st->runs = sst.runs;
+    st->peak_run_files = sst.peak_files;
+    FILE *fs[2] = {j.out, j.rejects};
+    const char *tmps[2] = {tout, trej}, *finals[2] = {o->out_path, o->rejects_path};
+    for (int i = 0; i < 2; i++) {
+        if (!fs[i]) continue;
+        if ((fflush(fs[i]) || ferror(fs[i]) || fclose(fs[i])) && !rc)
+            rc = yb_err_set(err, YB_E_IO, NULL, NULL, "write failed (disk full?)");
+    }
+    free(obuf);
+    for (int i = 0; i < 2 && !rc; i++)
+        if (fs[i] && rename(tmps[i], finals[i])) {
+            rc = yb_err_set(err, YB_E_IO, NULL, NULL, "cannot rename the output into place: %s", strerror(errno));
+            yb_err_at(err, finals[i], 0);
+        }
+    if (rc)
+        for (int i = 0; i < 2; i++)
+            if (tmps[i][0]) unlink(tmps[i]);
+    yb_extsort_free(vs);
+    yb_extsort_free(ls);
+    yb_extsort_free(ds);
+    if (dir[0]) rmdir(dir);
+    for (size_t s = 0; s < YB_AUDIT_BATCH_MAX_SETS; s++) {
+        yb_auditor_free(j.aud[s]);
+        yb_audit_history_free(j.hist[s]);
+        free(j.rmap[s].key);
+        free(j.rmap[s].idx);
+        yb_audit_hits_free(&j.hs[s]);
+    }
+    free(j.b_of_a);
+    free(j.pa);
+    free(j.voff);
+    free(j.loff);
+    free(j.doff);
+    free(j.pv);
+    free(j.pl);
+    free(j.pd);
+    free(j.lg);
+    free(j.dgp);
+    free(j.byid);
+    free(j.al);
+    free(j.ad);
+    free(j.sn.p);
+    free(j.vl.p);
+    free(j.inv.p);
+    free(j.keys.p);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    st->elapsed_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    return rc;
+}
