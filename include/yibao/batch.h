@@ -67,6 +67,9 @@ typedef struct yb_batch_opts {
                        const yb_settlement *s);
     void (*on_rejected)(void *ctx, const yb_reject *r);
     void *ctx;
+    /* optional: audit rules run on each visit before it is settled (see service/batch_audit.h):
+     * the violating part of each `deny` hit is settled as 全自费 */
+    const struct yb_audit_ruleset *rules;
 } yb_batch_opts;
 
 typedef struct yb_batch_stats {
@@ -74,6 +77,10 @@ typedef struct yb_batch_stats {
     size_t orphan_lines;        /* fee lines whose visit is not in mdtrt_d (their visits are reported) */
     size_t peak_run_files;      /* temporary run files open at the same time, at most */
     double elapsed_s;           /* wall time of yb_batch_settle (monotonic clock) */
+    /* with rules: hits of every effect, deny hits, visits with a review hit, lines with a
+     * denied part and the amount denied (fen) */
+    size_t audit_hits, audit_deny_hits, audit_review_visits, denied_lines;
+    yb_fen denied_amt;
 } yb_batch_stats;
 
 yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_stats *st, yb_err *err);

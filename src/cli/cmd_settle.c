@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "yibao/audit.h"
 #include "yibao/batch.h"
 #include "yibao/catalog_csv.h"
 #include "yibao/fileio.h"
@@ -44,6 +45,7 @@ typedef struct summary {
     yb_fen medfee, fund, psn, acct, cash;
     char first_rejects[5][400];
     int nrej;
+    const char *rules;   /* the audit rule set's directory, NULL without */
 } summary;
 
 static size_t hash_code(const char *s) {
@@ -246,12 +248,16 @@ static void print_summary(summary *sm, const yb_batch_stats *st) {
     printf("  time %.2f s, %.0f fee lines per second", secs, secs > 0 ? (double)st->lines / secs : 0.0);
     if (st->runs) printf(" (sorted on disk: %zu runs, at most %zu files open)", st->runs, st->peak_run_files);
     printf("\n");
+    if (sm->rules)
+        printf("  audit (rules %s): %zu hits, %zu deny; %zu lines denied for %s (settled as 全自费); %zu visits to review\n",
+               sm->rules, st->audit_hits, st->audit_deny_hits, st->denied_lines, yuan(st->denied_amt, b1),
+               st->audit_review_visits);
 }
 
 int cmd_settle(int argc, char **argv) {
     yb_batch_opts o;
     memset(&o, 0, sizeof o);
-    const char *db_path = NULL, *catalog_path = NULL;
+    const char *db_path = NULL, *catalog_path = NULL, *rules_dir = NULL;
     const char *policy_paths[64];
     size_t npolicy = 0;
     for (int i = 1; i < argc; i++) {
@@ -277,13 +283,14 @@ int cmd_settle(int argc, char **argv) {
             policy_paths[npolicy++] = v;
         }
         else if (!strcmp(a, "--catalog")) catalog_path = v;
+        else if (!strcmp(a, "--rules")) rules_dir = v;
         else return cli_usage("unknown option '%s'", a);
         i++;
     }
     if (!o.mdtrt_path || !o.fee_path || !o.out_path)
         return cli_usage("usage: yibao settle --mdtrt mdtrt_d.csv --fee fee_list_d.csv --out setl_d.csv [--detail F]"
                          " [--acct balances.csv] [--rejects F] [--db PATH | --policy F [--policy F ...] --catalog F]"
-                         " [--tmpdir D] [--run-bytes N]");
+                         " [--tmpdir D] [--run-bytes N] [--rules DIR]");
     if ((npolicy > 0) != (catalog_path != NULL)) return cli_usage("--policy and --catalog go together");
     yb_err e;
     yb_err_clear(&e);
@@ -320,12 +327,16 @@ int cmd_settle(int argc, char **argv) {
         if (!rc) rc = yb_store_load_refdata(db, &rd, &e);
         yb_db_close(db);
     }
+    yb_audit_ruleset *rules = NULL;
+    if (!rc && rules_dir) rc = yb_audit_ruleset_load(rules_dir, &rules, &e);
     if (rc) {
         yb_refdata_free(rd);
         return cli_error(&e);
     }
+    o.rules = rules;
     summary *sm = calloc(1, sizeof *sm);
     if (!sm) return cli_usage("out of memory");
+    sm->rules = rules_dir;
     o.on_settled = on_settled;
     o.on_rejected = on_rejected;
     o.ctx = sm;
@@ -338,5 +349,6 @@ int cmd_settle(int argc, char **argv) {
     free(sm->slots);
     free(sm);
     yb_refdata_free(rd);
+    yb_audit_ruleset_free(rules);
     return code;
 }

@@ -28,6 +28,7 @@
 #include "yibao/csv.h"
 #include "yibao/extract.h"
 #include "yibao/extsort.h"
+#include "service/batch_audit.h"
 
 /* Records and sorters are those of io/extsort.c; keys start with the person (H psn_no). */
 typedef yb_extsort_rec rec;
@@ -171,6 +172,8 @@ typedef struct batch {
     yb_line_split *splits;
     size_t vlcap;
     const char **pass;
+    yb__batch_audit *audit;   /* with rules */
+    size_t *orig;             /* settlement line -> input line (with rules) */
     /* mdtrt_ids that appear more than once in mdtrt_d, sorted */
     dup_id *dups;
     size_t ndups;
@@ -310,6 +313,7 @@ static void line_reject(batch *b, const pline *pl, const char *mdtrt, const char
 static yb_rc settle_person(batch *b, yb_err *fatal) {
     yb_rc rc = index_lines(b, fatal);
     if (rc) return rc;
+    if (b->audit) yb__batch_audit_person(b->audit);
     for (size_t i = 0; i < b->nv; i++) {
         const rec *r = (const rec *)(const void *)(b->pa + b->voff[i]);
         const char *d = r->b + r->keylen;
@@ -377,24 +381,33 @@ static yb_rc settle_person(batch *b, yb_err *fatal) {
             reject(b, b->o->mdtrt_path, h.line, mdtrt, psn, &e);
             continue;
         }
-        rc = grow((void **)&b->vlines, &b->vlcap, g->n, sizeof *b->vlines, fatal);
+        size_t nsl = g->n, cap = b->audit ? 2 * g->n : g->n; /* denied parts may split lines */
+        rc = grow((void **)&b->vlines, &b->vlcap, cap, sizeof *b->vlines, fatal);
         if (rc) return rc;
         void *ns = realloc(b->splits, b->vlcap * sizeof *b->splits);
         if (!ns) return yb_err_set(fatal, YB_E_NOMEM, NULL, NULL, "out of memory");
         b->splits = ns;
+        if (b->audit && !(ns = realloc(b->orig, b->vlcap * sizeof *b->orig)))
+            return yb_err_set(fatal, YB_E_NOMEM, NULL, NULL, "out of memory");
+        if (b->audit) b->orig = ns;
         for (size_t k = 0; k < g->n; k++) b->vlines[k] = b->lines[g->first + k].l;
+        if (b->audit && (rc = yb__batch_audit_visit(b->audit, &p, &v, b->vlines, &nsl, b->orig, &e))) {
+            if (rc == YB_E_NOMEM) return yb_err_set(fatal, rc, NULL, NULL, "out of memory");
+            reject(b, b->o->mdtrt_path, h.line, mdtrt, psn, &e);
+            continue;
+        }
         yb_accum *acc = acc_for(b, p.insutype, yb_settle_year(&v));
         if (!acc) return yb_err_set(fatal, YB_E_NOMEM, NULL, NULL, "out of memory");
-        yb_settle_in in = {pol, b->rd->catalog, &p, &v, b->vlines, g->n, acc, bs ? bs->balc : 0};
+        yb_settle_in in = {pol, b->rd->catalog, &p, &v, b->vlines, nsl, acc, bs ? bs->balc : 0};
         yb_settlement s;
         if (yb_settle_calc(&in, &s, b->splits, &e)) {
             /* "feedetail[i].field" names a line: report it at its place in fee_list_d */
             int li;
-            if (sscanf(e.field, "feedetail[%d]", &li) == 1 && li >= 0 && (size_t)li < g->n) {
+            if (sscanf(e.field, "feedetail[%d]", &li) == 1 && li >= 0 && (size_t)li < nsl) {
                 const char *dot = strchr(e.field, '.');
                 if (dot) memmove(e.field, dot + 1, strlen(dot));
                 if (!strcmp(e.field, "feedetl_sn")) strcpy(e.field, "bkkp_sn");
-                line_reject(b, &b->lines[g->first + (size_t)li], mdtrt, psn, &e);
+                line_reject(b, &b->lines[g->first + (b->audit ? b->orig[li] : (size_t)li)], mdtrt, psn, &e);
             } else {
                 reject(b, b->o->mdtrt_path, h.line, mdtrt, psn, &e);
             }
@@ -764,6 +777,8 @@ yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_sta
     }
     /* run memory: visits 3/8, lines 1/2, balances and ids 1/16 each */
     size_t mem = o->run_bytes ? o->run_bytes : (size_t)64 << 20;
+    if (!rc && o->rules && !(b.audit = yb__batch_audit_new(o->rules)))
+        rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     if (!rc) rc = yb_extsort_new(mem / 8 * 3, dir, &sst, &vs, err);
     if (!rc) rc = yb_extsort_new(mem / 2, dir, &sst, &ls, err);
     if (!rc) rc = yb_extsort_new(in.bal ? mem / 16 : 4096, dir, &sst, &bs, err);
@@ -812,6 +827,14 @@ yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_sta
     /* 5. outputs into place, or away */
     st->runs = sst.runs;
     st->peak_run_files = sst.peak_files;
+    if (b.audit) {
+        const yb__batch_audit_stats *as = yb__batch_audit_stats_of(b.audit);
+        st->audit_hits = as->hits;
+        st->audit_deny_hits = as->deny_hits;
+        st->audit_review_visits = as->review_visits;
+        st->denied_lines = as->denied_lines;
+        st->denied_amt = as->denied_amt;
+    }
     /* setl_d is renamed last: when it is there, so are the others */
     FILE *fs[3] = {b.detail, b.rejects, b.out};
     const char *tmps[3] = {tdet, trej, tout}, *finals[3] = {o->detail_path, o->rejects_path, o->out_path};
@@ -847,6 +870,8 @@ yb_rc yb_batch_settle(const yb_refdata *rd, const yb_batch_opts *o, yb_batch_sta
     free(b.bal);
     free(b.vlines);
     free(b.splits);
+    free(b.orig);
+    yb__batch_audit_free(b.audit);
     for (size_t i = 0; i < b.ndups; i++) free(b.dups[i].id);
     free(b.dups);
     clock_gettime(CLOCK_MONOTONIC, &t1);
