@@ -98,6 +98,7 @@ typedef struct yb_audit_batch_stats {
     yb_audit_rule_sum *rules[YB_AUDIT_BATCH_MAX_SETS];
     size_t n_rules[YB_AUDIT_BATCH_MAX_SETS];
     double elapsed_s;
+    double read_s;                      /* of which reading and sorting the tables */
 } yb_audit_batch_stats;
 
 /* Run the rules over the tables. st is filled (also on error, as far as the run got) and must be

@@ -65,7 +65,8 @@ static void print_head(const yb_audit_batch_stats *st, const rejects *rj) {
 
 static void print_tail(const yb_audit_batch_stats *st) {
     double s = st->elapsed_s;
-    printf("  time %.2f s, %.0f fee lines per second", s, s > 0 ? (double)st->lines / s : 0.0);
+    printf("  time %.2f s (reading and sorting %.2f s), %.0f fee lines per second", s, st->read_s,
+           s > 0 ? (double)st->lines / s : 0.0);
     if (st->runs) printf(" (sorted on disk: %zu runs, at most %zu files open)", st->runs, st->peak_run_files);
     printf("\n");
 }

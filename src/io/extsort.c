@@ -41,13 +41,14 @@ struct yb_extsort {
     yb_extsort_stats own;
     char *arena;
     size_t used, cap;
-    sent *v;
+    sent *v, *tmp;     /* entries, and the radix sort's second buffer (vcap each) */
     size_t n, vcap;
     run *runs;
     size_t nruns, runcap;
     size_t *heap;      /* run indices, smallest head first */
     size_t nheap;
     size_t pos;        /* next in-memory entry when there are no runs */
+    size_t cnt[1u << 11]; /* radix sort counts */
     int merging;
 };
 
@@ -70,6 +71,54 @@ static int key_cmp(uint64_t pa, const rec *a, uint64_t pb, const rec *b) {
 static int sent_cmp(const void *x, const void *y) {
     const sent *a = x, *b = y;
     return key_cmp(a->pfx, a->r, b->pfx, b->r);
+}
+
+/* Sort entries by their 8-byte prefixes with an LSD radix sort (11-bit digits; a pass whose
+ * digit is the same for every entry is skipped), then each run of equal prefixes by the whole
+ * key: person keys start with a hash, so runs are one person's records and short. O(n) where a
+ * comparison sort of memcmp'd keys was the largest cost of the batch. tmp holds n entries. */
+#define RADIX_BITS 11
+#define RADIX (1u << RADIX_BITS)
+static void sort_entries(sent *v, size_t n, sent *tmp, size_t *cnt) {
+    if (n < 512 || !tmp) {
+        if (n > 1) qsort(v, n, sizeof *v, sent_cmp);
+        return;
+    }
+    sent *src = v, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += RADIX_BITS) {
+        memset(cnt, 0, RADIX * sizeof *cnt);
+        for (size_t i = 0; i < n; i++) cnt[(src[i].pfx >> shift) & (RADIX - 1)]++;
+        if (cnt[(src[0].pfx >> shift) & (RADIX - 1)] == n) continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < RADIX; d++) {
+            size_t c = cnt[d];
+            cnt[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) dst[cnt[(src[i].pfx >> shift) & (RADIX - 1)]++] = src[i];
+        sent *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v) memcpy(v, src, n * sizeof *v);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && v[j].pfx == v[i].pfx) j++;
+        if (j - i > 16) {
+            qsort(v + i, j - i, sizeof *v, sent_cmp);
+        } else {
+            for (size_t k = i + 1; k < j; k++) { /* insertion sort */
+                sent x = v[k];
+                size_t m = k;
+                while (m > i && sent_cmp(&v[m - 1], &x) > 0) {
+                    v[m] = v[m - 1];
+                    m--;
+                }
+                v[m] = x;
+            }
+        }
+        i = j;
+    }
 }
 
 static int rec_cmp(const rec *a, const rec *b) {
@@ -165,7 +214,7 @@ static yb_rc cascade(sorter *s, yb_err *err) {
 
 /* Sort the arena and write it out as one more run. */
 static yb_rc spill(sorter *s, yb_err *err) {
-    if (s->n > 1) qsort(s->v, s->n, sizeof *s->v, sent_cmp);
+    sort_entries(s->v, s->n, s->tmp, s->cnt);
     FILE *f;
     yb_rc rc = new_run(s, &f, err);
     for (size_t i = 0; !rc && i < s->n; i++) rc = put_rec(f, s->v[i].r, err);
@@ -191,6 +240,8 @@ yb_rc yb_extsort_add(yb_extsort *s, const void *key, uint32_t keylen, const void
         sent *nv = realloc(s->v, nc * sizeof *nv);
         if (!nv) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
         s->v = nv;
+        free(s->tmp); /* NULL when out of memory: the sort falls back to qsort */
+        s->tmp = malloc(nc * sizeof *s->tmp);
         s->vcap = nc;
     }
     rec *r = (rec *)(void *)(s->arena + s->used);
@@ -272,15 +323,19 @@ static yb_rc merge_next(sorter *s, yb_err *err) {
  * runs and open the final merge. */
 yb_rc yb_extsort_finish(yb_extsort *s, yb_err *err) {
     if (s->nruns == 0) {
-        if (s->n > 1) qsort(s->v, s->n, sizeof *s->v, sent_cmp);
+        sort_entries(s->v, s->n, s->tmp, s->cnt);
+        free(s->tmp);
+        s->tmp = NULL;
         s->pos = 0;
         return YB_OK;
     }
     yb_rc rc = s->n ? spill(s, err) : YB_OK;
     free(s->arena);
     free(s->v);
+    free(s->tmp);
     s->arena = NULL;
     s->v = NULL;
+    s->tmp = NULL;
     s->n = s->vcap = 0;
     /* more than MAX_FANIN runs (of several levels): merge the smallest, at the end, first */
     while (!rc && s->nruns > MAX_FANIN) {
@@ -310,6 +365,7 @@ void yb_extsort_free(yb_extsort *s) {
     free(s->runs);
     free(s->heap);
     free(s->v);
+    free(s->tmp);
     free(s->arena);
     free(s);
 }
