@@ -9,6 +9,7 @@ PKGS=(
   libsqlite3-dev libjson-c-dev libcsv-dev   # embedded store, JSON, CSV
   libmicrohttpd-dev curl                    # HTTP server; tests talk to it
   libssl-dev openssl                        # HMAC-SM3 request signatures
+  libsodium-dev                             # argon2id passwords, secretbox personal data, keyed hashes
   libcmocka-dev                             # unit tests
   clang libclang-rt-14-dev                  # libFuzzer targets and sanitizer runtimes
   sqlite3 python3 time                      # test scripts inspect databases and outputs; bench timing
