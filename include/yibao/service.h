@@ -89,6 +89,8 @@ typedef struct yb_person_view {
     char psn_no[YB_ID_MAX];
     char certno[40];        /* masked; "" when not registered */
     char psn_name[160];     /* masked; "" when not registered */
+    char tel[48];           /* masked; "" when not registered */
+    char addr[96];          /* masked; "" when not registered */
     int gend;               /* 0 unknown */
     char brdy[12];          /* "" unknown */
     char insu_admdvs[8], psn_type[12], sp_psn_type[96];
@@ -103,6 +105,14 @@ typedef struct yb_person_view {
 /* YB_E_NOTFOUND for an unknown psn_no. Free with yb_person_view_free (NULL is fine). */
 yb_rc yb_svc_person_view(yb_db *db, const char *psn_no, yb_person_view **out, yb_err *err);
 void yb_person_view_free(yb_person_view *v);
+/* A person's personal data in the clear (stored sealed, see pdata.h). The read is first written
+ * to the audit log (actor, action person.read_unmasked, the psn_no, why) in its own transaction:
+ * when that entry cannot be written nothing is returned. */
+typedef struct yb_person_pdata {
+    char certno[40], psn_name[160], tel[40], addr[640];
+} yb_person_pdata;
+yb_rc yb_svc_person_unmasked(yb_db *db, const char *psn_no, const char *actor, const char *why, yb_person_pdata *out,
+                             yb_err *err);
 /* The same view as JSON (amounts in yuan with 2 decimals, adm/ counts as integers). Heap string. */
 yb_rc yb_svc_show_person(yb_db *db, const char *psn_no, char **json, yb_err *err);
 

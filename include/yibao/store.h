@@ -27,6 +27,15 @@ sqlite3 *yb_db_sql(yb_db *db);
 yb_rc yb_db_begin(yb_db *db, yb_err *err);
 yb_rc yb_db_commit(yb_db *db, yb_err *err);
 void yb_db_rollback(yb_db *db);
+/* Group commit: one outer transaction around many services' transactions (each becomes a
+ * savepoint, rolled back alone when it fails); one COMMIT, one fsync, for them all. */
+yb_rc yb_db_group_begin(yb_db *db, yb_err *err);
+yb_rc yb_db_group_commit(yb_db *db, yb_err *err);
+
+/* Who the writes made through this handle are for (the audit log's actor), e.g. "local user
+ * root" for the command line; "-" until set. */
+void yb_db_set_actor(yb_db *db, const char *actor);
+const char *yb_db_actor(yb_db *db);
 
 /* Prepared statement helpers: on failure they record YB_E_DB with SQLite's message. */
 yb_rc yb_db_prepare(yb_db *db, const char *sql, sqlite3_stmt **st, yb_err *err);

@@ -14,6 +14,7 @@ struct cli_db_args {
     const char *psn;          /* --psn PSN_NO */
     int pre;                  /* --pre */
     int json;                 /* --json */
+    int unmasked;             /* --unmasked */
     const char *pos[CLI_MAX_POS];
     int npos;
 };
@@ -23,5 +24,7 @@ struct cli_db_args {
 int cli_db_args(int argc, char **argv, const char *allowed, const char *usage, struct cli_db_args *a);
 /* Open (create = 1: create and migrate) the database named by a; 0 or the exit code. */
 int cli_db_open(const struct cli_db_args *a, int create, yb_db **db);
+/* The audit log's actor for commands run here: "local user NAME". */
+const char *cli_actor(void);
 
 #endif

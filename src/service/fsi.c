@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <sys/time.h>
 #include <time.h>
 
+#include "yibao/alog.h"
 #include "yibao/fsi.h"
+#include "yibao/pdata.h"
 #include "yibao/json_num.h"
 #include "yibao/service.h"
 #include "yibao/sign.h"
@@ -25,7 +28,7 @@ typedef struct req {
     char infno[8], msgid[48], fix[32], area[8], insuplc[8], sign_no[40];
     const char *body;
     size_t len;
-    char hash[40];
+    char hash[72];
     char inst_area[8], inst_lv[4];
 } req;
 
@@ -70,10 +73,12 @@ static void now_text(char out[20]) {
     strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static void hash_body(const char *b, size_t n, char out[40]) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)b[i]) * 1099511628211ull;
-    snprintf(out, 40, "fnv1a64:%016llx:%zu", (unsigned long long)h, n);
+/* SHA-256 of the request body: the same msgid with another body is told apart for certain. */
+static void hash_body(const char *b, size_t n, char out[72]) {
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)b, n);
+    memcpy(out, "sha256:", 7);
+    sodium_bin2hex(out + 7, 65, h, sizeof h);
 }
 
 static const char *col_text(sqlite3_stmt *st, int i) {
@@ -157,11 +162,13 @@ static yb_rc h_person(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
                           "give psn_no, or an ID number (mdtrt_cert_type 02 or certno)");
     sqlite3_stmt *st;
     TRY(yb_db_prepare(f->db,
-                      "SELECT psn_no, psn_cert_type, certno, psn_name, gend, brdy, insu_admdvs, cvlserv_flag, sp_psn_type"
-                      " FROM persons WHERE (?1 <> '' AND psn_no=?1) OR (?1 = '' AND certno=?2)",
+                      "SELECT psn_no, psn_cert_type, certno_e, psn_name_e, gend, brdy, insu_admdvs, cvlserv_flag, sp_psn_type"
+                      " FROM persons WHERE (?1 <> '' AND psn_no=?1) OR (?1 = '' AND certno_h=?2)",
                       &st, err));
+    unsigned char h[YB_LOOKUP_BYTES];
+    yb_pd_lookup(f->db, "certno", certno, strlen(certno), h);
     sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, certno, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, h, sizeof h, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
         return yb_err_set(err, YB_E_NOTFOUND, psn[0] ? "input.data.psn_no" : "input.data.mdtrt_cert_no",
@@ -179,12 +186,19 @@ static yb_rc h_person(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     yb_jw_str(w, found);
     yb_jw_key(w, "psn_cert_type");
     yb_jw_str(w, col_text(st, 1));
-    yb_jw_key(w, "certno");
-    yb_mask("certno", col_text(st, 2), masked, sizeof masked);
-    yb_jw_str(w, masked);
-    yb_jw_key(w, "psn_name");
-    yb_mask("psn_name", col_text(st, 3), masked, sizeof masked);
-    yb_jw_str(w, masked);
+    static const char *const personal[] = {"certno", "psn_name"};
+    for (int i = 0; i < 2; i++) {
+        char plain[200] = "";
+        const void *blob = sqlite3_column_blob(st, 2 + i);
+        if (blob && yb_pd_open(f->db, blob, (size_t)sqlite3_column_bytes(st, 2 + i), plain, sizeof plain, err)) {
+            sqlite3_finalize(st);
+            return err->rc;
+        }
+        yb_mask(personal[i], plain, masked, sizeof masked);
+        sodium_memzero(plain, sizeof plain);
+        yb_jw_key(w, personal[i]);
+        yb_jw_str(w, masked);
+    }
     yb_jw_key(w, "gend");
     yb_jw_str(w, col_text(st, 4));
     yb_jw_key(w, "brdy");
@@ -1326,36 +1340,30 @@ yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *
     yb_jw w;
     yb_jw_init(&w);
     if (!rc) {
-        if (!table[k].own_tx) {
-            rc = yb_db_begin(f->db, &e);
-            if (!rc) rc = table[k].fn(f, &r, &w, &e);
-            char *out = !rc ? yb_jw_finish(&w) : NULL;
-            char *rep = !rc ? envelope(f, recv, NULL, out) : NULL;
-            if (!rc && (!out || !rep)) rc = yb_err_set(&e, YB_E_NOMEM, NULL, NULL, "out of memory");
-            if (!rc && table[k].writes) rc = record(f, &r, rep, &e);
-            if (!rc) rc = yb_db_commit(f->db, &e);
-            free(out);
-            if (rc) {
-                yb_db_rollback(f->db);
-                free(rep);
-            } else {
-                *reply = rep;
-            }
+        /* One transaction for the handler, the reply record and the audit-log entry (a service
+         * that opens its own transaction runs as a savepoint inside it): a write is either all
+         * there with its recorded reply, or not at all. */
+        char actor[64];
+        snprintf(actor, sizeof actor, "institution %s", r.fix);
+        yb_db_set_actor(f->db, actor);
+        rc = yb_db_begin(f->db, &e);
+        if (!rc) rc = table[k].fn(f, &r, &w, &e);
+        char *out = !rc ? yb_jw_finish(&w) : NULL;
+        char *rep = !rc ? envelope(f, recv, NULL, out) : NULL;
+        if (!rc && (!out || !rep)) rc = yb_err_set(&e, YB_E_NOMEM, NULL, NULL, "out of memory");
+        if (!rc && table[k].writes) rc = record(f, &r, rep, &e);
+        if (!rc && table[k].writes) {
+            char action[16];
+            snprintf(action, sizeof action, "fsi.%s", r.infno);
+            rc = yb_alog_append(f->db, yb_db_actor(f->db), action, r.msgid, NULL, &e);
+        }
+        if (!rc) rc = yb_db_commit(f->db, &e);
+        free(out);
+        if (rc) {
+            yb_db_rollback(f->db);
+            free(rep);
         } else {
-            rc = table[k].fn(f, &r, &w, &e);
-            char *out = !rc ? yb_jw_finish(&w) : NULL;
-            char *rep = !rc ? envelope(f, recv, NULL, out) : NULL;
-            free(out);
-            if (!rc && !rep) rc = yb_err_set(&e, YB_E_NOMEM, NULL, NULL, "out of memory");
-            if (!rc && table[k].writes) {
-                /* the settlement is committed; record the reply for replays (best effort) */
-                yb_err e2;
-                yb_err_clear(&e2);
-                if (!yb_db_begin(f->db, &e2)) {
-                    if (record(f, &r, rep, &e2) || yb_db_commit(f->db, &e2)) yb_db_rollback(f->db);
-                }
-            }
-            if (!rc) *reply = rep;
+            *reply = rep;
         }
     }
     if (rc) {

@@ -13,9 +13,20 @@
 #include "yibao/fileio.h"
 #include "yibao/idcard.h"
 #include "yibao/json_num.h"
+#include "yibao/pdata.h"
+#include "yibao/alog.h"
 #include "yibao/service.h"
 
 /* ---- policy ---- */
+
+/* The audit-log entry of a load, in its transaction: the file's base name and the row counts. */
+static yb_rc log_load(yb_db *db, const char *what, const char *path, const yb_load_stats *st, yb_err *err) {
+    const char *base = strrchr(path, '/');
+    char detail[96];
+    snprintf(detail, sizeof detail, "rows %ld, inserted %ld, updated %ld", (long)st->rows, (long)st->inserted,
+             (long)st->updated);
+    return yb_alog_append(db, yb_db_actor(db), what, base ? base + 1 : path, detail, err);
+}
 
 yb_rc yb_svc_load_policy(yb_db *db, const char *path, yb_load_stats *stats, yb_err *err) {
     memset(stats, 0, sizeof *stats);
@@ -79,7 +90,8 @@ yb_rc yb_svc_load_policy(yb_db *db, const char *path, yb_load_stats *stats, yb_e
         if (rc) goto done;
         stats->inserted = 1;
     }
-    rc = yb_db_commit(db, err);
+    rc = log_load(db, "load.policy", path, stats, err);
+    if (!rc) rc = yb_db_commit(db, err);
 done:
     if (st) sqlite3_finalize(st);
     if (rc) yb_db_rollback(db);
@@ -179,6 +191,7 @@ yb_rc yb_svc_load_catalog(yb_db *db, const char *path, yb_load_stats *stats, yb_
         if (rc) yb_err_at(err, path, 0);
         yb_catalog_free(cat);
     }
+    if (!rc) rc = log_load(db, "load.catalog", path, stats, err);
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) yb_db_rollback(db);
     return rc;
@@ -203,20 +216,44 @@ static int all_digits(const char *s, size_t n) {
     return 1;
 }
 
-/* ?1..?7: psn_no, certno, psn_name, gend, brdy, cvlserv_flag, sp_psn_type (empty = NULL but for sp_psn_type) */
-static void bind_person(sqlite3_stmt *st, const char *no, const char *cert, const char *nm, int gend, const char *brdy,
-                        int cvl, const char *sp) {
+/* ?1..?7: psn_no, certno, psn_name, gend, brdy, cvlserv_flag, sp_psn_type (empty = NULL but for
+ * sp_psn_type). The ID number and name are bound as their keyed hashes: nothing here holds them
+ * in the clear. */
+static void bind_person(yb_db *db, sqlite3_stmt *st, const char *no, const char *cert, const char *nm, int gend,
+                        const char *brdy, int cvl, const char *sp) {
+    unsigned char h[YB_LOOKUP_BYTES];
     sqlite3_bind_text(st, 1, no, -1, SQLITE_TRANSIENT);
-    if (cert[0]) sqlite3_bind_text(st, 2, cert, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, 2);
-    if (nm[0]) sqlite3_bind_text(st, 3, nm, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, 3);
+    if (cert[0]) {
+        yb_pd_lookup(db, "certno", cert, strlen(cert), h);
+        sqlite3_bind_blob(st, 2, h, sizeof h, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(st, 2);
+    }
+    if (nm[0]) {
+        yb_pd_lookup(db, "psn_name", nm, strlen(nm), h);
+        sqlite3_bind_blob(st, 3, h, sizeof h, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(st, 3);
+    }
     if (gend) sqlite3_bind_int(st, 4, gend);
     else sqlite3_bind_null(st, 4);
     if (brdy) sqlite3_bind_text(st, 5, brdy, -1, SQLITE_TRANSIENT);
     else sqlite3_bind_null(st, 5);
     sqlite3_bind_int(st, 6, cvl);
     sqlite3_bind_text(st, 7, sp, -1, SQLITE_TRANSIENT);
+}
+
+/* Bind personal data sealed at index i (NULL when empty). */
+static yb_rc bind_sealed(yb_db *db, sqlite3_stmt *st, int i, const char *v, size_t n, yb_err *err) {
+    if (!n) {
+        sqlite3_bind_null(st, i);
+        return YB_OK;
+    }
+    unsigned char *b;
+    size_t bl;
+    yb_rc rc = yb_pd_seal(db, v, n, &b, &bl, err);
+    if (!rc) sqlite3_bind_blob(st, i, b, (int)bl, free);
+    return rc;
 }
 
 yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_err *err) {
@@ -230,6 +267,8 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
     int ix[P_N];
     sqlite3_stmt *pp = NULL, *pi = NULL, *ex = NULL;
     rc = yb_csv_require(c, cols, P_N, ix, err);
+    /* optional: phone and address (kept as they are when the file has no such column) */
+    int tel_col = yb_csv_col(c, "tel"), addr_col = yb_csv_col(c, "addr");
     if (!rc) rc = yb_db_begin(db, err);
     if (rc) {
         yb_csv_close(c);
@@ -254,10 +293,13 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
                            &sp_put, err);
     if (!rc)
         rc = yb_db_prepare(db,
-                           "INSERT INTO persons(psn_no, certno, psn_name, gend, brdy, cvlserv_flag, sp_psn_type,"
-                           " insu_admdvs, psn_type) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(psn_no) DO UPDATE SET"
-                           " certno=?2, psn_name=?3, gend=?4, brdy=?5, cvlserv_flag=?6, sp_psn_type=?7, insu_admdvs=?8,"
-                           " psn_type=?9, updated_at=datetime('now')",
+                           "INSERT INTO persons(psn_no, certno_h, gend, brdy, cvlserv_flag, sp_psn_type, insu_admdvs,"
+                           " psn_type, certno_e, psn_name_e, tel_e, addr_e)"
+                           " VALUES (?1,?2,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) ON CONFLICT(psn_no) DO UPDATE SET"
+                           " certno=NULL, psn_name=NULL, certno_h=?2, gend=?4, brdy=?5, cvlserv_flag=?6, sp_psn_type=?7,"
+                           " insu_admdvs=?8, psn_type=?9, certno_e=?10, psn_name_e=?11,"
+                           " tel_e=CASE WHEN ?14 THEN ?12 ELSE tel_e END, addr_e=CASE WHEN ?15 THEN ?13 ELSE addr_e END,"
+                           " updated_at=datetime('now')",
                            &pp, err);
     if (!rc)
         rc = yb_db_prepare(db,
@@ -308,6 +350,17 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
             }
         } else {
             gend = sex;
+        }
+        size_t nl = strlen(nm), tl = 0, al = 0;
+        const char *tel = tel_col >= 0 ? yb_csv_field(c, tel_col, &tl) : "";
+        if (tl > 32) {
+            rc = row_err(c, err, YB_E_LIMIT, "tel", tel, "tel longer than 32 bytes");
+            break;
+        }
+        const char *addr = addr_col >= 0 ? yb_csv_field(c, addr_col, &al) : "";
+        if (al > 600) {
+            rc = row_err(c, err, YB_E_LIMIT, "addr", addr, "addr longer than 600 bytes");
+            break;
         }
         const char *bd = yb_csv_field(c, ix[P_BRDY], &n);
         yb_date brdy = birth;
@@ -360,7 +413,7 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
         /* one row per insurance type: the rows of one person in this file must agree on the
          * person's own fields, and an insurance type appears once */
         sqlite3_reset(sq);
-        bind_person(sq, no, cert, nm, gend, brdy_text, cv[0] == '1', sp);
+        bind_person(db, sq, no, cert, nm, gend, brdy_text, cv[0] == '1', sp);
         while (!rc && sqlite3_step(sq) == SQLITE_ROW) {
             long first = (long)sqlite3_column_int64(sq, 0);
             if (!strcmp((const char *)sqlite3_column_text(sq, 7), insu)) {
@@ -380,16 +433,22 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
         }
         if (rc) break;
         sqlite3_reset(sp_put);
-        bind_person(sp_put, no, cert, nm, gend, brdy_text, cv[0] == '1', sp);
+        bind_person(db, sp_put, no, cert, nm, gend, brdy_text, cv[0] == '1', sp);
         sqlite3_bind_text(sp_put, 8, insu, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(sp_put, 9, yb_csv_line(c));
         rc = yb_db_step_done(db, sp_put, err);
         if (rc) break;
         sqlite3_reset(pp);
-        bind_person(pp, no, cert, nm, gend, brdy_text, cv[0] == '1', sp);
+        bind_person(db, pp, no, cert, nm, gend, brdy_text, cv[0] == '1', sp);
         sqlite3_bind_text(pp, 8, area, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(pp, 9, pt, -1, SQLITE_TRANSIENT);
-        rc = yb_db_step_done(db, pp, err);
+        sqlite3_bind_int(pp, 14, tel_col >= 0);
+        sqlite3_bind_int(pp, 15, addr_col >= 0);
+        rc = bind_sealed(db, pp, 10, cert, strlen(cert), err);
+        if (!rc) rc = bind_sealed(db, pp, 11, nm, nl, err);
+        if (!rc) rc = bind_sealed(db, pp, 12, tel, tl, err);
+        if (!rc) rc = bind_sealed(db, pp, 13, addr, al, err);
+        if (!rc) rc = yb_db_step_done(db, pp, err);
         if (rc) break;
         sqlite3_reset(ex);
         sqlite3_bind_text(ex, 1, no, -1, SQLITE_TRANSIENT);
@@ -413,6 +472,7 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
     sqlite3_finalize(sq);
     sqlite3_finalize(sp_put);
     yb_csv_close(c);
+    if (!rc) rc = log_load(db, "load.persons", path, stats, err);
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) yb_db_rollback(db);
     return rc;
@@ -506,6 +566,7 @@ yb_rc yb_svc_load_institutions(yb_db *db, const char *path, yb_load_stats *stats
     sqlite3_finalize(put);
     sqlite3_finalize(ex);
     yb_csv_close(c);
+    if (!rc) rc = log_load(db, "load.institutions", path, stats, err);
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) yb_db_rollback(db);
     return rc;

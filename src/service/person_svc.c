@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
+#include "yibao/alog.h"
 #include "yibao/json_num.h"
+#include "yibao/pdata.h"
 #include "yibao/service.h"
 
 static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int i) {
@@ -38,8 +41,8 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem) {
 static yb_rc read_view(yb_db *db, const char *psn_no, yb_person_view *v, yb_err *err) {
     sqlite3_stmt *st;
     yb_rc rc = yb_db_prepare(db,
-                             "SELECT certno, psn_name, gend, brdy, insu_admdvs, psn_type, cvlserv_flag, sp_psn_type"
-                             " FROM persons WHERE psn_no=?1",
+                             "SELECT certno_e, psn_name_e, gend, brdy, insu_admdvs, psn_type, cvlserv_flag, sp_psn_type,"
+                             " tel_e, addr_e FROM persons WHERE psn_no=?1",
                              &st, err);
     if (rc) return rc;
     sqlite3_bind_text(st, 1, psn_no, -1, SQLITE_STATIC);
@@ -48,12 +51,21 @@ static yb_rc read_view(yb_db *db, const char *psn_no, yb_person_view *v, yb_err 
         return yb_err_set(err, YB_E_NOTFOUND, "psn_no", psn_no, "no such person");
     }
     snprintf(v->psn_no, sizeof v->psn_no, "%s", psn_no);
-    static const char *const personal[] = {"certno", "psn_name"};
-    char *dst[] = {v->certno, v->psn_name};
-    size_t cap[] = {sizeof v->certno, sizeof v->psn_name};
-    for (int i = 0; i < 2; i++) {
-        const char *raw = (const char *)sqlite3_column_text(st, i);
-        if (raw) yb_mask(personal[i], raw, dst[i], cap[i]);
+    static const char *const personal[] = {"certno", "psn_name", "tel", "addr"};
+    static const int column[] = {0, 1, 8, 9};
+    char *dst[] = {v->certno, v->psn_name, v->tel, v->addr};
+    size_t cap[] = {sizeof v->certno, sizeof v->psn_name, sizeof v->tel, sizeof v->addr};
+    char plain[700];
+    for (int i = 0; i < 4 && !rc; i++) {
+        const void *blob = sqlite3_column_blob(st, column[i]);
+        if (!blob) continue;
+        rc = yb_pd_open(db, blob, (size_t)sqlite3_column_bytes(st, column[i]), plain, sizeof plain, err);
+        if (!rc) yb_mask(personal[i], plain, dst[i], cap[i]);
+    }
+    sodium_memzero(plain, sizeof plain);
+    if (rc) {
+        sqlite3_finalize(st);
+        return rc;
     }
     v->gend = sqlite3_column_int(st, 2);
     copy_col(v->brdy, sizeof v->brdy, st, 3);
@@ -154,6 +166,33 @@ yb_rc yb_svc_person_view(yb_db *db, const char *psn_no, yb_person_view **out, yb
     return YB_OK;
 }
 
+yb_rc yb_svc_person_unmasked(yb_db *db, const char *psn_no, const char *actor, const char *why, yb_person_pdata *out,
+                             yb_err *err) {
+    memset(out, 0, sizeof *out);
+    yb_rc rc = yb_db_begin(db, err);
+    if (rc) return rc;
+    sqlite3_stmt *st = NULL;
+    rc = yb_db_prepare(db, "SELECT certno_e, psn_name_e, tel_e, addr_e FROM persons WHERE psn_no=?1", &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, psn_no, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW) rc = yb_err_set(err, YB_E_NOTFOUND, "psn_no", psn_no, "no such person");
+    }
+    char *dst[] = {out->certno, out->psn_name, out->tel, out->addr};
+    size_t cap[] = {sizeof out->certno, sizeof out->psn_name, sizeof out->tel, sizeof out->addr};
+    for (int i = 0; i < 4 && !rc; i++) {
+        const void *blob = sqlite3_column_blob(st, i);
+        if (blob) rc = yb_pd_open(db, blob, (size_t)sqlite3_column_bytes(st, i), dst[i], cap[i], err);
+    }
+    sqlite3_finalize(st);
+    if (!rc) rc = yb_alog_append(db, actor, "person.read_unmasked", psn_no, why, err);
+    if (!rc) rc = yb_db_commit(db, err);
+    if (rc) {
+        yb_db_rollback(db);
+        sodium_memzero(out, sizeof *out);
+    }
+    return rc;
+}
+
 yb_rc yb_svc_show_person(yb_db *db, const char *psn_no, char **json, yb_err *err) {
     *json = NULL;
     yb_person_view *v;
@@ -169,6 +208,10 @@ yb_rc yb_svc_show_person(yb_db *db, const char *psn_no, char **json, yb_err *err
     yb_jw_str(&w, v->certno[0] ? v->certno : NULL);
     yb_jw_key(&w, "psn_name");
     yb_jw_str(&w, v->psn_name[0] ? v->psn_name : NULL);
+    yb_jw_key(&w, "tel");
+    yb_jw_str(&w, v->tel[0] ? v->tel : NULL);
+    yb_jw_key(&w, "addr");
+    yb_jw_str(&w, v->addr[0] ? v->addr : NULL);
     yb_jw_key(&w, "gend");
     snprintf(b, sizeof b, "%d", v->gend);
     yb_jw_str(&w, v->gend ? b : NULL);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "yibao/json_num.h"
+#include "yibao/alog.h"
 #include "yibao/service.h"
 
 void yb_settle_result_release(yb_settle_result *r) {
@@ -378,6 +379,7 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
     }
     rc = store_settlement(db, d, &s, sp, res->setl_id, setl_time, hash, res->reply, known, opening, err);
     free(sp);
+    if (!rc) rc = yb_alog_append(db, yb_db_actor(db), "settle", res->setl_id, d->visit.mdtrt_id, err);
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) goto fail;
     return YB_OK;
@@ -571,7 +573,8 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
         rc = err && err->rc ? err->rc : YB_E_NOMEM;
         goto fail;
     }
-    rc = yb_db_commit(db, err);
+    rc = yb_alog_append(db, yb_db_actor(db), "reverse", setl_id, res->setl_id, err);
+    if (!rc) rc = yb_db_commit(db, err);
     if (rc) goto fail;
     return YB_OK;
 fail:

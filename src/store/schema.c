@@ -121,13 +121,28 @@ static const char *const m3[] = {
     NULL,
 };
 
+/* 4: personal data sealed at rest. persons.certno and persons.psn_name stay NULL from here on:
+ * the ID number, name, phone and address are kept only as secretbox blobs under the database key
+ * (store/pdata.c), and the ID number is found by its keyed hash certno_h. Rows written before
+ * this version are sealed by the store when it opens (plaintext cannot be sealed in SQL). */
+static const char *const m4[] = {
+    "ALTER TABLE persons ADD COLUMN certno_h BLOB;",
+    "ALTER TABLE persons ADD COLUMN certno_e BLOB;",
+    "ALTER TABLE persons ADD COLUMN psn_name_e BLOB;",
+    "ALTER TABLE persons ADD COLUMN tel_e BLOB;",
+    "ALTER TABLE persons ADD COLUMN addr_e BLOB;",
+    "CREATE INDEX persons_certno_h ON persons(certno_h);",
+    NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements, run in one transaction. */
-const char *const *const yb__migrations[] = {m1, m2, m3};
+const char *const *const yb__migrations[] = {m1, m2, m3, m4};
 /* One line per migration for the schema_version record (from version 3 on). */
 const char *const yb__migration_notes[] = {
     "reference data, persons, visits, settlements, accumulators",
     "sign-ins, registered visits, fee batches",
     "schema_version record; insurance area per enrolment",
+    "personal data sealed at rest, ID numbers found by keyed hash",
 };
 
 const size_t yb__n_migrations = sizeof yb__migrations / sizeof yb__migrations[0];

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
+#include "yibao/pdata.h"
 #include "yibao/store.h"
 
 extern const char *const *const yb__migrations[];
@@ -25,7 +28,16 @@ struct yb_db {
     sqlite3 *h;
     char path[512];
     int version;
+    int depth;   /* open yb_db_begin levels: the outer one is BEGIN IMMEDIATE, inner ones savepoints */
+    int group;   /* 1 while a group transaction (yb_db_group_begin) holds the outer level */
+    char actor[64];   /* who the writes on this handle are for, in the audit log */
+    unsigned char keys[YB_KEY_BYTES * 5]; /* master key, then the subkeys by enum yb_key_use */
 };
+
+unsigned char *yb__db_keybuf(yb_db *db) { return db->keys; }
+
+void yb_db_set_actor(yb_db *db, const char *actor) { snprintf(db->actor, sizeof db->actor, "%s", actor ? actor : ""); }
+const char *yb_db_actor(yb_db *db) { return db->actor[0] ? db->actor : "-"; }
 
 sqlite3 *yb_db_sql(yb_db *db) { return db->h; }
 int yb_db_version(yb_db *db) { return db->version; }
@@ -63,16 +75,56 @@ yb_rc yb_db_step_done(yb_db *db, sqlite3_stmt *st, yb_err *err) {
     return db_err(db, err, "write");
 }
 
-yb_rc yb_db_begin(yb_db *db, yb_err *err) { return yb_db_exec(db, "BEGIN IMMEDIATE", err); }
+/* Transactions nest: the outermost level is BEGIN IMMEDIATE ... COMMIT, an inner level (or every
+ * level while a group transaction is open) is SAVEPOINT ... RELEASE, so a service that fails
+ * rolls back exactly its own writes. */
+yb_rc yb_db_begin(yb_db *db, yb_err *err) {
+    yb_rc rc = yb_db_exec(db, db->depth == 0 && !db->group ? "BEGIN IMMEDIATE" : "SAVEPOINT yb", err);
+    if (!rc) db->depth++;
+    return rc;
+}
 
 yb_rc yb_db_commit(yb_db *db, yb_err *err) {
+    if (db->depth <= 0) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "commit without a transaction");
+    if (db->depth > 1 || db->group) {
+        yb_rc rc = yb_db_exec(db, "RELEASE yb", err);
+        if (rc) {
+            yb_db_rollback(db);
+            return rc;
+        }
+        db->depth--;
+        return YB_OK;
+    }
     yb_rc rc = yb_db_exec(db, "COMMIT", err);
     if (rc) yb_db_rollback(db);
+    else db->depth = 0;
     return rc;
 }
 
 void yb_db_rollback(yb_db *db) {
+    if (db->depth > 1 || (db->depth == 1 && db->group)) {
+        sqlite3_exec(db->h, "ROLLBACK TO yb; RELEASE yb", NULL, NULL, NULL);
+        db->depth--;
+        return;
+    }
+    if (db->group) return; /* nothing of the caller's is open */
     if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    db->depth = 0;
+}
+
+yb_rc yb_db_group_begin(yb_db *db, yb_err *err) {
+    if (db->depth || db->group) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "group inside a transaction");
+    yb_rc rc = yb_db_exec(db, "BEGIN IMMEDIATE", err);
+    if (!rc) db->group = 1;
+    return rc;
+}
+
+yb_rc yb_db_group_commit(yb_db *db, yb_err *err) {
+    if (!db->group || db->depth) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "group commit out of place");
+    db->group = 0;
+    yb_rc rc = yb_db_exec(db, "COMMIT", err);
+    if (rc && !sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 yb_rc yb_db_next_seq(yb_db *db, const char *name, long long *out, yb_err *err) {
@@ -200,6 +252,8 @@ yb_rc yb_db_open(const char *path, int create, yb_db **out, yb_err *err) {
     sqlite3_busy_timeout(db->h, 10000);
     yb_rc rc = yb_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err);
     if (!rc) rc = migrate(db, err);
+    if (!rc) rc = yb_key_attach(db, path, err);
+    if (!rc) rc = yb__pd_seal_plain(db, err);
     if (rc) {
         yb_db_close(db);
         return rc;
@@ -211,5 +265,6 @@ yb_rc yb_db_open(const char *path, int create, yb_db **out, yb_err *err) {
 void yb_db_close(yb_db *db) {
     if (!db) return;
     sqlite3_close(db->h);
+    sodium_memzero(db->keys, sizeof db->keys);
     free(db);
 }

@@ -1,0 +1,185 @@
+/*
+ * alog.c — the hash-chained audit log (see include/yibao/alog.h).
+ *
+ * Entry hash = HMAC-SHA-256(audit subkey, "yibao-alog-1" | prev | seq | ts | actor | action |
+ * object | detail), each part length-prefixed so no two entries serialise alike. The head record
+ * in meta (alog_seq, alog_head: the first 63 bits of HMAC("head" | seq | hash)) moves with each
+ * append in the same transaction.
+ */
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "yibao/alog.h"
+#include "yibao/pdata.h"
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+static void part(crypto_auth_hmacsha256_state *s, const char *p) {
+    if (!p) p = "";
+    size_t n = strlen(p);
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++) len[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    crypto_auth_hmacsha256_update(s, len, sizeof len);
+    crypto_auth_hmacsha256_update(s, (const unsigned char *)p, n);
+}
+
+static void entry_hash(yb_db *db, const char *prev, long long seq, const char *ts, const char *actor,
+                       const char *action, const char *object, const char *detail, char out[65]) {
+    crypto_auth_hmacsha256_state s;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char sq[24];
+    snprintf(sq, sizeof sq, "%lld", seq);
+    crypto_auth_hmacsha256_init(&s, yb_db_subkey(db, YB_KEY_AUDIT), YB_KEY_BYTES);
+    part(&s, "yibao-alog-1");
+    part(&s, prev);
+    part(&s, sq);
+    part(&s, ts);
+    part(&s, actor);
+    part(&s, action);
+    part(&s, object);
+    part(&s, detail);
+    crypto_auth_hmacsha256_final(&s, mac);
+    sodium_bin2hex(out, 65, mac, sizeof mac);
+}
+
+static long long head_mac(yb_db *db, long long seq, const char *hash) {
+    crypto_auth_hmacsha256_state s;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char sq[24];
+    snprintf(sq, sizeof sq, "%lld", seq);
+    crypto_auth_hmacsha256_init(&s, yb_db_subkey(db, YB_KEY_AUDIT), YB_KEY_BYTES);
+    part(&s, "head");
+    part(&s, sq);
+    part(&s, hash);
+    crypto_auth_hmacsha256_final(&s, mac);
+    uint64_t v;
+    memcpy(&v, mac, sizeof v);
+    return (long long)(v & INT64_MAX);
+}
+
+static void now_text(char *out, size_t cap) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+static yb_rc set_meta(yb_db *db, const char *key, long long v, yb_err *err) {
+    sqlite3_stmt *st;
+    yb_rc rc = yb_db_prepare(db, "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value=?2",
+                             &st, err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, v);
+    rc = yb_db_step_done(db, st, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+yb_rc yb_alog_append(yb_db *db, const char *actor, const char *action, const char *object, const char *detail,
+                     yb_err *err) {
+    sqlite3_stmt *st;
+    char prev[65] = ZERO_HASH, hash[65], ts[32];
+    long long seq = 1;
+    yb_rc rc = yb_db_prepare(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st, err);
+    if (rc) return rc;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        seq = sqlite3_column_int64(st, 0) + 1;
+        const unsigned char *h = sqlite3_column_text(st, 1);
+        snprintf(prev, sizeof prev, "%s", h ? (const char *)h : "");
+    }
+    sqlite3_finalize(st);
+    now_text(ts, sizeof ts);
+    if (!actor || !*actor) actor = "-";
+    entry_hash(db, prev, seq, ts, actor, action, object, detail, hash);
+    rc = yb_db_prepare(db,
+                       "INSERT INTO audit_log(seq, ts, actor, action, object, detail, prev_hash, hash)"
+                       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                       &st, err);
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_text(st, 2, ts, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, object ? object : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, detail ? detail : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, hash, -1, SQLITE_STATIC);
+    rc = yb_db_step_done(db, st, err);
+    sqlite3_finalize(st);
+    if (!rc) rc = set_meta(db, "alog_seq", seq, err);
+    if (!rc) rc = set_meta(db, "alog_head", head_mac(db, seq, hash), err);
+    return rc;
+}
+
+static const char *col(sqlite3_stmt *st, int i) {
+    const unsigned char *p = sqlite3_column_text(st, i);
+    return p ? (const char *)p : "";
+}
+
+yb_rc yb_alog_verify(yb_db *db, yb_alog_report *r, yb_err *err) {
+    memset(r, 0, sizeof *r);
+    sqlite3_stmt *st;
+    yb_rc rc = yb_db_prepare(db, "SELECT seq, ts, actor, action, object, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+                             &st, err);
+    if (rc) return rc;
+    char prev[65] = ZERO_HASH, want[65];
+    long long expect = 1;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        long long seq = sqlite3_column_int64(st, 0);
+        if (seq != expect) {
+            r->bad_seq = expect;
+            snprintf(r->problem, sizeof r->problem, "entry %lld is missing (the next entry is %lld)", expect, seq);
+            break;
+        }
+        if (strcmp(col(st, 6), prev)) {
+            r->bad_seq = seq;
+            snprintf(r->problem, sizeof r->problem, "entry %lld does not follow entry %lld (previous hash differs)", seq,
+                     seq - 1);
+            break;
+        }
+        entry_hash(db, prev, seq, col(st, 1), col(st, 2), col(st, 3), col(st, 4), col(st, 5), want);
+        if (strcmp(col(st, 7), want)) {
+            r->bad_seq = seq;
+            snprintf(r->problem, sizeof r->problem, "entry %lld was changed (its hash does not match its content)", seq);
+            break;
+        }
+        snprintf(prev, sizeof prev, "%s", want);
+        r->entries++;
+        expect++;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return yb_err_set(err, YB_E_DB, NULL, NULL, "reading the audit log: %s", sqlite3_errmsg(yb_db_sql(db)));
+    }
+    sqlite3_finalize(st);
+    if (r->bad_seq) return YB_OK;
+    if (r->entries) snprintf(r->head, sizeof r->head, "%s", prev);
+    /* the head record: entries cut off the end */
+    long long hseq = 0, hmac = 0;
+    int n = 0;
+    rc = yb_db_prepare(db, "SELECT key, value FROM meta WHERE key IN ('alog_seq', 'alog_head')", &st, err);
+    if (rc) return rc;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        n++;
+        if (!strcmp(col(st, 0), "alog_seq")) hseq = sqlite3_column_int64(st, 1);
+        else hmac = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (!n && !r->entries) return YB_OK;
+    if (n != 2 || hseq != r->entries) {
+        r->bad_seq = r->entries + 1;
+        snprintf(r->problem, sizeof r->problem, "the log ends at entry %lld but its head record says %lld", r->entries,
+                 hseq);
+    } else if (hmac != head_mac(db, hseq, prev)) {
+        r->bad_seq = hseq;
+        snprintf(r->problem, sizeof r->problem, "the head record does not match entry %lld (edited)", hseq);
+    }
+    return YB_OK;
+}
