@@ -43,5 +43,8 @@ typedef struct yb_fsi_auth {
  * stale timestamp or a wrong signature is refused. Institutions without a secret may send unsigned
  * requests (for tests and closed networks). */
 yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, char **reply);
+/* The refusal envelope (infcode -1, err_msg from e) for a request that could not be answered,
+ * e.g. when the group commit it was part of failed. Heap string. */
+char *yb_fsi_error_reply(yb_fsi *f, const yb_err *e);
 
 #endif

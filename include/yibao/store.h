@@ -26,6 +26,8 @@ sqlite3 *yb_db_sql(yb_db *db);
 
 yb_rc yb_db_begin(yb_db *db, yb_err *err);
 yb_rc yb_db_commit(yb_db *db, yb_err *err);
+/* A read snapshot (deferred BEGIN, or a savepoint inside a transaction); end it with yb_db_rollback. */
+yb_rc yb_db_begin_read(yb_db *db, yb_err *err);
 void yb_db_rollback(yb_db *db);
 /* Group commit: one outer transaction around many services' transactions (each becomes a
  * savepoint, rolled back alone when it fails); one COMMIT, one fsync, for them all. */

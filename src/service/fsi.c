@@ -1310,6 +1310,12 @@ static yb_rc record(yb_fsi *f, req *r, const char *reply, yb_err *err) {
     return rc;
 }
 
+char *yb_fsi_error_reply(yb_fsi *f, const yb_err *e) {
+    char recv[18];
+    stamp(recv);
+    return envelope(f, recv, e, NULL);
+}
+
 yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, char **reply) {
     char recv[18];
     stamp(recv);

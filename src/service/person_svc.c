@@ -153,7 +153,7 @@ yb_rc yb_svc_person_view(yb_db *db, const char *psn_no, yb_person_view **out, yb
     yb_person_view *v = calloc(1, sizeof *v);
     if (!v) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     /* one read transaction: a consistent snapshot of the person (WAL readers never block writers) */
-    yb_rc rc = yb_db_exec(db, "BEGIN", err);
+    yb_rc rc = yb_db_begin_read(db, err);
     if (!rc) {
         rc = read_view(db, psn_no, v, err);
         yb_db_rollback(db);

@@ -84,6 +84,12 @@ yb_rc yb_db_begin(yb_db *db, yb_err *err) {
     return rc;
 }
 
+yb_rc yb_db_begin_read(yb_db *db, yb_err *err) {
+    yb_rc rc = yb_db_exec(db, db->depth == 0 && !db->group ? "BEGIN" : "SAVEPOINT yb", err);
+    if (!rc) db->depth++;
+    return rc;
+}
+
 yb_rc yb_db_commit(yb_db *db, yb_err *err) {
     if (db->depth <= 0) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "commit without a transaction");
     if (db->depth > 1 || db->group) {
