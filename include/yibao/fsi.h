@@ -26,6 +26,7 @@ typedef struct yb_fsi {
     const yb_refdata *rd;
     char area[8];          /* receiver area for inf_refmsgid (6 digits) */
     unsigned long seq;     /* inf_refmsgid sequence (atomic) */
+    const struct yb_audit_ruleset *rules; /* audit rules run before each settlement; NULL = none */
 } yb_fsi;
 
 /* Signature headers of a request (NULL when absent) and the receiver's clock. */

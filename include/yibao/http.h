@@ -15,6 +15,7 @@ typedef struct yb_http_opts {
     int port;              /* default 8080 */
     const char *db_path;
     unsigned threads;      /* worker threads, default 4 */
+    const char *rules_dir; /* audit rule set run before each settlement (2206/2207/2303/2304); NULL = none */
     int ready_fd;          /* when >= 0, "ready\n" is written here once listening (for scripts) */
 } yb_http_opts;
 

@@ -1,5 +1,5 @@
 /*
- * cmd_serve.c — `yibao serve [--listen HOST:PORT] [--db PATH] [--threads N]`.
+ * cmd_serve.c — `yibao serve [--listen HOST:PORT] [--db PATH] [--threads N] [--rules DIR]`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +36,12 @@ int cmd_serve(int argc, char **argv) {
             long t = strtol(v, NULL, 10);
             if (t < 1 || t > 256) return cli_usage("--threads takes 1..256");
             o.threads = (unsigned)t;
+        } else if (!strcmp(argv[i], "--rules")) {
+            o.rules_dir = v;
         } else if (!strcmp(argv[i], "--ready-fd")) {
             o.ready_fd = atoi(v) >= 0 ? (int)strtol(v, NULL, 10) : -1;
         } else {
-            return cli_usage("usage: yibao serve [--listen HOST:PORT] [--db PATH] [--threads N]");
+            return cli_usage("usage: yibao serve [--listen HOST:PORT] [--db PATH] [--threads N] [--rules DIR]");
         }
         i++;
     }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "yibao/audit.h"
 #include "yibao/fsi.h"
 #include "yibao/http.h"
 #include "yibao/service.h"
@@ -215,7 +216,11 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     /* an answer is sent only after its group's transaction is on disk */
     if (!rc) rc = yb_db_exec(s.fsi.db, "PRAGMA synchronous=FULL", err);
     if (!rc) rc = yb_store_load_refdata(s.fsi.db, &rd, err);
+    yb_audit_ruleset *rules = NULL;
+    if (!rc && o->rules_dir) rc = yb_audit_ruleset_load(o->rules_dir, &rules, err);
+    s.fsi.rules = rules;
     if (rc) {
+        yb_refdata_free(rd);
         yb_db_close(s.fsi.db);
         return rc;
     }
@@ -271,6 +276,7 @@ done:
             fprintf(stderr, "yibao serve: %lu requests in %lu commits\n", s.jobs, s.groups);
     }
     yb_refdata_free(rd);
+    yb_audit_ruleset_free(rules);
     yb_db_close(s.fsi.db);
     pthread_cond_destroy(&s.work);
     pthread_cond_destroy(&s.done);

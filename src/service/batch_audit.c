@@ -13,7 +13,14 @@ struct yb__batch_audit {
     size_t cap;
     yb__batch_audit_stats st;
     int review;          /* the current visit has a review hit */
+    yb_audit_hit_fn fn;  /* optional: every hit, as it comes */
+    void *fn_ctx;
 };
+
+void yb__batch_audit_on_hit(yb__batch_audit *ba, yb_audit_hit_fn fn, void *ctx) {
+    ba->fn = fn;
+    ba->fn_ctx = ctx;
+}
 
 yb__batch_audit *yb__batch_audit_new(const yb_audit_ruleset *rs) {
     yb__batch_audit *ba = calloc(1, sizeof *ba);
@@ -52,7 +59,7 @@ static yb_rc on_hit(void *ctx, const yb_audit_hit *hit) {
     } else if (hit->effect == YB_AUDIT_REVIEW) {
         c->ba->review = 1;
     }
-    return YB_OK;
+    return c->ba->fn ? c->ba->fn(c->ba->fn_ctx, hit) : YB_OK;
 }
 
 yb_rc yb__batch_audit_visit(yb__batch_audit *ba, const yb_person *p, const yb_visit *v, yb_line *lines, size_t *n,

@@ -40,5 +40,8 @@ void yb__batch_audit_person(yb__batch_audit *ba);
 yb_rc yb__batch_audit_visit(yb__batch_audit *ba, const yb_person *p, const yb_visit *v, yb_line *lines, size_t *n,
                             size_t *orig, yb_err *err);
 const yb__batch_audit_stats *yb__batch_audit_stats_of(const yb__batch_audit *ba);
+/* Also pass every hit of the following visits to fn (NULL to stop); the online service lists them
+ * in its reply. */
+void yb__batch_audit_on_hit(yb__batch_audit *ba, yb_audit_hit_fn fn, void *ctx);
 
 #endif

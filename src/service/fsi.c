@@ -15,7 +15,9 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "service/batch_audit.h"
 #include "yibao/alog.h"
+#include "yibao/audit.h"
 #include "yibao/fsi.h"
 #include "yibao/pdata.h"
 #include "yibao/json_num.h"
@@ -734,6 +736,29 @@ static yb_rc h_line_cancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 /* ------------------------------------------------------------------ settlement */
 
 /* Copy the "output" of a service reply into w. */
+/* The service's output plus, when the rules ran, "audit_result": {hit_cnt, deny_cnt, review_flag,
+ * result[] (the hits as 3101 rows)}. */
+static yb_rc copy_output_audit(const char *reply, const char *hits, size_t n, size_t deny, size_t review, yb_jw *w,
+                               yb_err *err) {
+    json_object *o = json_tokener_parse(reply);
+    json_object *out = o ? get(o, "output") : NULL;
+    if (!out) {
+        if (o) json_object_put(o);
+        return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "service reply without output");
+    }
+    if (hits) {
+        json_object *a = json_object_new_object(), *h = json_tokener_parse(hits);
+        json_object_object_add(a, "hit_cnt", json_object_new_int64((int64_t)n));
+        json_object_object_add(a, "deny_cnt", json_object_new_int64((int64_t)deny));
+        json_object_object_add(a, "review_flag", json_object_new_string(review ? "1" : "0"));
+        json_object_object_add(a, "result", h ? h : json_object_new_array());
+        json_object_object_add(out, "audit_result", a);
+    }
+    yb_jw_raw(w, json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return YB_OK;
+}
+
 static yb_rc copy_output(const char *reply, yb_jw *w, yb_err *err) {
     json_object *o = json_tokener_parse(reply);
     json_object *out = o ? get(o, "output") : NULL;
@@ -744,6 +769,182 @@ static yb_rc copy_output(const char *reply, yb_jw *w, yb_err *err) {
     yb_jw_raw(w, json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     return YB_OK;
+}
+
+/* ------------------------------------------------------------------ audit before settlement */
+
+typedef struct hit_sink {
+    yb_jw *w;
+    size_t n, deny, review;
+    const char *task;      /* the request's msgid */
+    const char *only;      /* report only hits of this mdtrt_id ("" or NULL: all) */
+} hit_sink;
+
+/* One hit as a 3101 result row (docs/audit.md, audit-rules §5): the rule, its content, amount and
+ * basis, and the lines it names (rx_id = the line's feedetl_sn or order rx_id; vola_item_type 1
+ * violating, 2 involved). jr_id/jrd_id are unique within the reply: task id + numbers. */
+static void put_hit_json(yb_jw *w, const yb_audit_hit *h, const char *task, size_t k) {
+    char id[96];
+    yb_jw_open(w, '{');
+    snprintf(id, sizeof id, "%s-%zu", task, k + 1);
+    yb_jw_key(w, "jr_id");
+    yb_jw_str(w, id);
+    yb_jw_key(w, "rule_id");
+    yb_jw_str(w, h->rule_id);
+    yb_jw_key(w, "rule_name");
+    yb_jw_str(w, h->rule_name);
+    yb_jw_key(w, "vola_cont");
+    yb_jw_str(w, h->vola_cont);
+    yb_jw_key(w, "patn_id");
+    yb_jw_str(w, h->psn_no);
+    yb_jw_key(w, "mdtrt_id");
+    yb_jw_str(w, h->mdtrt_id);
+    yb_jw_key(w, "vola_amt");
+    yb_jw_dec(w, h->vola_amt, 2);
+    yb_jw_key(w, "vola_amt_stas");
+    yb_jw_str(w, h->vola_amt_stas ? "1" : "0");
+    yb_jw_key(w, "sev_deg");
+    yb_jw_str(w, h->sev_deg == 1 ? "1" : h->sev_deg == 2 ? "2" : "3");
+    yb_jw_key(w, "vola_evid");
+    yb_jw_str(w, h->vola_evid);
+    yb_jw_key(w, "vola_bhvr_type");
+    yb_jw_str(w, h->vola_bhvr_type);
+    yb_jw_key(w, "task_id");
+    yb_jw_str(w, task);
+    yb_jw_key(w, "effect");
+    yb_jw_str(w, yb_audit_effect_name(h->effect));
+    yb_jw_key(w, "judge_result_detail_dtos");
+    yb_jw_open(w, '[');
+    for (size_t i = 0; i < h->n_refs; i++) {
+        const yb_audit_ref *x = &h->refs[i];
+        yb_jw_open(w, '{');
+        snprintf(id, sizeof id, "%s-%zu-%zu", task, k + 1, i + 1);
+        yb_jw_key(w, "jrd_id");
+        yb_jw_str(w, id);
+        yb_jw_key(w, "patn_id");
+        yb_jw_str(w, h->psn_no);
+        yb_jw_key(w, "mdtrt_id");
+        yb_jw_str(w, x->mdtrt_id);
+        yb_jw_key(w, "rx_id");
+        yb_jw_str(w, x->feedetl_sn);
+        yb_jw_key(w, "vola_item_type");
+        yb_jw_str(w, x->item_type == 1 ? "1" : "2");
+        yb_jw_key(w, "vola_amt");
+        yb_jw_dec(w, x->vola_amt, 2);
+        yb_jw_close(w, '}');
+    }
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+}
+
+static yb_rc sink_hit(void *ctx, const yb_audit_hit *h) {
+    hit_sink *s = ctx;
+    if (s->only && *s->only && strcmp(s->only, h->mdtrt_id)) return YB_OK;
+    put_hit_json(s->w, h, s->task, s->n);
+    s->n++;
+    if (h->effect == YB_AUDIT_DENY) s->deny++;
+    if (h->effect == YB_AUDIT_REVIEW) s->review++;
+    return YB_OK;
+}
+
+static yb_rc grow_lines(yb_line **lines, size_t *cap, size_t need, size_t **orig, yb_err *err) {
+    if (need <= *cap) return YB_OK;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need) nc *= 2;
+    yb_line *nl = realloc(*lines, nc * sizeof *nl);
+    if (!nl) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    *lines = nl;
+    size_t *no = realloc(*orig, nc * sizeof *no);
+    if (!no) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    *orig = no;
+    *cap = nc;
+    return YB_OK;
+}
+
+/* The person's settled visits of the last 400 days before this one, oldest first, go through the
+ * rules to build the history (their hits were reported when they were settled); then this visit's
+ * lines are audited and replaced by the settlement lines (a denied line as 全自费, a partly denied
+ * one as its paid rest and a "-D" part). The hits are written to w as an array. */
+static yb_rc audit_visit(yb_fsi *f, yb_visit_doc *d, yb_jw *w, hit_sink *sink, yb_err *err) {
+    yb__batch_audit *ba = yb__batch_audit_new(f->rules);
+    if (!ba) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    yb_line *hl = NULL;
+    size_t hcap = 0, hn = 0, *orig = NULL;
+    sqlite3_stmt *st = NULL;
+    char cur[YB_ID_MAX] = "", since[24] = "";
+    yb_visit hv;
+    memset(&hv, 0, sizeof hv);
+    if (d->visit.begntime != YB_DATETIME_NONE) {
+        char b[24];
+        yb_datetime_fmt(d->visit.begntime - (int64_t)400 * 86400, b);
+        snprintf(since, sizeof since, "%s", b);
+    }
+    yb_rc rc = yb_db_prepare(f->db,
+                             "SELECT v.mdtrt_id, v.med_type, ifnull(v.begntime,''), ifnull(v.endtime,''),"
+                             " ifnull(v.fixmedins_code,''), l.feedetl_sn, l.med_list_codg, ifnull(l.fee_ocur_time,''),"
+                             " l.cnt, l.pric, l.det_item_fee_sumamt"
+                             " FROM visits v JOIN fee_lines l ON l.mdtrt_id = v.mdtrt_id AND l.setl_id IS NOT NULL"
+                             " WHERE v.psn_no=?1 AND v.state='settled' AND v.mdtrt_id<>?2 AND ifnull(v.begntime,'') >= ?3"
+                             " ORDER BY v.begntime, v.mdtrt_id, l.rowid",
+                             &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, d->person.psn_no, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, d->visit.mdtrt_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
+    }
+    for (;;) {
+        int row = !rc && sqlite3_step(st) == SQLITE_ROW;
+        if (!rc && hn && (!row || strcmp(col_text(st, 0), cur))) {
+            size_t n = hn;
+            rc = grow_lines(&hl, &hcap, 2 * hn, &orig, err);
+            if (!rc) rc = yb__batch_audit_visit(ba, &d->person, &hv, hl, &n, orig, err);
+            hn = 0;
+        }
+        if (rc || !row) break;
+        if (!hn) {
+            snprintf(cur, sizeof cur, "%s", col_text(st, 0));
+            memset(&hv, 0, sizeof hv);
+            snprintf(hv.mdtrt_id, sizeof hv.mdtrt_id, "%s", cur);
+            snprintf(hv.med_type, sizeof hv.med_type, "%s", col_text(st, 1));
+            snprintf(hv.fixmedins_code, sizeof hv.fixmedins_code, "%s", col_text(st, 4));
+            snprintf(hv.hosp_lv, sizeof hv.hosp_lv, "%s", d->visit.hosp_lv);
+            hv.begntime = hv.endtime = YB_DATETIME_NONE;
+            const char *t = col_text(st, 2);
+            if (*t) yb_datetime_parse(t, strlen(t), &hv.begntime);
+            t = col_text(st, 3);
+            if (*t) yb_datetime_parse(t, strlen(t), &hv.endtime);
+        }
+        if ((rc = grow_lines(&hl, &hcap, hn + 1, &orig, err))) break;
+        yb_line *l = &hl[hn++];
+        memset(l, 0, sizeof *l);
+        snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%s", col_text(st, 5));
+        snprintf(l->med_list_codg, sizeof l->med_list_codg, "%s", col_text(st, 6));
+        l->fee_ocur_time = YB_DATETIME_NONE;
+        const char *t = col_text(st, 7);
+        if (*t) yb_datetime_parse(t, strlen(t), &l->fee_ocur_time);
+        l->cnt = sqlite3_column_int64(st, 8);
+        l->pric = sqlite3_column_int64(st, 9);
+        l->sumamt = sqlite3_column_int64(st, 10);
+    }
+    sqlite3_finalize(st);
+    free(hl);
+    if (!rc) {
+        /* this visit: its lines grow to at most twice their number */
+        size_t n = d->n_lines;
+        size_t *o2 = NULL;
+        yb_line *nl = realloc(d->lines, (2 * n + 1) * sizeof *nl);
+        if (!nl) rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        else d->lines = nl;
+        if (!rc && !(o2 = malloc((2 * n + 1) * sizeof *o2))) rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        yb_jw_open(w, '[');
+        yb__batch_audit_on_hit(ba, sink_hit, sink);
+        if (!rc) rc = yb__batch_audit_visit(ba, &d->person, &d->visit, d->lines, &d->n_lines, o2, err);
+        yb_jw_close(w, ']');
+        free(o2);
+    }
+    free(orig);
+    yb__batch_audit_free(ba);
+    return rc;
 }
 
 static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
@@ -787,11 +988,30 @@ static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
         d.decl_given |= bit[i]; /* each total given is checked on its own */
     }
     d.has_decl = nd == 5;
+    /* the audit rules, when the server has them: deny hits make the violating part 全自费 */
+    yb_jw aw;
+    yb_jw_init(&aw);
+    hit_sink sink = {&aw, 0, 0, 0, r->msgid, NULL};
+    yb_rc rc = YB_OK;
+    if (f->rules) {
+        rc = audit_visit(f, &d, &aw, &sink, err);
+        /* the split the hospital declared came from the fee upload, before the audit: with a deny
+         * hit only the total (unchanged) is checked */
+        if (!rc && sink.deny) {
+            d.decl_given &= YB_DECL_MEDFEE;
+            d.has_decl = 0;
+        }
+    }
+    char *hits = yb_jw_finish(&aw);
     yb_settle_result res;
-    yb_rc rc = yb_svc_settle(f->db, f->rd, &d, r->body, r->len, pre, &res, err);
+    if (!rc) rc = yb_svc_settle(f->db, f->rd, &d, r->body, r->len, pre, &res, err);
     yb_visit_doc_release(&d);
-    if (rc) return rc;
-    rc = copy_output(res.reply, w, err);
+    if (rc) {
+        free(hits);
+        return rc;
+    }
+    rc = copy_output_audit(res.reply, f->rules ? hits : NULL, sink.n, sink.deny, sink.review, w, err);
+    free(hits);
     yb_settle_result_release(&res);
     return rc;
 }

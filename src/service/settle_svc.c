@@ -162,22 +162,39 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     if (rc) return rc;
     for (size_t i = 0; i < d->n_lines && !rc; i++) {
         const yb_line *l = &d->lines[i];
+        /* a line the audit denied in part was settled as its paid rest and a "-D" part right after
+         * it: the store keeps the line as uploaded, with the parts' amounts added up */
+        yb_fen cnt = l->cnt, sum = l->sumamt, ful = sp[i].fulamt_ownpay_amt, over = sp[i].overlmt_amt,
+               pre = sp[i].preselfpay_amt, inscp = sp[i].inscp_scp_amt;
+        size_t sn = strlen(l->feedetl_sn);
+        int merged = 0;
+        if (i + 1 < d->n_lines && !strncmp(d->lines[i + 1].feedetl_sn, l->feedetl_sn, sn) &&
+            !strcmp(d->lines[i + 1].feedetl_sn + sn, "-D")) {
+            cnt += d->lines[i + 1].cnt;
+            sum += d->lines[i + 1].sumamt;
+            ful += sp[i + 1].fulamt_ownpay_amt;
+            over += sp[i + 1].overlmt_amt;
+            pre += sp[i + 1].preselfpay_amt;
+            inscp += sp[i + 1].inscp_scp_amt;
+            merged = 1;
+        }
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, v->mdtrt_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, l->feedetl_sn, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, p->psn_no, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, l->med_list_codg, -1, SQLITE_STATIC);
         bind_time(st, 5, l->fee_ocur_time);
-        sqlite3_bind_int64(st, 6, l->cnt);
+        sqlite3_bind_int64(st, 6, cnt);
         sqlite3_bind_int64(st, 7, l->pric);
-        sqlite3_bind_int64(st, 8, l->sumamt);
-        sqlite3_bind_int64(st, 9, sp[i].fulamt_ownpay_amt);
-        sqlite3_bind_int64(st, 10, sp[i].overlmt_amt);
-        sqlite3_bind_int64(st, 11, sp[i].preselfpay_amt);
-        sqlite3_bind_int64(st, 12, sp[i].inscp_scp_amt);
+        sqlite3_bind_int64(st, 8, sum);
+        sqlite3_bind_int64(st, 9, ful);
+        sqlite3_bind_int64(st, 10, over);
+        sqlite3_bind_int64(st, 11, pre);
+        sqlite3_bind_int64(st, 12, inscp);
         bind_text_or_null(st, 13, sp[i].chrgitm_lv);
         sqlite3_bind_text(st, 14, setl_id, -1, SQLITE_STATIC);
         rc = yb_db_step_done(db, st, err);
+        i += (size_t)merged;
     }
     sqlite3_finalize(st);
     if (rc) return rc;

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""serve_audit.py — the audit rules inside online settlement (`yibao serve --rules DIR`).
+
+The lines of tests/integ/settle_audit.sh, through the interface: with the national rules, 2207 of
+visit V1 denies one unit of 住院诊查费 (YB18, twice on one day) and 阿帕他胺片 for a woman (YB09) —
+settled as 全自费 and listed in output.audit_result with their lines — and visit V2's 糖化血红蛋白测定
+9 days after V1's is denied by the 15-day cycle (YB18, cycle table), found in the person's stored history.
+The store keeps each line as uploaded with the parts' amounts added up; 2208 then 2207 again gives
+the same answer; 2206 shows the hits and writes nothing; a server without rules pays as before.
+
+  serve_audit.py YIBAO WORKDIR      (prints "N passed, M failed")
+"""
+import http.client, json, os, socket, sqlite3, subprocess, sys, time
+
+Y, W = sys.argv[1], sys.argv[2]
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: %s %s" % (name, detail), file=sys.stderr)
+
+
+POLICY = """{"admdvs":"360100","version":"t1","effective_from":"2025-01-01",
+ "insutypes":{"310":{"account":true,"blocks":[{"name":"otp","med_types":["11"],
+   "deductible":{"per":"year","by_class":{"1":"100","2":"100","3":"100"}},
+   "ratio":{"1":"0.50","2":"0.50","3":"0.50"},"cap_group":"otp","annual_cap":{"all":"150"}}]}}}"""
+CATALOG = """med_list_codg,name,list_type,chrgitm_lv,selfpay_prop,pric_uplmt_amt_lv1,pric_uplmt_amt_lv2,pric_uplmt_amt_lv3,begndate,enddate,admdvs
+001102000050000,住院诊查费,201,01,,,,,2020-01-01,,
+002503020030000,糖化血红蛋白测定,201,01,,,,,2020-01-01,,
+XL02BBA326A001010102180,阿帕他胺片,101,01,,,,,2020-01-01,,
+"""
+PERSONS = """psn_no,certno,psn_name,gend,brdy,insutype,psn_type,cvlserv_flag,sp_psn_type,insu_admdvs,balc
+P1,,测试丙,2,1980-01-01,310,1101,0,,360100,0
+"""
+INST = "fixmedins_code,fixmedins_name,hosp_lv,admdvs,begndate,enddate\nH1,示例医院,01,360100,2020-01-01,\n"
+
+
+def setup(db):
+    files = {"policy.json": POLICY, "catalog.csv": CATALOG, "persons.csv": PERSONS, "inst.csv": INST}
+    for k, v in files.items():
+        with open(os.path.join(W, k), "w", encoding="utf-8") as f:
+            f.write(v)
+    for args in (["init"], ["load", "policy", "policy.json"], ["load", "catalog", "catalog.csv"],
+                 ["load", "persons", "persons.csv"], ["load", "institutions", "inst.csv"]):
+        a = [args[0], "--db", db] + [os.path.join(W, x) if x.endswith((".json", ".csv")) else x for x in args[1:]]
+        subprocess.run([Y] + a, check=True, stdout=subprocess.DEVNULL)
+
+
+class Server:
+    def __init__(self, db, rules):
+        s = socket.socket(); s.bind(("127.0.0.1", 0)); self.port = s.getsockname()[1]; s.close()
+        cmd = [Y, "serve", "--listen", "127.0.0.1:%d" % self.port, "--db", db, "--threads", "2"] + (["--rules", rules] if rules else [])
+        self.p = subprocess.Popen(cmd, stderr=open(os.path.join(W, "server.log"), "ab"))
+        for _ in range(100):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2); c.request("GET", "/healthz")
+                if c.getresponse().read() == b"ok\n":
+                    break
+            except OSError:
+                time.sleep(0.05)
+        self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        self.n, self.sign = 0, ""
+        self.sign = self.call("9001", {"signIn": {"opter_no": "1", "mac": "", "ip": "127.0.0.1"}})["output"]["signinoutb"]["sign_no"]
+
+    def call(self, infno, inp):
+        self.n += 1
+        env = {"infno": infno, "msgid": "H1%s%010d" % (infno, self.n), "mdtrtarea_admvs": "360100", "insuplc_admdvs": "360100",
+               "recer_sys_code": "YBXT", "infver": "V1.0", "opter_type": "1", "opter": "1", "opter_name": "t",
+               "inf_time": "2025-03-02 09:00:00", "fixmedins_code": "H1", "fixmedins_name": "示例医院", "sign_no": self.sign, "input": inp}
+        self.c.request("POST", "/fsi/api/rsfComIfsService/callService", json.dumps(env, ensure_ascii=False).encode())
+        return json.loads(self.c.getresponse().read())
+
+    def stop(self):
+        self.p.terminate(); return self.p.wait(timeout=30)
+
+
+def visit(srv, begn, lines):
+    r = srv.call("2201", {"data": {"psn_no": "P1", "insutype": "310", "begntime": begn, "med_type": "11", "ipt_otp_no": "O" + begn[:10]}})
+    m = r["output"]["data"]["mdtrt_id"]
+    fees = [{"feedetl_sn": sn, "mdtrt_id": m, "psn_no": "P1", "chrg_bchno": "B", "fee_ocur_time": t, "med_list_codg": code,
+             "cnt": cnt, "pric": pric, "det_item_fee_sumamt": amt} for sn, t, code, cnt, pric, amt in lines]
+    r = srv.call("2204", {"feedetail": fees})
+    check("2204 " + begn, r["infcode"] == 0, r.get("err_msg"))
+    return m
+
+
+V1 = [("L1", "2025-03-02 09:00:00", "001102000050000", "2", "20", "40.00"),
+      ("L2", "2025-03-02 10:00:00", "XL02BBA326A001010102180", "1", "100", "100.00"),
+      ("L3", "2025-03-02 10:00:00", "002503020030000", "1", "30", "30.00")]
+V2 = [("L4", "2025-03-10 09:30:00", "002503020030000", "1", "30", "30.00")]
+
+
+def settle(srv, infno, m):
+    return srv.call(infno, {"data": {"psn_no": "P1", "mdtrt_id": m, "insutype": "310", "acct_used_flag": "0", "medfee_sumamt": "170.00"
+                                     if m.endswith("1") else None}})
+
+
+def amt(r, k):
+    return "%.2f" % float(r["output"]["setlinfo"][k])
+
+
+# without rules: V1 pays 35.00 (170 - 100 deductible, 50 %)
+dbp = os.path.join(W, "plain.db"); setup(dbp)
+s = Server(dbp, None)
+m1 = visit(s, "2025-03-02 08:00:00", V1)
+r = s.call("2207", {"data": {"psn_no": "P1", "mdtrt_id": m1, "insutype": "310", "acct_used_flag": "0"}})
+check("plain 2207", r["infcode"] == 0, r.get("err_msg"))
+check("plain hifp", amt(r, "hifp_pay") == "35.00", amt(r, "hifp_pay"))
+check("plain has no audit_result", "audit_result" not in r["output"])
+check("plain server exit", s.stop() == 0)
+
+# with the national rules
+dba = os.path.join(W, "aud.db"); setup(dba)
+s = Server(dba, "data/rules/nhsa")
+m1 = visit(s, "2025-03-02 08:00:00", V1)
+pre = s.call("2206", {"data": {"psn_no": "P1", "mdtrt_id": m1, "insutype": "310", "acct_used_flag": "0"}})
+check("2206", pre["infcode"] == 0, pre.get("err_msg"))
+check("2206 hits", pre["output"].get("audit_result", {}).get("hit_cnt") == 2, pre["output"].get("audit_result"))
+n = sqlite3.connect(dba).execute("SELECT count(*) FROM settlements").fetchone()[0]
+check("2206 wrote nothing", n == 0, n)
+# the hospital declares the split of the fee upload (all in scope): only the total is checked
+r = s.call("2207", {"data": {"psn_no": "P1", "mdtrt_id": m1, "insutype": "310", "acct_used_flag": "0", "medfee_sumamt": "170.00",
+                             "fulamt_ownpay_amt": "0", "overlmt_selfpay": "0", "preselfpay_amt": "0", "inscp_scp_amt": "170.00"}})
+check("2207 V1", r["infcode"] == 0, r.get("err_msg"))
+if r["infcode"] == 0:
+    check("V1 medfee", amt(r, "medfee_sumamt") == "170.00", amt(r, "medfee_sumamt"))
+    check("V1 全自费 20 + 100", amt(r, "fulamt_ownpay_amt") == "120.00", amt(r, "fulamt_ownpay_amt"))
+    check("V1 in scope 50 under the deductible", amt(r, "hifp_pay") == "0.00", amt(r, "hifp_pay"))
+    a = r["output"]["audit_result"]
+    check("V1 hit count", a["hit_cnt"] == 2 and a["deny_cnt"] == 2 and a["review_flag"] == "0", a)
+    ids = sorted(h["rule_id"] for h in a["result"])
+    check("V1 rules", ids == ["YB09", "YB18"], ids)
+    y18 = [h for h in a["result"] if h["rule_id"] == "YB18"][0]
+    check("YB18 amount", y18["vola_amt"] == 20.0, y18)
+    check("YB18 names L1", any(d["rx_id"] == "L1" and d["vola_item_type"] == "1" for d in y18["judge_result_detail_dtos"]), y18)
+    check("YB18 content", "住院诊查费" in y18["vola_cont"], y18["vola_cont"])
+row = sqlite3.connect(dba).execute("SELECT cnt, det_item_fee_sumamt, fulamt_ownpay_amt, inscp_scp_amt FROM fee_lines WHERE feedetl_sn='L1'").fetchall()
+check("L1 stored whole with its parts added", row == [(20000, 4000, 2000, 2000)], row)
+n = sqlite3.connect(dba).execute("SELECT count(*) FROM fee_lines WHERE feedetl_sn LIKE '%-D'").fetchone()[0]
+check("no -D rows stored", n == 0, n)
+# cancel and settle again: the same lines, the same answer
+setl = r["output"]["setlinfo"]["setl_id"] if r["infcode"] == 0 else ""
+c = s.call("2208", {"data": {"psn_no": "P1", "mdtrt_id": m1, "setl_id": setl}})
+check("2208", c["infcode"] == 0, c.get("err_msg"))
+r2 = s.call("2207", {"data": {"psn_no": "P1", "mdtrt_id": m1, "insutype": "310", "acct_used_flag": "0"}})
+check("2207 again", r2["infcode"] == 0 and amt(r2, "fulamt_ownpay_amt") == "120.00" and r2["output"]["audit_result"]["hit_cnt"] == 2,
+      r2.get("err_msg") or r2["output"].get("audit_result"))
+# V2: the cycle rule sees V1's line in the stored history
+m2 = visit(s, "2025-03-10 09:00:00", V2)
+r = s.call("2207", {"data": {"psn_no": "P1", "mdtrt_id": m2, "insutype": "310", "acct_used_flag": "0"}})
+check("2207 V2", r["infcode"] == 0, r.get("err_msg"))
+if r["infcode"] == 0:
+    check("V2 all 全自费", amt(r, "fulamt_ownpay_amt") == "30.00" and amt(r, "hifp_pay") == "0.00", r["output"]["setlinfo"])
+    a = r["output"]["audit_result"]
+    check("V2 cycle hit", [h["rule_id"] for h in a["result"]] == ["YB18"] and "限定周期" in a["result"][0]["vola_evid"], a)
+    refs = {(d["mdtrt_id"], d["rx_id"], d["vola_item_type"]) for d in a["result"][0]["judge_result_detail_dtos"]} if a["result"] else set()
+    check("V2 hit names the earlier line", (m1, "L3", "2") in refs and (m2, "L4", "1") in refs, refs)
+check("audit server exit", s.stop() == 0)
+v = subprocess.run([Y, "verify-log", "--db", dba], capture_output=True, text=True)
+check("verify-log", v.returncode == 0, v.stdout + v.stderr)
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
