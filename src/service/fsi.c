@@ -947,6 +947,192 @@ static yb_rc audit_visit(yb_fsi *f, yb_visit_doc *d, yb_jw *w, hit_sink *sink, y
     return rc;
 }
 
+/* ------------------------------------------------------------------ 3101 / 3102 */
+
+/* A time of a request: "yyyy-MM-dd HH:mm:ss" or a date alone (midnight). */
+static yb_rc time_at(json_object *o, const char *k, const char *path, int required, yb_datetime *out, yb_err *err) {
+    char b[32], p[160];
+    TRY(str_at(o, k, path, required, b, sizeof b, err));
+    *out = YB_DATETIME_NONE;
+    if (!b[0]) return YB_OK;
+    if (strlen(b) == 10) strcat(b, " 00:00:00");
+    if (yb_datetime_parse(b, strlen(b), out)) {
+        snprintf(p, sizeof p, "%s.%s", path, k);
+        return yb_err_set(err, YB_E_INVALID, p, b, "not a time yyyy-MM-dd HH:mm:ss");
+    }
+    return YB_OK;
+}
+
+typedef struct enc_ord {
+    json_object *o;
+    char adm[32];
+    size_t i;
+} enc_ord;
+
+static int enc_cmp(const void *a, const void *b) {
+    const enc_ord *x = a, *y = b;
+    int c = strcmp(x->adm, y->adm);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* One encounter through the rules (the history h holds the patient's earlier encounters). */
+static yb_rc audit_encounter(yb_fsi *f, req *r, yb_auditor *a, yb_audit_history *h, const yb_person *pn,
+                             json_object *e, const char *path, hit_sink *sink, yb_err *err) {
+    yb_audit_visit av;
+    memset(&av, 0, sizeof av);
+    av.person = *pn;
+    yb_visit *v = &av.visit;
+    char lv[8], ins[8], p[192];
+    TRY(str_at(e, "mdtrt_id", path, 1, v->mdtrt_id, sizeof v->mdtrt_id, err));
+    TRY(str_at(e, "med_type", path, 0, v->med_type, sizeof v->med_type, err));
+    TRY(str_at(e, "medins_id", path, 0, v->fixmedins_code, sizeof v->fixmedins_code, err));
+    TRY(str_at(e, "medins_lv", path, 0, lv, sizeof lv, err));
+    TRY(str_at(e, "insutype", path, 0, ins, sizeof ins, err));
+    snprintf(v->hosp_lv, sizeof v->hosp_lv, "%s", lv[0] ? lv : r->inst_lv);
+    if (!v->fixmedins_code[0]) snprintf(v->fixmedins_code, sizeof v->fixmedins_code, "%s", r->fix);
+    if (ins[0]) snprintf(av.person.insutype, sizeof av.person.insutype, "%s", ins);
+    TRY(time_at(e, "adm_date", path, 0, &v->begntime, err));
+    TRY(time_at(e, "dscg_date", path, 0, &v->endtime, err));
+    json_object *dg = get(e, "fsi_diagnose_dtos"), *od = get(e, "fsi_order_dtos");
+    size_t nd = dg && json_object_get_type(dg) == json_type_array ? json_object_array_length(dg) : 0;
+    size_t no = od && json_object_get_type(od) == json_type_array ? json_object_array_length(od) : 0;
+    if (no > YB_VISIT_MAX_LINES) {
+        snprintf(p, sizeof p, "%s.fsi_order_dtos", path);
+        return yb_err_set(err, YB_E_LIMIT, p, NULL, "more than %d orders", YB_VISIT_MAX_LINES);
+    }
+    yb_audit_diag *diags = calloc(nd + 1, sizeof *diags);
+    yb_audit_line *lines = calloc(no + 1, sizeof *lines);
+    yb_rc rc = diags && lines ? YB_OK : yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    for (size_t i = 0; i < nd && !rc; i++) {
+        json_object *x = json_object_array_get_idx(dg, i);
+        char q[192], flag[4];
+        snprintf(q, sizeof q, "%s.fsi_diagnose_dtos[%zu]", path, i);
+        rc = str_at(x, "dise_codg", q, 1, diags[i].code, sizeof diags[i].code, err);
+        if (!rc) rc = str_at(x, "maindise_flag", q, 0, flag, sizeof flag, err);
+        diags[i].main = flag[0] == '1';
+        json_object *nm = get(x, "dise_name");
+        diags[i].name = nm ? json_object_get_string(nm) : NULL;
+    }
+    for (size_t i = 0; i < no && !rc; i++) {
+        json_object *x = json_object_array_get_idx(od, i);
+        yb_audit_line *l = &lines[i];
+        char q[192];
+        snprintf(q, sizeof q, "%s.fsi_order_dtos[%zu]", path, i);
+        if (json_object_get_type(x) != json_type_object) {
+            rc = yb_err_set(err, YB_E_INVALID, q, NULL, "an order object expected");
+            break;
+        }
+        if ((rc = str_at(x, "rx_id", q, 1, l->line.feedetl_sn, sizeof l->line.feedetl_sn, err))) break;
+        if ((rc = str_at(x, "hilist_code", q, 1, l->line.med_list_codg, sizeof l->line.med_list_codg, err))) break;
+        json_object *nm = get(x, "hilist_name");
+        l->name = nm ? json_object_get_string(nm) : NULL;
+        json_object *dp = get(x, "drord_dept_name");
+        l->dept = dp ? json_object_get_string(dp) : NULL;
+        if ((rc = time_at(x, "drord_begn_date", q, 0, &l->line.fee_ocur_time, err))) break;
+        if (l->line.fee_ocur_time == YB_DATETIME_NONE) l->line.fee_ocur_time = v->begntime;
+        snprintf(p, sizeof p, "%s.cnt", q);
+        if ((rc = yb_json_qty(get(x, "cnt"), p, 1, &l->line.cnt, err))) break;
+        snprintf(p, sizeof p, "%s.pric", q);
+        if ((rc = yb_json_price(get(x, "pric"), p, &l->line.pric, err))) break;
+        snprintf(p, sizeof p, "%s.sumamt", q);
+        if ((rc = yb_json_money(get(x, "sumamt"), p, 1, &l->line.sumamt, err))) break;
+    }
+    av.diags = diags;
+    av.n_diags = nd;
+    av.lines = lines;
+    av.n_lines = no;
+    if (!rc) rc = yb_audit_visit_run(a, h, &av, sink_hit, sink, err);
+    free(diags);
+    free(lines);
+    return rc;
+}
+
+/* 3101 明细审核事前事中分析 / 3102 事中分析: the patients' encounters of the request through the
+ * rules (rule_ids limits them), each patient's encounters in admission order with one history;
+ * hits of curr_mdtrt_id only when it is given. Nothing is stored. */
+static yb_rc h_audit(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    if (!f->rules)
+        return yb_err_set(err, YB_E_STATE, "infno", r->infno,
+                          "未启用智能审核规则 (the server runs without audit rules: start it with --rules DIR)");
+    json_object *d = node(r, "data", err);
+    if (!d) return err->rc;
+    char ids[1024];
+    TRY(str_at(d, "rule_ids", "input.data", 0, ids, sizeof ids, err));
+    json_object *pts = get(d, "patient_dtos");
+    if (!pts || json_object_get_type(pts) != json_type_array || !json_object_array_length(pts))
+        return yb_err_set(err, YB_E_INVALID, "input.data.patient_dtos", NULL, "a list of patients expected");
+    size_t np = json_object_array_length(pts);
+    if (np > 1000) return yb_err_set(err, YB_E_LIMIT, "input.data.patient_dtos", NULL, "more than 1000 patients");
+    yb_auditor *a = NULL;
+    yb_audit_history *h = yb_audit_history_new();
+    yb_rc rc = h && !yb_auditor_new(f->rules, &a) ? YB_OK : yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    if (!rc && ids[0] && (rc = yb_auditor_select(a, ids, err))) {
+        yb_err_clear(err);
+        rc = yb_err_set(err, YB_E_NOTFOUND, "input.data.rule_ids", ids, "规则编码不存在 (no such rule in the server's set)");
+    }
+    hit_sink sink = {w, 0, 0, 0, r->msgid, NULL};
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "result");
+    yb_jw_open(w, '[');
+    enc_ord *ord = NULL;
+    for (size_t i = 0; i < np && !rc; i++) {
+        json_object *pt = json_object_array_get_idx(pts, i);
+        char path[96], gend[4], brdy[32], cur[YB_ID_MAX];
+        snprintf(path, sizeof path, "input.data.patient_dtos[%zu]", i);
+        yb_person pn;
+        memset(&pn, 0, sizeof pn);
+        pn.brdy = YB_DATE_NONE;
+        if ((rc = str_at(pt, "patn_id", path, 1, pn.psn_no, sizeof pn.psn_no, err))) break;
+        if ((rc = str_at(pt, "gend", path, 0, gend, sizeof gend, err))) break;
+        if ((rc = str_at(pt, "brdy", path, 0, brdy, sizeof brdy, err))) break;
+        if ((rc = str_at(pt, "curr_mdtrt_id", path, 0, cur, sizeof cur, err))) break;
+        pn.gend = gend[0] == '1' ? 1 : gend[0] == '2' ? 2 : 0;
+        if (brdy[0] && yb_date_parse(brdy, strlen(brdy) >= 10 ? 10 : strlen(brdy), &pn.brdy)) {
+            char p[128];
+            snprintf(p, sizeof p, "%s.brdy", path);
+            rc = yb_err_set(err, YB_E_INVALID, p, brdy, "not a date yyyy-MM-dd");
+            break;
+        }
+        json_object *es = get(pt, "fsi_encounter_dtos");
+        size_t ne = es && json_object_get_type(es) == json_type_array ? json_object_array_length(es) : 0;
+        if (!ne) {
+            char p[128];
+            snprintf(p, sizeof p, "%s.fsi_encounter_dtos", path);
+            rc = yb_err_set(err, YB_E_INVALID, p, NULL, "a list of encounters expected");
+            break;
+        }
+        free(ord);
+        if (!(ord = calloc(ne, sizeof *ord))) {
+            rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+            break;
+        }
+        for (size_t k = 0; k < ne; k++) {
+            ord[k].o = json_object_array_get_idx(es, k);
+            ord[k].i = k;
+            json_object *ad = get(ord[k].o, "adm_date");
+            snprintf(ord[k].adm, sizeof ord[k].adm, "%s", ad ? json_object_get_string(ad) : "");
+        }
+        qsort(ord, ne, sizeof *ord, enc_cmp);
+        yb_audit_history_reset(h);
+        sink.only = cur;
+        for (size_t k = 0; k < ne && !rc; k++) {
+            char ep[160];
+            snprintf(ep, sizeof ep, "%s.fsi_encounter_dtos[%zu]", path, ord[k].i);
+            if (json_object_get_type(ord[k].o) != json_type_object) {
+                rc = yb_err_set(err, YB_E_INVALID, ep, NULL, "an encounter object expected");
+                break;
+            }
+            rc = audit_encounter(f, r, a, h, &pn, ord[k].o, ep, &sink, err);
+        }
+    }
+    free(ord);
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    yb_auditor_free(a);
+    yb_audit_history_free(h);
+    return rc;
+}
+
 static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
@@ -1392,6 +1578,7 @@ static const struct {
     {"3201", h_reconcile, 0, 0},    {"5203", h_q_settlements, 0, 0},  {"5206", h_q_accum, 0, 0},
     {"1301", h_catalog, 0, 0},      {"1305", h_catalog, 0, 0},        {"1306", h_catalog, 0, 0},
     {"5201", h_q_visits, 0, 0},     {"5204", h_q_lines, 0, 0},
+    {"3101", h_audit, 0, 0},        {"3102", h_audit, 0, 0},
 };
 
 static void stamp(char out[18]) {

@@ -160,7 +160,42 @@ if r["infcode"] == 0:
     check("V2 cycle hit", [h["rule_id"] for h in a["result"]] == ["YB18"] and "限定周期" in a["result"][0]["vola_evid"], a)
     refs = {(d["mdtrt_id"], d["rx_id"], d["vola_item_type"]) for d in a["result"][0]["judge_result_detail_dtos"]} if a["result"] else set()
     check("V2 hit names the earlier line", (m1, "L3", "2") in refs and (m2, "L4", "1") in refs, refs)
+# 3101: the same lines as orders of two encounters of a patient not in the store; nothing is stored
+def enc(mid, adm, lines):
+    return {"mdtrt_id": mid, "medins_id": "H1", "medins_lv": "01", "med_type": "11", "insutype": "310", "adm_date": adm,
+            "fsi_diagnose_dtos": [{"dise_codg": "E11.900", "maindise_flag": "1"}],
+            "fsi_order_dtos": [{"rx_id": sn, "hilist_code": code, "cnt": cnt, "pric": pric, "sumamt": a, "drord_begn_date": t}
+                               for sn, t, code, cnt, pric, a in lines]}
+pat = {"patn_id": "X1", "gend": "2", "brdy": "1980-01-01", "poolarea": "360100",
+       "fsi_encounter_dtos": [enc("E2", "2025-03-10 09:00:00", V2), enc("E1", "2025-03-02 08:00:00", V1)]}
+before = sqlite3.connect(dba).execute("SELECT (SELECT count(*) FROM settlements), (SELECT count(*) FROM visits)").fetchone()
+r = s.call("3101", {"data": {"patient_dtos": [pat], "rule_ids": "", "trig_scen": "1"}})
+check("3101", r["infcode"] == 0, r.get("err_msg"))
+res = r["output"]["result"] if r["infcode"] == 0 else []
+check("3101 all encounters", sorted(h["rule_id"] for h in res) == ["YB09", "YB18", "YB18"], [h["rule_id"] for h in res])
+check("3101 result fields", all(h["patn_id"] == "X1" and h["task_id"] and h["jr_id"] for h in res), res[:1])
+pat["curr_mdtrt_id"] = "E2"
+r = s.call("3102", {"data": {"patient_dtos": [pat]}})
+res = r["output"]["result"] if r["infcode"] == 0 else []
+check("3102 current encounter only", [(h["mdtrt_id"], h["rule_id"]) for h in res] == [("E2", "YB18")], res)
+det = {(d["mdtrt_id"], d["rx_id"], d["vola_item_type"]) for h in res for d in h["judge_result_detail_dtos"]}
+check("3102 names the earlier order", det == {("E2", "L4", "1"), ("E1", "L3", "2")}, det)
+del pat["curr_mdtrt_id"]
+r = s.call("3101", {"data": {"patient_dtos": [pat], "rule_ids": "YB09"}})
+res = r["output"]["result"] if r["infcode"] == 0 else []
+check("3101 rule_ids", [h["rule_id"] for h in res] == ["YB09"], res)
+r = s.call("3101", {"data": {"patient_dtos": [pat], "rule_ids": "YB99"}})
+check("3101 unknown rule", r["infcode"] == -1 and "input.data.rule_ids" in r["err_msg"], r.get("err_msg"))
+pat["fsi_encounter_dtos"][0]["fsi_order_dtos"][0]["cnt"] = "x"
+r = s.call("3101", {"data": {"patient_dtos": [pat]}})
+check("3101 bad number named", r["infcode"] == -1 and "fsi_encounter_dtos[0].fsi_order_dtos[0].cnt" in r["err_msg"], r.get("err_msg"))
+after = sqlite3.connect(dba).execute("SELECT (SELECT count(*) FROM settlements), (SELECT count(*) FROM visits)").fetchone()
+check("3101 stores nothing", before == after, (before, after))
 check("audit server exit", s.stop() == 0)
+s = Server(dbp, None)
+r = s.call("3101", {"data": {"patient_dtos": [pat]}})
+check("3101 without rules refused", r["infcode"] == -1 and "--rules" in r["err_msg"], r.get("err_msg"))
+s.stop()
 v = subprocess.run([Y, "verify-log", "--db", dba], capture_output=True, text=True)
 check("verify-log", v.returncode == 0, v.stdout + v.stderr)
 print("%d passed, %d failed" % (passed, failed))
