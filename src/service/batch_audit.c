@@ -15,7 +15,14 @@ struct yb__batch_audit {
     int review;          /* the current visit has a review hit */
     yb_audit_hit_fn fn;  /* optional: every hit, as it comes */
     void *fn_ctx;
+    const yb_audit_diag *diags; /* the next visit's diagnoses, then none */
+    size_t n_diags;
 };
+
+void yb__batch_audit_diags(yb__batch_audit *ba, const yb_audit_diag *diags, size_t n) {
+    ba->diags = diags;
+    ba->n_diags = n;
+}
 
 void yb__batch_audit_on_hit(yb__batch_audit *ba, yb_audit_hit_fn fn, void *ctx) {
     ba->fn = fn;
@@ -81,6 +88,10 @@ yb_rc yb__batch_audit_visit(yb__batch_audit *ba, const yb_person *p, const yb_vi
     av.person = *p;
     av.lines = ba->al;
     av.n_lines = nl;
+    av.diags = ba->diags;
+    av.n_diags = ba->n_diags;
+    ba->diags = NULL;
+    ba->n_diags = 0;
     deny_ctx c = {ba, nl};
     ba->review = 0;
     yb_rc rc = yb_audit_visit_run(ba->a, ba->h, &av, on_hit, &c, err);

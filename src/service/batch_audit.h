@@ -43,5 +43,7 @@ const yb__batch_audit_stats *yb__batch_audit_stats_of(const yb__batch_audit *ba)
 /* Also pass every hit of the following visits to fn (NULL to stop); the online service lists them
  * in its reply. */
 void yb__batch_audit_on_hit(yb__batch_audit *ba, yb_audit_hit_fn fn, void *ctx);
+/* Diagnoses of the next visit only (borrowed until that call returns). */
+void yb__batch_audit_diags(yb__batch_audit *ba, const yb_audit_diag *diags, size_t n);
 
 #endif

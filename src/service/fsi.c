@@ -309,6 +309,8 @@ static yb_rc load_visit(yb_fsi *f, req *r, const char *mdtrt, const char *path, 
     return YB_OK;
 }
 
+static yb_rc store_diags(yb_fsi *f, req *r, const char *mdtrt, yb_err *err);
+
 /* 2201 (outpatient: node "data", ipt_otp_no, med_type 11) and 2401 (inpatient: node "mdtrtinfo", ipt_no,
  * med_type given or 21, refused while the person is in hospital). */
 static yb_rc open_visit(yb_fsi *f, req *r, yb_jw *w, int inpatient, yb_err *err) {
@@ -376,6 +378,7 @@ static yb_rc open_visit(yb_fsi *f, req *r, yb_jw *w, int inpatient, yb_err *err)
     sqlite3_bind_text(st, 10, med, -1, SQLITE_STATIC);
     yb_rc rc = yb_db_step_done(f->db, st, err);
     sqlite3_finalize(st);
+    if (!rc && inpatient) rc = store_diags(f, r, mdtrt, err);
     if (rc) return rc;
     yb_jw_open(w, '{');
     yb_jw_key(w, inpatient ? "result" : "data");
@@ -442,6 +445,52 @@ static yb_rc h_unregister(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     return YB_OK;
 }
 
+/* The diagnoses of diseinfo (an object or a list), when given, replace the visit's: diag_code
+ * required; the main one is maindiag_flag 1, else diag_srt_no 1. */
+static yb_rc store_diags(yb_fsi *f, req *r, const char *mdtrt, yb_err *err) {
+    json_object *di = get(r->input, "diseinfo");
+    if (!di) return YB_OK;
+    int arr = json_object_get_type(di) == json_type_array;
+    if (!arr && json_object_get_type(di) != json_type_object)
+        return yb_err_set(err, YB_E_INVALID, "input.diseinfo", NULL, "a diagnosis or a list of them expected");
+    size_t n = arr ? json_object_array_length(di) : 1;
+    if (n > 100) return yb_err_set(err, YB_E_LIMIT, "input.diseinfo", NULL, "more than 100 diagnoses");
+    TRY(exec2(f, "DELETE FROM visit_diags WHERE mdtrt_id=?1", mdtrt, NULL, err));
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "INSERT INTO visit_diags(mdtrt_id, seq, diag_code, diag_name, maindiag_flag, diag_type, diag_srt_no,"
+                      " diag_time) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                      &st, err));
+    yb_rc rc = YB_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        json_object *o = arr ? json_object_array_get_idx(di, i) : di;
+        char path[48], code[YB_AUDIT_DIAG_MAX], name[256], flag[4], type[8], srt[8], tm[24];
+        snprintf(path, sizeof path, arr ? "input.diseinfo[%zu]" : "input.diseinfo", i);
+        if (json_object_get_type(o) != json_type_object) {
+            rc = yb_err_set(err, YB_E_INVALID, path, NULL, "a diagnosis object expected");
+            break;
+        }
+        if ((rc = str_at(o, "diag_code", path, 1, code, sizeof code, err))) break;
+        if ((rc = str_at(o, "diag_name", path, 0, name, sizeof name, err))) break;
+        if ((rc = str_at(o, "maindiag_flag", path, 0, flag, sizeof flag, err))) break;
+        if ((rc = str_at(o, "diag_type", path, 0, type, sizeof type, err))) break;
+        if ((rc = str_at(o, "diag_srt_no", path, 0, srt, sizeof srt, err))) break;
+        if ((rc = str_at(o, "diag_time", path, 0, tm, sizeof tm, err))) break;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)i + 1);
+        sqlite3_bind_text(st, 3, code, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 5, flag[0] ? flag[0] == '1' : !strcmp(srt, "1"));
+        sqlite3_bind_text(st, 6, type, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 7, srt, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 8, tm, -1, SQLITE_TRANSIENT);
+        rc = yb_db_step_done(f->db, st, err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static yb_rc h_visitinfo(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "mdtrtinfo", err);
     if (!n) return err->rc;
@@ -450,6 +499,7 @@ static yb_rc h_visitinfo(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     visit_row v;
     TRY(person_visit(f, r, n, "input.mdtrtinfo", 1, mdtrt, psn, &v, err));
     TRY(exec2(f, "UPDATE visits SET med_type=?2 WHERE mdtrt_id=?1", mdtrt, med, err));
+    TRY(store_diags(f, r, mdtrt, err));
     yb_jw_null(w);
     return YB_OK;
 }
@@ -698,6 +748,7 @@ static yb_rc h_discharge(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         return yb_err_set(err, YB_E_INVALID, "input.dscginfo.endtime", end, "出院时间早于入院时间 (before the admission)");
     char tb[20];
     TRY(exec2(f, "UPDATE visits SET endtime=?2 WHERE mdtrt_id=?1", mdtrt, yb_datetime_fmt(t, tb), err));
+    TRY(store_diags(f, r, mdtrt, err));
     yb_jw_null(w);
     return YB_OK;
 }
@@ -861,6 +912,22 @@ static yb_rc grow_lines(yb_line **lines, size_t *cap, size_t need, size_t **orig
     return YB_OK;
 }
 
+/* A visit's stored diagnoses (at most cap). */
+static size_t load_diags(yb_fsi *f, const char *mdtrt, yb_audit_diag *dg, size_t cap) {
+    sqlite3_stmt *q = NULL;
+    size_t n = 0;
+    if (yb_db_prepare(f->db, "SELECT diag_code, maindiag_flag FROM visit_diags WHERE mdtrt_id=?1 ORDER BY seq", &q, NULL))
+        return 0;
+    sqlite3_bind_text(q, 1, mdtrt, -1, SQLITE_STATIC);
+    while (n < cap && sqlite3_step(q) == SQLITE_ROW) {
+        memset(&dg[n], 0, sizeof dg[n]);
+        snprintf(dg[n].code, sizeof dg[n].code, "%s", col_text(q, 0));
+        dg[n++].main = sqlite3_column_int(q, 1);
+    }
+    sqlite3_finalize(q);
+    return n;
+}
+
 /* The person's settled visits of the last 400 days before this one, oldest first, go through the
  * rules to build the history (their hits were reported when they were settled); then this visit's
  * lines are audited and replaced by the settlement lines (a denied line as 全自费, a partly denied
@@ -896,6 +963,8 @@ static yb_rc audit_visit(yb_fsi *f, yb_visit_doc *d, yb_jw *w, hit_sink *sink, y
         int row = !rc && sqlite3_step(st) == SQLITE_ROW;
         if (!rc && hn && (!row || strcmp(col_text(st, 0), cur))) {
             size_t n = hn;
+            yb_audit_diag hd[32];
+            yb__batch_audit_diags(ba, hd, load_diags(f, cur, hd, 32));
             rc = grow_lines(&hl, &hcap, 2 * hn, &orig, err);
             if (!rc) rc = yb__batch_audit_visit(ba, &d->person, &hv, hl, &n, orig, err);
             hn = 0;
@@ -936,6 +1005,10 @@ static yb_rc audit_visit(yb_fsi *f, yb_visit_doc *d, yb_jw *w, hit_sink *sink, y
         if (!nl) rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
         else d->lines = nl;
         if (!rc && !(o2 = malloc((2 * n + 1) * sizeof *o2))) rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        /* the visit's stored diagnoses */
+        yb_audit_diag dg[32];
+        size_t ndg = load_diags(f, d->visit.mdtrt_id, dg, 32);
+        yb__batch_audit_diags(ba, dg, ndg);
         yb_jw_open(w, '[');
         yb__batch_audit_on_hit(ba, sink_hit, sink);
         if (!rc) rc = yb__batch_audit_visit(ba, &d->person, &d->visit, d->lines, &d->n_lines, o2, err);
@@ -1482,6 +1555,39 @@ static yb_rc h_catalog(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 }
 
 /* 5201: a person's visits at this institution; 5204: the fee lines of one of them. */
+/* 5202: a visit's diagnoses at this institution. */
+static yb_rc h_q_diags(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX];
+    visit_row v;
+    TRY(person_visit(f, r, n, "input.data", 0, mdtrt, psn, &v, err));
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT diag_type, diag_srt_no, diag_code, diag_name, maindiag_flag, diag_time FROM visit_diags"
+                      " WHERE mdtrt_id=?1 ORDER BY seq",
+                      &st, err));
+    sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
+    static const char *const k[] = {"diag_type", "diag_srt_no", "diag_code", "diag_name", "maindiag_flag", "diag_time"};
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "diseinfo");
+    yb_jw_open(w, '[');
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        yb_jw_open(w, '{');
+        yb_jw_key(w, "mdtrt_id");
+        yb_jw_str(w, mdtrt);
+        for (int i = 0; i < 6; i++) {
+            yb_jw_key(w, k[i]);
+            yb_jw_str(w, col_text(st, i)[0] ? col_text(st, i) : NULL);
+        }
+        yb_jw_close(w, '}');
+    }
+    sqlite3_finalize(st);
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
 static yb_rc h_q_visits(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
@@ -1578,7 +1684,7 @@ static const struct {
     {"3201", h_reconcile, 0, 0},    {"5203", h_q_settlements, 0, 0},  {"5206", h_q_accum, 0, 0},
     {"1301", h_catalog, 0, 0},      {"1305", h_catalog, 0, 0},        {"1306", h_catalog, 0, 0},
     {"5201", h_q_visits, 0, 0},     {"5204", h_q_lines, 0, 0},
-    {"3101", h_audit, 0, 0},        {"3102", h_audit, 0, 0},
+    {"5202", h_q_diags, 0, 0},      {"3101", h_audit, 0, 0},        {"3102", h_audit, 0, 0},
 };
 
 static void stamp(char out[18]) {

@@ -132,6 +132,11 @@ static const char *const m4[] = {
     "ALTER TABLE persons ADD COLUMN tel_e BLOB;",
     "ALTER TABLE persons ADD COLUMN addr_e BLOB;",
     "CREATE INDEX persons_certno_h ON persons(certno_h);",
+    /* a visit's diagnoses as the institution sent them (2203A, 2401, 2402): the audit rules read them */
+    "CREATE TABLE visit_diags("
+    "  mdtrt_id TEXT NOT NULL, seq INTEGER NOT NULL, diag_code TEXT NOT NULL, diag_name TEXT,"
+    "  maindiag_flag INTEGER NOT NULL DEFAULT 0, diag_type TEXT, diag_srt_no TEXT, diag_time TEXT,"
+    "  PRIMARY KEY (mdtrt_id, seq));",
     NULL,
 };
 
@@ -142,7 +147,7 @@ const char *const yb__migration_notes[] = {
     "reference data, persons, visits, settlements, accumulators",
     "sign-ins, registered visits, fee batches",
     "schema_version record; insurance area per enrolment",
-    "personal data sealed at rest, ID numbers found by keyed hash",
+    "personal data sealed at rest, ID numbers found by keyed hash; visit diagnoses",
 };
 
 const size_t yb__n_migrations = sizeof yb__migrations / sizeof yb__migrations[0];

@@ -16,6 +16,7 @@ database through a fresh server: each gives the same amounts, and the accumulato
 
 Prints one line per check failure and ends with "N passed, M failed".
 """
+import atexit
 import http.client
 import json
 import os
@@ -69,6 +70,10 @@ def free_port():
     return p
 
 
+SERVERS = []
+atexit.register(lambda: [x.kill() for x in SERVERS if x.poll() is None])
+
+
 class Server:
     def __init__(self, db):
         self.db = db
@@ -78,6 +83,7 @@ class Server:
         self.log = open(os.path.join(WORK, "server.log"), "ab")
         self.p = subprocess.Popen([Y, "serve", "--listen", "127.0.0.1:%d" % self.port, "--db", db, "--threads", "4"],
                                   stdout=self.log, stderr=self.log, env=env)
+        SERVERS.append(self.p)
         for _ in range(100):
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)

@@ -10,7 +10,7 @@ the same answer; 2206 shows the hits and writes nothing; a server without rules 
 
   serve_audit.py YIBAO WORKDIR      (prints "N passed, M failed")
 """
-import http.client, json, os, socket, sqlite3, subprocess, sys, time
+import atexit, http.client, json, os, socket, sqlite3, subprocess, sys, time
 
 Y, W = sys.argv[1], sys.argv[2]
 passed = failed = 0
@@ -28,7 +28,9 @@ def check(name, cond, detail=""):
 POLICY = """{"admdvs":"360100","version":"t1","effective_from":"2025-01-01",
  "insutypes":{"310":{"account":true,"blocks":[{"name":"otp","med_types":["11"],
    "deductible":{"per":"year","by_class":{"1":"100","2":"100","3":"100"}},
-   "ratio":{"1":"0.50","2":"0.50","3":"0.50"},"cap_group":"otp","annual_cap":{"all":"150"}}]}}}"""
+   "ratio":{"1":"0.50","2":"0.50","3":"0.50"},"cap_group":"otp","annual_cap":{"all":"150"}},
+  {"name":"ipt","med_types":["21"],"deductible":{"per":"year","by_class":{"1":"0","2":"0","3":"0"}},
+   "ratio":{"1":"0.80","2":"0.80","3":"0.80"},"cap_group":"ipt","annual_cap":{"all":"100000"}}]}}}"""
 CATALOG = """med_list_codg,name,list_type,chrgitm_lv,selfpay_prop,pric_uplmt_amt_lv1,pric_uplmt_amt_lv2,pric_uplmt_amt_lv3,begndate,enddate,admdvs
 001102000050000,住院诊查费,201,01,,,,,2020-01-01,,
 002503020030000,糖化血红蛋白测定,201,01,,,,,2020-01-01,,
@@ -51,11 +53,16 @@ def setup(db):
         subprocess.run([Y] + a, check=True, stdout=subprocess.DEVNULL)
 
 
+SERVERS = []
+atexit.register(lambda: [x.kill() for x in SERVERS if x.poll() is None])
+
+
 class Server:
     def __init__(self, db, rules):
         s = socket.socket(); s.bind(("127.0.0.1", 0)); self.port = s.getsockname()[1]; s.close()
         cmd = [Y, "serve", "--listen", "127.0.0.1:%d" % self.port, "--db", db, "--threads", "2"] + (["--rules", rules] if rules else [])
         self.p = subprocess.Popen(cmd, stderr=open(os.path.join(W, "server.log"), "ab"))
+        SERVERS.append(self.p)
         for _ in range(100):
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2); c.request("GET", "/healthz")
@@ -191,6 +198,33 @@ r = s.call("3101", {"data": {"patient_dtos": [pat]}})
 check("3101 bad number named", r["infcode"] == -1 and "fsi_encounter_dtos[0].fsi_order_dtos[0].cnt" in r["err_msg"], r.get("err_msg"))
 after = sqlite3.connect(dba).execute("SELECT (SELECT count(*) FROM settlements), (SELECT count(*) FROM visits)").fetchone()
 check("3101 stores nothing", before == after, (before, after))
+# diagnoses are stored (2401, 2402, 2203A) and read back by 5202; the readmission rule (YB40, review)
+# sees the main diagnosis of an earlier stay at the same hospital
+def stay(begn, end, code, sn):
+    r = s.call("2401", {"mdtrtinfo": {"psn_no": "P1", "insutype": "310", "begntime": begn, "med_type": "21", "ipt_no": "I" + sn},
+                        "diseinfo": [{"diag_type": "1", "maindiag_flag": "1", "diag_srt_no": "1", "diag_code": code, "diag_name": "脑梗死"},
+                                     {"diag_type": "1", "maindiag_flag": "0", "diag_srt_no": "2", "diag_code": "I10.x00", "diag_name": "高血压"}]})
+    check("2401 " + sn, r["infcode"] == 0, r.get("err_msg"))
+    m = r["output"]["result"]["mdtrt_id"]
+    r = s.call("2301", {"feedetail": [{"feedetl_sn": sn, "mdtrt_id": m, "psn_no": "P1", "fee_ocur_time": begn,
+                                       "med_list_codg": "001102000050000", "cnt": "1", "pric": "30", "det_item_fee_sumamt": "30.00"}]})
+    check("2301 " + sn, r["infcode"] == 0, r.get("err_msg"))
+    r = s.call("2402", {"dscginfo": {"mdtrt_id": m, "psn_no": "P1", "endtime": end}})
+    check("2402 " + sn, r["infcode"] == 0, r.get("err_msg"))
+    return m, s.call("2304", {"data": {"psn_no": "P1", "mdtrt_id": m, "insutype": "310", "acct_used_flag": "0"}})
+ma, r = stay("2025-05-01 08:00:00", "2025-05-05 10:00:00", "I63.900", "S1")
+check("first stay settled, nothing to review", r["infcode"] == 0 and r["output"]["audit_result"]["review_flag"] == "0", r.get("err_msg") or r["output"].get("audit_result"))
+q = s.call("5202", {"data": {"psn_no": "P1", "mdtrt_id": ma}})
+dg = [(x["diag_code"], x["maindiag_flag"]) for x in q["output"]["diseinfo"]] if q["infcode"] == 0 else q.get("err_msg")
+check("5202 diagnoses", dg == [("I63.900", "1"), ("I10.x00", "0")], dg)
+mb, r = stay("2025-05-12 08:00:00", "2025-05-15 10:00:00", "I63.901", "S2")
+a = r["output"].get("audit_result", {}) if r["infcode"] == 0 else {}
+check("readmission for review", a.get("review_flag") == "1" and [h["rule_id"] for h in a.get("result", [])] == ["YB40"], a or r.get("err_msg"))
+check("a review hit pays as usual", r["infcode"] == 0 and amt(r, "fulamt_ownpay_amt") == "0.00", r.get("err_msg"))
+r = s.call("2201", {"data": {"psn_no": "P1", "insutype": "310", "begntime": "2025-06-01 08:00:00", "ipt_otp_no": "O9"}})
+mc = r["output"]["data"]["mdtrt_id"]
+r = s.call("2203A", {"mdtrtinfo": {"mdtrt_id": mc, "psn_no": "P1", "med_type": "11"}, "diseinfo": {"diag_code": "", "diag_srt_no": "1"}})
+check("2203A diagnosis without a code refused", r["infcode"] == -1 and "input.diseinfo.diag_code" in r["err_msg"], r.get("err_msg"))
 check("audit server exit", s.stop() == 0)
 s = Server(dbp, None)
 r = s.call("3101", {"data": {"patient_dtos": [pat]}})
