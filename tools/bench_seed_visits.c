@@ -198,7 +198,7 @@ static int seed_one(seeder *s, long long idx, FILE *out, long *n_lines) {
     int y, m, d;
     yb_date_ymd(s->year0 + (yb_date)((r >> 24) % 365), &y, &m, &d);
     int hh = 8 + (int)((r >> 34) % 10), mi = (int)((r >> 40) % 60);
-    char begn[24], input[8192], msgid[64];
+    char begn[24], input[16384], msgid[64];
     snprintf(begn, sizeof begn, "%04d-%02d-%02d %02d:%02d:00", y, m, d, hh, mi);
     snprintf(input, sizeof input,
              "{\"data\":{\"psn_no\":\"%s\",\"insutype\":\"%s\",\"begntime\":\"%s\",\"mdtrt_cert_type\":\"01\","
