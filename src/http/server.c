@@ -1,7 +1,8 @@
 /*
  * server.c — the HTTP front of the institution interface (see include/yibao/http.h).
  *
- * Thin by design: collect the body, hand it to yb_fsi_handle, send the reply. The store is one
+ * Thin by design: collect the body, hand it to yb_fsi_handle (or, under /api/, to the staff API's
+ * yb_api_handle), send the reply. The store is one
  * SQLite connection used under a mutex, so every request runs alone against it; libmicrohttpd's
  * thread pool does the network work in parallel.
  */
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "yibao/api.h"
 #include "yibao/fsi.h"
 #include "yibao/http.h"
 #include "yibao/service.h"
@@ -61,6 +63,74 @@ static void access_log(const char *method, const char *url, unsigned status, con
 static int is_call(const char *url) {
     size_t n = strlen(url), k = strlen("/callService");
     return n >= k && !strcmp(url + n - k, "/callService");
+}
+
+/* ---- the staff REST API: requests under /api/ go to yb_api_handle (http/api.c), under the same
+ * lock as the interface. MHD takes the query string apart, so it is put back together here. */
+typedef struct query_buf {
+    char s[2048];
+    size_t n;
+    int args, full;
+} query_buf;
+
+static void query_put(query_buf *q, const char *t) {
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)t; *p && !q->full; p++) {
+        int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p);
+        if (q->n + 4 > sizeof q->s) q->full = 1;
+        else if (plain) q->s[q->n++] = (char)*p;
+        else q->n += (size_t)snprintf(q->s + q->n, 4, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+    }
+}
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    query_buf *q = cls;
+    if (q->n + 2 >= sizeof q->s) q->full = 1;
+    else q->s[q->n++] = q->args++ ? '&' : '?';
+    query_put(q, key);
+    if (value) {
+        if (q->n + 2 >= sizeof q->s) q->full = 1;
+        else q->s[q->n++] = '=';
+        query_put(q, value);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result api_call(server *s, struct MHD_Connection *c, const char *url, const char *method, conn *k,
+                                unsigned *status) {
+    char *reply = NULL;
+    query_buf q = {.n = 0};
+    size_t ulen = strlen(url);
+    if (ulen < sizeof q.s) {
+        memcpy(q.s, url, ulen);
+        q.n = ulen;
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+    }
+    if (ulen >= sizeof q.s || q.full || k->too_large) {
+        *status = k->too_large ? 413 : 414;
+        reply = strdup(k->too_large ? "{\"error\":\"request body too large\",\"code\":\"limit\"}"
+                                    : "{\"error\":\"URL too long\",\"code\":\"limit\"}");
+    } else {
+        q.s[q.n] = '\0';
+        pthread_mutex_lock(&s->lock);
+        *status = (unsigned)yb_api_handle(s->fsi.db, method, q.s, k->buf ? k->buf : "", k->len,
+                                          MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+                                          (int64_t)time(NULL), &reply);
+        pthread_mutex_unlock(&s->lock);
+    }
+    if (!reply) return MHD_NO;
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(reply), reply, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(reply);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json;charset=utf-8");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (*status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+    enum MHD_Result ret = MHD_queue_response(c, *status, r);
+    MHD_destroy_response(r);
+    return ret;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -112,6 +182,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             if (!reply) return MHD_NO;
             ret = send_text(c, status, "application/json;charset=utf-8", reply, 1);
         }
+    } else if (!strncmp(url, "/api/", 5)) {
+        ret = api_call(s, c, url, method, k, &status);
     } else {
         status = 404;
         ret = send_text(c, status, "text/plain", "not found\n", 0);
