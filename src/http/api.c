@@ -459,6 +459,11 @@ static yb_rc parse_body(api_req *r, const struct route *rt, const char *body, si
         return YB_OK;
     }
     yb_rc rc = yb_json_parse(body, len, "body", &r->body, &r->err);
+    if (rc == YB_E_DUPLICATE) {
+        /* a member written twice is a malformed request (400), not a conflict with the store (409) */
+        r->err.rc = YB_E_INVALID;
+        return YB_E_INVALID;
+    }
     if (rc) return rc;
     if (json_object_get_type(r->body) != json_type_object)
         return yb_err_set(&r->err, YB_E_INVALID, "body", NULL, "a JSON object expected");
