@@ -242,7 +242,7 @@ static yb_rc h_settlement(api_req *r, yb_jw *w) { return raw_reply(r, w, yb_svc_
 
 /* The reversal and the reason for it go into the audit log in one transaction with it. */
 static yb_rc h_reversal(api_req *r, yb_jw *w) {
-    char setl[40], reason[REASON_MAX + 1];
+    char setl[40] = "", reason[REASON_MAX + 1] = "";
     yb_rc rc = str_member(r, "setl_id", 1, setl, sizeof setl);
     if (!rc) rc = str_member(r, "reason", 1, reason, sizeof reason);
     for (const unsigned char *p = (const unsigned char *)reason; !rc && *p; p++)
@@ -312,7 +312,7 @@ static yb_rc user_reply(api_req *r, yb_jw *w) {
 }
 
 static yb_rc h_user_role(api_req *r, yb_jw *w) {
-    yb_role role;
+    yb_role role = YB_ROLE_REGULATOR;
     yb_rc rc = role_member(r, &role);
     if (!rc) rc = yb_staff_set_role(r->db, r->s.user.login, r->params[0], role, r->now, &r->err);
     return rc ? rc : user_reply(r, w);
