@@ -116,4 +116,11 @@ yb_rc yb_svc_person_unmasked(yb_db *db, const char *psn_no, const char *actor, c
 /* The same view as JSON (amounts in yuan with 2 decimals, adm/ counts as integers). Heap string. */
 yb_rc yb_svc_show_person(yb_db *db, const char *psn_no, char **json, yb_err *err);
 
+/* One visit as JSON (service/record_svc.c): the visit row, its fee lines ("feedetail") and the
+ * settlements of it, reversals included. One settlement (or reversal row) as JSON with its fund rows
+ * ("setldetail"). Amounts in yuan as the interface writes them; no personal data (persons are named
+ * by psn_no). YB_E_NOTFOUND for an unknown id. Heap strings. */
+yb_rc yb_svc_visit_json(yb_db *db, const char *mdtrt_id, char **json, yb_err *err);
+yb_rc yb_svc_settlement_json(yb_db *db, const char *setl_id, char **json, yb_err *err);
+
 #endif

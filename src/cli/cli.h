@@ -19,6 +19,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_verify_log(int argc, char **argv);
+int cmd_user(int argc, char **argv);
 
 /* "yibao: error: <formatted yb_err>" on stderr; returns yb_rc_exit(e->rc). */
 int cli_error(const yb_err *e);

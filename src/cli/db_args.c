@@ -33,6 +33,8 @@ int cli_db_args(int argc, char **argv, const char *allowed, const char *usage, s
         else if (i + 1 >= argc || !argv[i + 1][0]) return cli_usage("option '%s' needs a value\n%s", s, usage);
         else if (!strcmp(s, "--db")) a->db = argv[++i];
         else if (!strcmp(s, "--psn")) a->psn = argv[++i];
+        else if (!strcmp(s, "--role")) a->role = argv[++i];
+        else if (!strcmp(s, "--name")) a->name = argv[++i];
         else return cli_usage("unknown option '%s'\n%s", s, usage);
     }
     return 0;

@@ -1,6 +1,6 @@
 /*
  * db_args.h — argument parsing shared by the commands that work on the database (init, load,
- * show, reverse, settle-json): options in any position, positional arguments in order.
+ * show, reverse, settle-json, user): options in any position, positional arguments in order.
  */
 #ifndef YIBAO_CLI_DB_ARGS_H
 #define YIBAO_CLI_DB_ARGS_H
@@ -12,6 +12,8 @@
 struct cli_db_args {
     const char *db;           /* --db PATH, else NULL (cli_db_path decides) */
     const char *psn;          /* --psn PSN_NO */
+    const char *role;         /* --role ROLE (user add) */
+    const char *name;         /* --name NAME (user add) */
     int pre;                  /* --pre */
     int json;                 /* --json */
     int unmasked;             /* --unmasked */

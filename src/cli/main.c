@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "serve the institution interface over HTTP: [--listen HOST:PORT] [--db PATH]"},
     {"gen", cmd_gen, "generate the demo city's extract tables (deterministic)"},
     {"rules", cmd_rules, "audit rule sets: list | show ID [--rules DIR] (default data/rules/nhsa)"},
+    {"user", cmd_user, "staff accounts: add LOGIN --role ROLE | passwd LOGIN | role LOGIN ROLE | disable|enable LOGIN | list"},
     {"verify-log", cmd_verify_log, "check the audit log's hash chain: [--db PATH]"},
     {"audit", cmd_audit, "audit extract tables: --rules DIR --mdtrt F --fee F [--diag F] --out F | --compare A B ..."},
 };

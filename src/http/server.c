@@ -7,7 +7,8 @@
  * (a refused request rolls back alone), one COMMIT with one fsync (synchronous=FULL), and only
  * then are the replies released. So every acknowledged write is durable, requests of the same
  * person are applied one after the other in commit order, and the fsync is shared by all the
- * requests that arrived while the previous group was being written.
+ * requests that arrived while the previous group was being written. Under /api/ the staff REST
+ * API (http/api.c) runs on a second connection.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "yibao/api.h"
 #include "yibao/audit.h"
 #include "yibao/fsi.h"
 #include "yibao/http.h"
@@ -45,6 +47,8 @@ typedef struct server {
     job *head, *tail;
     int stop;
     unsigned long groups, jobs; /* counters for the exit line */
+    yb_db *api_db;            /* the staff API's own connection */
+    pthread_mutex_t api_lock;
 } server;
 
 static void *writer(void *arg) {
@@ -139,6 +143,76 @@ static int is_call(const char *url) {
     return n >= k && !strcmp(url + n - k, "/callService");
 }
 
+/* ---- the staff REST API: requests under /api/ go to yb_api_handle (http/api.c) on a connection
+ * of their own (under api_lock), so a login's password hashing never holds up the interface's
+ * writer; their writes wait for the writer's transaction like any other writer (WAL, busy
+ * timeout). MHD takes the query string apart, so it is put back together here. */
+typedef struct query_buf {
+    char s[2048];
+    size_t n;
+    int args, full;
+} query_buf;
+
+static void query_put(query_buf *q, const char *t) {
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)t; *p && !q->full; p++) {
+        int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p);
+        if (q->n + 4 > sizeof q->s) q->full = 1;
+        else if (plain) q->s[q->n++] = (char)*p;
+        else q->n += (size_t)snprintf(q->s + q->n, 4, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+    }
+}
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    query_buf *q = cls;
+    if (q->n + 2 >= sizeof q->s) q->full = 1;
+    else q->s[q->n++] = q->args++ ? '&' : '?';
+    query_put(q, key);
+    if (value) {
+        if (q->n + 2 >= sizeof q->s) q->full = 1;
+        else q->s[q->n++] = '=';
+        query_put(q, value);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result api_call(server *s, struct MHD_Connection *c, const char *url, const char *method, conn *k,
+                                unsigned *status) {
+    char *reply = NULL;
+    query_buf q = {.n = 0};
+    size_t ulen = strlen(url);
+    if (ulen < sizeof q.s) {
+        memcpy(q.s, url, ulen);
+        q.n = ulen;
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+    }
+    if (ulen >= sizeof q.s || q.full || k->too_large) {
+        *status = k->too_large ? 413 : 414;
+        reply = strdup(k->too_large ? "{\"error\":\"request body too large\",\"code\":\"limit\"}"
+                                    : "{\"error\":\"URL too long\",\"code\":\"limit\"}");
+    } else {
+        q.s[q.n] = '\0';
+        pthread_mutex_lock(&s->api_lock);
+        *status = (unsigned)yb_api_handle(s->api_db, method, q.s, k->buf ? k->buf : "", k->len,
+                                          MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+                                          (int64_t)time(NULL), &reply);
+        pthread_mutex_unlock(&s->api_lock);
+    }
+    if (!reply) return MHD_NO;
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(reply), reply, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(reply);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json;charset=utf-8");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (*status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+    enum MHD_Result ret = MHD_queue_response(c, *status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload, size_t *upload_size, void **con_cls) {
     (void)version;
@@ -185,6 +259,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             if (!reply) return MHD_NO;
             ret = send_text(c, status, "application/json;charset=utf-8", reply, 1);
         }
+    } else if (!strncmp(url, "/api/", 5)) {
+        ret = api_call(s, c, url, method, k, &status);
     } else {
         status = 404;
         ret = send_text(c, status, "text/plain", "not found\n", 0);
@@ -209,18 +285,22 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.work, NULL);
     pthread_cond_init(&s.done, NULL);
+    pthread_mutex_init(&s.api_lock, NULL);
     pthread_t wt;
     int writer_started = 0;
     yb_refdata *rd = NULL;
     yb_rc rc = yb_db_open(o->db_path, 0, &s.fsi.db, err);
     /* an answer is sent only after its group's transaction is on disk */
     if (!rc) rc = yb_db_exec(s.fsi.db, "PRAGMA synchronous=FULL", err);
+    if (!rc) rc = yb_db_open(o->db_path, 0, &s.api_db, err);
+    if (!rc) rc = yb_db_exec(s.api_db, "PRAGMA synchronous=FULL", err);
     if (!rc) rc = yb_store_load_refdata(s.fsi.db, &rd, err);
     yb_audit_ruleset *rules = NULL;
     if (!rc && o->rules_dir) rc = yb_audit_ruleset_load(o->rules_dir, &rules, err);
     s.fsi.rules = rules;
     if (rc) {
         yb_refdata_free(rd);
+        yb_db_close(s.api_db);
         yb_db_close(s.fsi.db);
         return rc;
     }
@@ -277,7 +357,9 @@ done:
     }
     yb_refdata_free(rd);
     yb_audit_ruleset_free(rules);
+    yb_db_close(s.api_db);
     yb_db_close(s.fsi.db);
+    pthread_mutex_destroy(&s.api_lock);
     pthread_cond_destroy(&s.work);
     pthread_cond_destroy(&s.done);
     pthread_mutex_destroy(&s.lock);

@@ -140,14 +140,39 @@ static const char *const m4[] = {
     NULL,
 };
 
+/* 5: staff accounts and their sessions (service/staff.c, docs/staff.md). A role is one of six
+ * ASCII codes: clerk 经办, underwriter 核保, auditor 稽核财务, admin 信息, service 客服, regulator
+ * 监管. pw_hash is an argon2id string of libsodium crypto_pwhash_str (never a password); failed
+ * counts wrong passwords in a row and locked_until (Unix seconds) ends a lock. A session keeps only
+ * the SHA-256 of its token (hex): the token itself is known to the client alone. Times are Unix
+ * seconds. Sessions are kept after they end, as the record of who was signed in when. */
+static const char *const m5[] = {
+    "CREATE TABLE users("
+    "  login TEXT PRIMARY KEY CHECK (length(login) BETWEEN 1 AND 32),"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  role TEXT NOT NULL CHECK (role IN ('clerk', 'underwriter', 'auditor', 'admin', 'service', 'regulator')),"
+    "  pw_hash TEXT NOT NULL,"
+    "  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+    "  failed INTEGER NOT NULL DEFAULT 0 CHECK (failed >= 0),"
+    "  locked_until INTEGER,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
+    "CREATE TABLE sessions("
+    "  token_hash TEXT PRIMARY KEY, login TEXT NOT NULL REFERENCES users(login),"
+    "  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, ended_at INTEGER,"
+    "  CHECK (expires_at > created_at));"
+    "CREATE INDEX sessions_login ON sessions(login);",
+    NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements, run in one transaction. */
-const char *const *const yb__migrations[] = {m1, m2, m3, m4};
+const char *const *const yb__migrations[] = {m1, m2, m3, m4, m5};
 /* One line per migration for the schema_version record (from version 3 on). */
 const char *const yb__migration_notes[] = {
     "reference data, persons, visits, settlements, accumulators",
     "sign-ins, registered visits, fee batches",
     "schema_version record; insurance area per enrolment",
     "personal data sealed at rest, ID numbers found by keyed hash; visit diagnoses",
+    "staff accounts (argon2id passwords, roles, lockout) and sessions",
 };
 
 const size_t yb__n_migrations = sizeof yb__migrations / sizeof yb__migrations[0];
