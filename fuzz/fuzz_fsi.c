@@ -1,13 +1,15 @@
 /*
  * fuzz_fsi.c — libFuzzer target for the institution interface's envelope and transactions:
  * any request body gets a reply that is valid JSON with infcode 0 or -1, and nothing crashes or
- * leaks. The store is an in-memory SQLite database with one institution signed in.
+ * leaks. The store is an in-memory SQLite database with one institution signed in; the rules of
+ * data/rules/nhsa are loaded when the target runs from the source tree.
  */
 #include <json-c/json.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "yibao/audit.h"
 #include "yibao/fsi.h"
 #include "yibao/service.h"
 
@@ -27,6 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
         rd = yb_refdata_new();
         f.rd = rd;
+        /* the national rules when run from the source tree: 3101/3102 and audited settlement */
+        yb_audit_ruleset *rs = NULL;
+        if (!yb_audit_ruleset_load("data/rules/nhsa", &rs, NULL)) f.rules = rs;
         strcpy(f.area, "360100");
     }
     char *reply = NULL;
