@@ -39,8 +39,12 @@ yb_rc yb_db_group_commit(yb_db *db, yb_err *err);
 void yb_db_set_actor(yb_db *db, const char *actor);
 const char *yb_db_actor(yb_db *db);
 
-/* Prepared statement helpers: on failure they record YB_E_DB with SQLite's message. */
+/* Prepared statement helpers: on failure they record YB_E_DB with SQLite's message.
+ * yb_db_prepare hands out a statement from the handle's cache when the same SQL was prepared
+ * before and is not in use (the services run the same statements again and again); give every
+ * statement back with yb_db_done (reset and kept, or finalized), never sqlite3_finalize. */
 yb_rc yb_db_prepare(yb_db *db, const char *sql, sqlite3_stmt **st, yb_err *err);
+void yb_db_done(sqlite3_stmt *st);
 yb_rc yb_db_exec(yb_db *db, const char *sql, yb_err *err);
 /* sqlite3_step expecting SQLITE_DONE (for writes); YB_E_DUPLICATE for a constraint violation. */
 yb_rc yb_db_step_done(yb_db *db, sqlite3_stmt *st, yb_err *err);

@@ -107,7 +107,7 @@ static yb_rc h_signin(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     sqlite3_bind_text(st, 3, opter, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
     yb_rc rc = yb_db_step_done(f->db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) return rc;
     yb_jw_open(w, '{');
     yb_jw_key(w, "signinoutb");
@@ -134,7 +134,7 @@ static yb_rc h_signout(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
     yb_rc rc = yb_db_step_done(f->db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) return rc;
     if (sqlite3_changes(yb_db_sql(f->db)) != 1)
         return yb_err_set(err, YB_E_STATE, "input.signOut.sign_no", sign_no, "签到号无效或已签退 (not signed in)");
@@ -172,7 +172,7 @@ static yb_rc h_person(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, h, sizeof h, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        yb_db_done(st);
         return yb_err_set(err, YB_E_NOTFOUND, psn[0] ? "input.data.psn_no" : "input.data.mdtrt_cert_no",
                           psn[0] ? psn : certno, "未查询到参保人 (no such insured person)");
     }
@@ -193,7 +193,7 @@ static yb_rc h_person(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         char plain[200] = "";
         const void *blob = sqlite3_column_blob(st, 2 + i);
         if (blob && yb_pd_open(f->db, blob, (size_t)sqlite3_column_bytes(st, 2 + i), plain, sizeof plain, err)) {
-            sqlite3_finalize(st);
+            yb_db_done(st);
             return err->rc;
         }
         yb_mask(personal[i], plain, masked, sizeof masked);
@@ -206,7 +206,7 @@ static yb_rc h_person(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     yb_jw_key(w, "brdy");
     yb_jw_str(w, col_text(st, 5));
     yb_jw_close(w, '}');
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_key(w, "insuinfo");
     yb_jw_open(w, '[');
     TRY(yb_db_prepare(f->db, "SELECT insutype, psn_type, balc FROM person_insu WHERE psn_no=?1 ORDER BY insutype", &st, err));
@@ -227,7 +227,7 @@ static yb_rc h_person(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         yb_jw_str(w, area);
         yb_jw_close(w, '}');
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_close(w, ']');
     yb_jw_key(w, "idetinfo");
     yb_jw_open(w, '[');
@@ -273,7 +273,7 @@ static yb_rc h_medins(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         yb_jw_null(w);
         yb_jw_close(w, '}');
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_close(w, ']');
     yb_jw_close(w, '}');
     return YB_OK;
@@ -293,7 +293,7 @@ static yb_rc load_visit(yb_fsi *f, req *r, const char *mdtrt, const char *path, 
                       &st, err));
     sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        yb_db_done(st);
         return yb_err_set(err, YB_E_NOTFOUND, path, mdtrt, "就诊信息不存在 (no such visit)");
     }
     snprintf(v->psn, sizeof v->psn, "%s", col_text(st, 0));
@@ -303,7 +303,7 @@ static yb_rc load_visit(yb_fsi *f, req *r, const char *mdtrt, const char *path, 
     snprintf(v->state, sizeof v->state, "%s", col_text(st, 4));
     snprintf(v->begn, sizeof v->begn, "%s", col_text(st, 5));
     snprintf(v->end, sizeof v->end, "%s", col_text(st, 6));
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (strcmp(v->fix, r->fix) != 0)
         return yb_err_set(err, YB_E_PERM, path, mdtrt, "就诊不属于本机构 (the visit belongs to another institution)");
     return YB_OK;
@@ -343,7 +343,7 @@ static yb_rc open_visit(yb_fsi *f, req *r, yb_jw *w, int inpatient, yb_err *err)
         int open = sqlite3_step(q) == SQLITE_ROW;
         char other[YB_ID_MAX] = "";
         if (open) snprintf(other, sizeof other, "%s", col_text(q, 0));
-        sqlite3_finalize(q);
+        yb_db_done(q);
         if (open)
             return yb_err_set(err, YB_E_STATE, "input.mdtrtinfo.psn_no", psn,
                               "参保人正在住院，不能重复办理入院 (in hospital already: visit %s)", other);
@@ -353,7 +353,7 @@ static yb_rc open_visit(yb_fsi *f, req *r, yb_jw *w, int inpatient, yb_err *err)
     sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
     int found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!found)
         return yb_err_set(err, YB_E_NOTFOUND, inpatient ? "input.mdtrtinfo.insutype" : "input.data.insutype", insutype,
                           "人员 %s 未参加该险种 (the person is not insured under this insurance type)", psn);
@@ -377,7 +377,7 @@ static yb_rc open_visit(yb_fsi *f, req *r, yb_jw *w, int inpatient, yb_err *err)
     sqlite3_bind_text(st, 9, cert_type, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, med, -1, SQLITE_STATIC);
     yb_rc rc = yb_db_step_done(f->db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!rc && inpatient) rc = store_diags(f, r, mdtrt, err);
     if (rc) return rc;
     yb_jw_open(w, '{');
@@ -403,7 +403,7 @@ static yb_rc exec2(yb_fsi *f, const char *sql, const char *a, const char *b, yb_
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
     if (b) sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
     yb_rc rc = yb_db_step_done(f->db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 
@@ -487,7 +487,7 @@ static yb_rc store_diags(yb_fsi *f, req *r, const char *mdtrt, yb_err *err) {
         sqlite3_bind_text(st, 8, tm, -1, SQLITE_TRANSIENT);
         rc = yb_db_step_done(f->db, st, err);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 
@@ -524,7 +524,7 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
     sqlite3_bind_text(st, 1, v->psn, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, v->insutype, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        yb_db_done(st);
         return yb_err_set(err, YB_E_NOTFOUND, "input.data.psn_no", v->psn, "参保信息不存在 (no insurance of this type)");
     }
     snprintf(p->psn_no, sizeof p->psn_no, "%s", v->psn);
@@ -537,7 +537,7 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
     p->brdy = YB_DATE_NONE;
     if (*bd) yb_date_parse(bd, strlen(bd), &p->brdy);
     snprintf(p->insu_admdvs, sizeof p->insu_admdvs, "%s", col_text(st, 5));
-    sqlite3_finalize(st);
+    yb_db_done(st);
     snprintf(vi->mdtrt_id, sizeof vi->mdtrt_id, "%s", mdtrt);
     snprintf(vi->med_type, sizeof vi->med_type, "%s", v->med_type);
     snprintf(vi->hosp_lv, sizeof vi->hosp_lv, "%s", r->inst_lv);
@@ -580,7 +580,7 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
         l->pric = sqlite3_column_int64(st, 4);
         l->sumamt = sqlite3_column_int64(st, 5);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) yb_visit_doc_release(d);
     return rc;
 }
@@ -664,7 +664,7 @@ static yb_rc h_feeup(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
             rc = yb_err_set(err, YB_E_DUPLICATE, p, sn, "明细流水号重复 (fee line serial number already uploaded)");
         }
     }
-    sqlite3_finalize(ins);
+    yb_db_done(ins);
     if (rc) return rc;
     /* the split of every unsettled line of the visit, as settlement would make it */
     yb_visit_doc d;
@@ -924,7 +924,7 @@ static size_t load_diags(yb_fsi *f, const char *mdtrt, yb_audit_diag *dg, size_t
         snprintf(dg[n].code, sizeof dg[n].code, "%s", col_text(q, 0));
         dg[n++].main = sqlite3_column_int(q, 1);
     }
-    sqlite3_finalize(q);
+    yb_db_done(q);
     return n;
 }
 
@@ -995,7 +995,7 @@ static yb_rc audit_visit(yb_fsi *f, yb_visit_doc *d, yb_jw *w, hit_sink *sink, y
         l->pric = sqlite3_column_int64(st, 9);
         l->sumamt = sqlite3_column_int64(st, 10);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     free(hl);
     if (!rc) {
         /* this visit: its lines grow to at most twice their number */
@@ -1300,7 +1300,7 @@ static yb_rc h_setl_cancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         snprintf(m, sizeof m, "%s", col_text(st, 0));
         snprintf(fx, sizeof fx, "%s", col_text(st, 1));
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!found) return yb_err_set(err, YB_E_NOTFOUND, "input.data.setl_id", setl, "结算信息不存在 (no such settlement)");
     if (strcmp(fx, r->fix)) return yb_err_set(err, YB_E_PERM, "input.data.setl_id", setl, "结算不属于本机构 (another institution's settlement)");
     if (mdtrt[0] && strcmp(mdtrt, m)) return yb_err_set(err, YB_E_INVALID, "input.data.mdtrt_id", mdtrt, "结算不属于该就诊 (the settlement is of another visit)");
@@ -1322,7 +1322,7 @@ static yb_rc h_reversal(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
     char setl[32] = "";
     if (sqlite3_step(st) == SQLITE_ROW) snprintf(setl, sizeof setl, "%s", col_text(st, 0));
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!setl[0]) return yb_err_set(err, YB_E_NOTFOUND, "input.data.omsgid", omsgid, "原交易不存在 (no settlement with this msgid)");
     return reverse_and_reply(f, setl, psn, w, err);
 }
@@ -1370,7 +1370,7 @@ static yb_rc h_reconcile(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         for (int i = 0; i < 3; i++) ours[i] = sqlite3_column_int64(st, i);
         our_cnt = sqlite3_column_int64(st, 3);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     char dscr[400] = "";
     size_t used = 0;
     for (int i = 0; i < 3; i++)
@@ -1436,7 +1436,7 @@ static yb_rc h_q_settlements(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         yb_jw_str(w, col_text(st, 12)[0] ? col_text(st, 12) : NULL);
         yb_jw_close(w, '}');
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_close(w, ']');
     yb_jw_close(w, '}');
     return YB_OK;
@@ -1481,7 +1481,7 @@ static yb_rc h_q_accum(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         else yb_jw_money(w, sqlite3_column_int64(st, 3));
         yb_jw_close(w, '}');
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_close(w, ']');
     yb_jw_close(w, '}');
     return YB_OK;
@@ -1504,7 +1504,7 @@ static yb_rc h_catalog(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     TRY(yb_db_prepare(f->db, "SELECT count(*) FROM catalog WHERE substr(list_type,1,1)=?1", &st, err));
     sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
     long long total = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    yb_db_done(st);
     TRY(yb_db_prepare(f->db,
                       "SELECT med_list_codg, name, list_type, chrgitm_lv, selfpay_prop, cap1, cap2, cap3, begndate,"
                       " ifnull(enddate,''), admdvs FROM catalog WHERE substr(list_type,1,1)=?1"
@@ -1548,7 +1548,7 @@ static yb_rc h_catalog(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         yb_jw_str(w, col_text(st, 10)[0] ? col_text(st, 10) : NULL);
         yb_jw_close(w, '}');
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_close(w, ']');
     yb_jw_close(w, '}');
     return YB_OK;
@@ -1582,7 +1582,7 @@ static yb_rc h_q_diags(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         }
         yb_jw_close(w, '}');
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_close(w, ']');
     yb_jw_close(w, '}');
     return YB_OK;
@@ -1614,7 +1614,7 @@ static yb_rc h_q_visits(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         }
         yb_jw_close(w, '}');
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_close(w, ']');
     yb_jw_close(w, '}');
     return YB_OK;
@@ -1653,7 +1653,7 @@ static yb_rc h_q_lines(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         yb_jw_str(w, col_text(st, 6)[0] ? col_text(st, 6) : NULL);
         yb_jw_close(w, '}');
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_close(w, ']');
     yb_jw_close(w, '}');
     return YB_OK;
@@ -1746,7 +1746,7 @@ static yb_rc authenticate(yb_fsi *f, const yb_fsi_auth *a, const char *body, siz
     int found = sqlite3_step(st) == SQLITE_ROW;
     char secret[256] = "";
     if (found) snprintf(secret, sizeof secret, "%s", col_text(st, 0));
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!found) return yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "定点医药机构不存在 (unknown institution)");
     if (!secret[0]) return yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "机构未配置密钥 (the institution has no secret)");
     TRY(yb_sign_verify(secret, a->signature, body, len, a->now, a->window > 0 ? a->window : 300, err));
@@ -1777,7 +1777,7 @@ static yb_rc check_envelope(yb_fsi *f, req *r, const char *caller, yb_err *err) 
         snprintf(r->inst_area, sizeof r->inst_area, "%s", col_text(st, 1));
         has_secret = col_text(st, 2)[0] != '\0';
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!found) return yb_err_set(err, YB_E_PERM, "fixmedins_code", r->fix, "定点医药机构不存在 (unknown institution)");
     if (has_secret && !caller[0])
         return yb_err_set(err, YB_E_PERM, "x-ca-signature", "", "该机构的请求必须签名 (this institution must sign its requests)");
@@ -1786,7 +1786,7 @@ static yb_rc check_envelope(yb_fsi *f, req *r, const char *caller, yb_err *err) 
         sqlite3_bind_text(st, 1, r->sign_no, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
         found = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        yb_db_done(st);
         if (!found) return yb_err_set(err, YB_E_PERM, "sign_no", r->sign_no, "未签到或签到号无效 (not signed in: call 9001)");
     }
     return YB_OK;
@@ -1806,7 +1806,7 @@ static yb_rc replay(yb_fsi *f, req *r, char **reply, yb_err *err) {
         else if (!(*reply = strdup(col_text(st, 1))))
             rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 
@@ -1819,7 +1819,7 @@ static yb_rc record(yb_fsi *f, req *r, const char *reply, yb_err *err) {
     sqlite3_bind_text(st, 4, r->hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, reply, -1, SQLITE_STATIC);
     yb_rc rc = yb_db_step_done(f->db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 

@@ -75,7 +75,7 @@ yb_rc yb_svc_load_policy(yb_db *db, const char *path, yb_load_stats *stats, yb_e
             goto done;
         }
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     st = NULL;
     if (!same) {
         rc = yb_db_prepare(db, "INSERT INTO policies(admdvs, version, effective_from, effective_to, json) VALUES (?1,?2,?3,?4,?5)",
@@ -93,7 +93,7 @@ yb_rc yb_svc_load_policy(yb_db *db, const char *path, yb_load_stats *stats, yb_e
     rc = log_load(db, "load.policy", path, stats, err);
     if (!rc) rc = yb_db_commit(db, err);
 done:
-    if (st) sqlite3_finalize(st);
+    if (st) yb_db_done(st);
     if (rc) yb_db_rollback(db);
     free(p);
     free(text);
@@ -166,7 +166,7 @@ static yb_rc catalog_from_db(yb_db *db, yb_catalog *cat, yb_err *err) {
         snprintf(e.admdvs, sizeof e.admdvs, "%s", (const char *)sqlite3_column_text(st, 10));
         if (!rc) rc = yb_catalog_add(cat, &e, err);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 
@@ -182,8 +182,8 @@ yb_rc yb_svc_load_catalog(yb_db *db, const char *path, yb_load_stats *stats, yb_
                            " cap2, cap3, begndate, enddate, admdvs) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
                            &c.put, err);
     if (!rc) rc = yb_catalog_csv_read(path, cat_row, &c, &stats->rows, err);
-    sqlite3_finalize(c.exists);
-    sqlite3_finalize(c.put);
+    yb_db_done(c.exists);
+    yb_db_done(c.put);
     if (!rc) {
         /* the whole catalogue must still be consistent: no overlapping periods of one code and area */
         yb_catalog *cat = yb_catalog_new();
@@ -466,11 +466,11 @@ yb_rc yb_svc_load_persons(yb_db *db, const char *path, yb_load_stats *stats, yb_
         else stats->inserted++;
     }
     if (!rc && r < 0) rc = err && err->rc ? err->rc : YB_E_INVALID;
-    sqlite3_finalize(pp);
-    sqlite3_finalize(pi);
-    sqlite3_finalize(ex);
-    sqlite3_finalize(sq);
-    sqlite3_finalize(sp_put);
+    yb_db_done(pp);
+    yb_db_done(pi);
+    yb_db_done(ex);
+    yb_db_done(sq);
+    yb_db_done(sp_put);
     yb_csv_close(c);
     if (!rc) rc = log_load(db, "load.persons", path, stats, err);
     if (!rc) rc = yb_db_commit(db, err);
@@ -563,8 +563,8 @@ yb_rc yb_svc_load_institutions(yb_db *db, const char *path, yb_load_stats *stats
         }
     }
     if (!rc && r < 0) rc = err && err->rc ? err->rc : YB_E_INVALID;
-    sqlite3_finalize(put);
-    sqlite3_finalize(ex);
+    yb_db_done(put);
+    yb_db_done(ex);
     yb_csv_close(c);
     if (!rc) rc = log_load(db, "load.institutions", path, stats, err);
     if (!rc) rc = yb_db_commit(db, err);
@@ -592,7 +592,7 @@ yb_rc yb_store_load_refdata(yb_db *db, yb_refdata **out, yb_err *err) {
             if (rc) free(p);
         }
     }
-    if (st) sqlite3_finalize(st);
+    if (st) yb_db_done(st);
     if (rc) {
         yb_refdata_free(rd);
         return rc;

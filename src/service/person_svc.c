@@ -47,7 +47,7 @@ static yb_rc read_view(yb_db *db, const char *psn_no, yb_person_view *v, yb_err 
     if (rc) return rc;
     sqlite3_bind_text(st, 1, psn_no, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        yb_db_done(st);
         return yb_err_set(err, YB_E_NOTFOUND, "psn_no", psn_no, "no such person");
     }
     snprintf(v->psn_no, sizeof v->psn_no, "%s", psn_no);
@@ -64,7 +64,7 @@ static yb_rc read_view(yb_db *db, const char *psn_no, yb_person_view *v, yb_err 
     }
     sodium_memzero(plain, sizeof plain);
     if (rc) {
-        sqlite3_finalize(st);
+        yb_db_done(st);
         return rc;
     }
     v->gend = sqlite3_column_int(st, 2);
@@ -73,7 +73,7 @@ static yb_rc read_view(yb_db *db, const char *psn_no, yb_person_view *v, yb_err 
     copy_col(v->psn_type, sizeof v->psn_type, st, 5);
     v->cvlserv_flag = sqlite3_column_int(st, 6);
     copy_col(v->sp_psn_type, sizeof v->sp_psn_type, st, 7);
-    sqlite3_finalize(st);
+    yb_db_done(st);
 
     size_t cap_i = 0, cap_a = 0, cap_s = 0;
     rc = yb_db_prepare(db, "SELECT insutype, psn_type, ifnull(insu_admdvs, ''), balc FROM person_insu WHERE psn_no=?1"
@@ -91,7 +91,7 @@ static yb_rc read_view(yb_db *db, const char *psn_no, yb_person_view *v, yb_err 
         copy_col(r->insu_admdvs, sizeof r->insu_admdvs, st, 2);
         r->balc = sqlite3_column_int64(st, 3);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) return rc;
 
     rc = yb_db_prepare(db, "SELECT insutype, year, key, value FROM accum WHERE psn_no=?1 ORDER BY insutype, year, key",
@@ -109,7 +109,7 @@ static yb_rc read_view(yb_db *db, const char *psn_no, yb_person_view *v, yb_err 
         copy_col(r->key, sizeof r->key, st, 2);
         r->value = sqlite3_column_int64(st, 3);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) return rc;
 
     /* the newest YB_VIEW_MAX_SETL, shown oldest first; setl_id orders them (a database sequence) */
@@ -144,7 +144,7 @@ static yb_rc read_view(yb_db *db, const char *psn_no, yb_person_view *v, yb_err 
         copy_col(r->reversed_by, sizeof r->reversed_by, st, 13);
         v->n_setl_total = (size_t)sqlite3_column_int64(st, 14);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 
@@ -183,7 +183,7 @@ yb_rc yb_svc_person_unmasked(yb_db *db, const char *psn_no, const char *actor, c
         const void *blob = sqlite3_column_blob(st, i);
         if (blob) rc = yb_pd_open(db, blob, (size_t)sqlite3_column_bytes(st, i), dst[i], cap[i], err);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!rc) rc = yb_alog_append(db, actor, "person.read_unmasked", psn_no, why, err);
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) {

@@ -54,7 +54,7 @@ static yb_rc put_rows(yb_db *db, yb_jw *w, const char *key, const char *sql, con
         put_row(w, st, kinds);
         yb_jw_close(w, '}');
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_close(w, ']');
     return YB_OK;
 }
@@ -68,7 +68,7 @@ static yb_rc put_one(yb_db *db, yb_jw *w, const char *sql, const char *kinds, co
     sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) put_row(w, st, kinds);
     else rc = yb_err_set(err, YB_E_NOTFOUND, field, param, "no such %s", what);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 

@@ -57,7 +57,7 @@ static yb_rc load_accum(yb_db *db, const char *psn, const char *insutype, int ye
         rc = yb_accum_add(acc, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
         if (rc) yb_err_set(err, rc, "accum", (const char *)sqlite3_column_text(st, 0), "too many accumulators");
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 
@@ -70,7 +70,7 @@ static yb_rc load_balance(yb_db *db, const char *psn, const char *insutype, yb_f
     sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
     *found = sqlite3_step(st) == SQLITE_ROW;
     *balc = *found ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return YB_OK;
 }
 
@@ -82,7 +82,7 @@ static yb_rc exec_bound(yb_db *db, const char *sql, yb_err *err, const char *a, 
     if (b) sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
     if (c) sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
     rc = yb_db_step_done(db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 
@@ -108,7 +108,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         sqlite3_bind_int(st, 6, p->cvlserv_flag);
         sqlite3_bind_text(st, 7, p->sp_psn_type, -1, SQLITE_STATIC);
         rc = yb_db_step_done(db, st, err);
-        sqlite3_finalize(st);
+        yb_db_done(st);
         if (rc) return rc;
         rc = yb_db_prepare(db,
                            "INSERT INTO person_insu(psn_no, insutype, psn_type, balc, insu_admdvs) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -120,7 +120,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         sqlite3_bind_int64(st, 4, opening);
         sqlite3_bind_text(st, 5, p->insu_admdvs, -1, SQLITE_STATIC);
         rc = yb_db_step_done(db, st, err);
-        sqlite3_finalize(st);
+        yb_db_done(st);
         if (rc) return rc;
     }
     rc = yb_db_prepare(db, "UPDATE person_insu SET balc=?3 WHERE psn_no=?1 AND insutype=?2", &st, err);
@@ -129,7 +129,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     sqlite3_bind_text(st, 2, p->insutype, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, s->balc);
     rc = yb_db_step_done(db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) return rc;
 
     rc = yb_db_prepare(db,
@@ -149,7 +149,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     bind_time(st, 8, v->begntime);
     bind_time(st, 9, v->endtime);
     rc = yb_db_step_done(db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) return rc;
 
     rc = exec_bound(db, "DELETE FROM fee_lines WHERE mdtrt_id=?1", err, v->mdtrt_id, NULL, NULL);
@@ -196,7 +196,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         rc = yb_db_step_done(db, st, err);
         i += (size_t)merged;
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) return rc;
 
     rc = yb_db_prepare(db,
@@ -231,7 +231,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     sqlite3_bind_text(st, k++, reply, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, k++, setl_time, -1, SQLITE_STATIC);
     rc = yb_db_step_done(db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) return rc;
 
     rc = yb_db_prepare(db,
@@ -254,7 +254,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         sqlite3_bind_text(st, 9, f->proc_info, -1, SQLITE_STATIC);
         rc = yb_db_step_done(db, st, err);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) return rc;
 
     sqlite3_stmt *dl, *ac;
@@ -267,7 +267,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
                        " ON CONFLICT(psn_no, insutype, year, key) DO UPDATE SET value = value + excluded.value",
                        &ac, err);
     if (rc) {
-        sqlite3_finalize(dl);
+        yb_db_done(dl);
         return rc;
     }
     for (int i = 0; i < s->deltas.n && !rc; i++) {
@@ -289,8 +289,8 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         sqlite3_bind_int64(ac, 5, it->v);
         rc = yb_db_step_done(db, ac, err);
     }
-    sqlite3_finalize(dl);
-    sqlite3_finalize(ac);
+    yb_db_done(dl);
+    yb_db_done(ac);
     return rc;
 }
 
@@ -326,11 +326,11 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
             res->replayed = 1;
             res->reply = strdup((const char *)sqlite3_column_text(st, 1));
             snprintf(res->setl_id, sizeof res->setl_id, "%s", (const char *)sqlite3_column_text(st, 2));
-            sqlite3_finalize(st);
+            yb_db_done(st);
             yb_db_rollback(db);
             return res->reply ? YB_OK : yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
         }
-        sqlite3_finalize(st);
+        yb_db_done(st);
         st = NULL;
     }
     /* the visit: not settled already, and not another person's */
@@ -350,7 +350,7 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
             goto fail;
         }
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     st = NULL;
 
     int year = yb_settle_year(&d->visit), known;
@@ -401,7 +401,7 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
     if (rc) goto fail;
     return YB_OK;
 fail:
-    if (st) sqlite3_finalize(st);
+    if (st) yb_db_done(st);
     yb_db_rollback(db);
     yb_settle_result_release(res);
     res->setl_id[0] = '\0';
@@ -428,7 +428,7 @@ static char *reversal_reply(yb_db *db, const char *setl_id, yb_err *err) {
     if (yb_db_prepare(db, sql, &st, err)) return NULL;
     sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        yb_db_done(st);
         yb_err_set(err, YB_E_INTERNAL, "setl_id", setl_id, "reversal row vanished");
         return NULL;
     }
@@ -459,7 +459,7 @@ static char *reversal_reply(yb_db *db, const char *setl_id, yb_err *err) {
         yb_jw_money(&w, sqlite3_column_int64(st, 9 + (int)i));
     }
     yb_jw_close(&w, '}');
-    sqlite3_finalize(st);
+    yb_db_done(st);
     yb_jw_key(&w, "setldetail");
     yb_jw_open(&w, '[');
     if (!yb_db_prepare(db, "SELECT fund_pay_type, fund_pay_type_name, inscp_scp_amt, fund_payamt, setl_proc_info"
@@ -480,7 +480,7 @@ static char *reversal_reply(yb_db *db, const char *setl_id, yb_err *err) {
             yb_jw_str(&w, (const char *)sqlite3_column_text(st, 4));
             yb_jw_close(&w, '}');
         }
-        sqlite3_finalize(st);
+        yb_db_done(st);
     }
     yb_jw_close(&w, ']');
     yb_jw_close(&w, '}');
@@ -511,7 +511,7 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     char by[32];
     snprintf(by, sizeof by, "%s", reversed ? (const char *)sqlite3_column_text(st, 3) : "");
     yb_fen acct_pay = sqlite3_column_int64(st, 4);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     st = NULL;
     if (psn_no && *psn_no && strcmp(psn_no, owner) != 0) {
         rc = yb_err_set(err, YB_E_PERM, "psn_no", psn_no, "the settlement belongs to another person");
@@ -534,7 +534,7 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     if (rc) goto fail;
     sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
     rc = yb_db_step_done(db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     st = NULL;
     /* an accumulator back at 0 is removed: absent means 0 to the calculator, and the table is then
      * exactly what it was before the settlement (settlements record no zero deltas) */
@@ -550,7 +550,7 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, acct_pay);
     rc = yb_db_step_done(db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     st = NULL;
     if (rc) goto fail;
     long long seq;
@@ -595,7 +595,7 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     if (rc) goto fail;
     return YB_OK;
 fail:
-    if (st) sqlite3_finalize(st);
+    if (st) yb_db_done(st);
     yb_db_rollback(db);
     yb_settle_result_release(res);
     res->setl_id[0] = '\0';

@@ -118,7 +118,7 @@ static yb_rc exec_w(yb_db *db, const char *sql, const char *t1, const char *t2, 
     if (sqlite3_bind_parameter_count(st) >= 4) sqlite3_bind_int64(st, 4, i4);
     if (sqlite3_bind_parameter_count(st) >= 5) sqlite3_bind_int64(st, 5, i5);
     rc = yb_db_step_done(db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!rc && changes) *changes = sqlite3_changes(yb_db_sql(db));
     return rc;
 }
@@ -145,7 +145,7 @@ yb_rc yb_staff_get(yb_db *db, const char *login, yb_staff_user *out, yb_err *err
     sqlite3_bind_text(st, 1, login ? login : "", -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) read_user(st, 0, out);
     else rc = yb_err_set(err, YB_E_NOTFOUND, "login", login, "no such user");
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 
@@ -170,7 +170,7 @@ yb_rc yb_staff_list(yb_db *db, yb_staff_user **out, size_t *n, yb_err *err) {
         }
         read_user(st, 0, &v[k++]);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (rc) {
         free(v);
         return rc;
@@ -212,7 +212,7 @@ yb_rc yb_staff_add(yb_db *db, const char *login, const char *name, yb_role role,
         sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, now);
         rc = yb_db_step_done(db, st, err);
-        sqlite3_finalize(st);
+        yb_db_done(st);
     }
     if (!rc && sqlite3_changes(yb_db_sql(db)) == 0) rc = yb_err_set(err, YB_E_DUPLICATE, "login", login, "the user exists");
     char detail[64];
@@ -354,7 +354,7 @@ yb_rc yb_staff_login(yb_db *db, const char *login, const char *password, int64_t
             snprintf(stored, sizeof stored, "%s", col(st, 8));
             known = 1;
         }
-        sqlite3_finalize(st);
+        yb_db_done(st);
     }
     /* 2. exactly one verification, whatever the case */
     size_t pwlen = password ? strlen(password) : 0;
@@ -412,7 +412,7 @@ yb_rc yb_staff_login(yb_db *db, const char *login, const char *password, int64_t
                 failed = sqlite3_column_int(st, 0);
                 until_t = sqlite3_column_int64(st, 1);
             }
-            sqlite3_finalize(st);
+            yb_db_done(st);
         }
         if (failed == 0 && until_t > now) {
             char until[24];
@@ -465,7 +465,7 @@ static yb_rc find_session(yb_db *db, const char *token, int64_t now, yb_staff_se
         read_user(st, 2, &out->user);
         if (ended || now >= out->expires_at || out->user.disabled) found = 0;
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!found) {
         memset(out, 0, sizeof *out);
         return yb_err_set(err, YB_E_PERM, NULL, NULL, SESSION_MSG);

@@ -77,7 +77,7 @@ static yb_rc set_meta(yb_db *db, const char *key, long long v, yb_err *err) {
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, v);
     rc = yb_db_step_done(db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return rc;
 }
 
@@ -93,7 +93,7 @@ yb_rc yb_alog_append(yb_db *db, const char *actor, const char *action, const cha
         const unsigned char *h = sqlite3_column_text(st, 1);
         snprintf(prev, sizeof prev, "%s", h ? (const char *)h : "");
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     now_text(ts, sizeof ts);
     if (!actor || !*actor) actor = "-";
     entry_hash(db, prev, seq, ts, actor, action, object, detail, hash);
@@ -111,7 +111,7 @@ yb_rc yb_alog_append(yb_db *db, const char *actor, const char *action, const cha
     sqlite3_bind_text(st, 7, prev, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, hash, -1, SQLITE_STATIC);
     rc = yb_db_step_done(db, st, err);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!rc) rc = set_meta(db, "alog_seq", seq, err);
     if (!rc) rc = set_meta(db, "alog_head", head_mac(db, seq, hash), err);
     return rc;
@@ -155,10 +155,10 @@ yb_rc yb_alog_verify(yb_db *db, yb_alog_report *r, yb_err *err) {
         expect++;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        sqlite3_finalize(st);
+        yb_db_done(st);
         return yb_err_set(err, YB_E_DB, NULL, NULL, "reading the audit log: %s", sqlite3_errmsg(yb_db_sql(db)));
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (r->bad_seq) return YB_OK;
     if (r->entries) snprintf(r->head, sizeof r->head, "%s", prev);
     /* the head record: entries cut off the end */
@@ -171,7 +171,7 @@ yb_rc yb_alog_verify(yb_db *db, yb_alog_report *r, yb_err *err) {
         if (!strcmp(col(st, 0), "alog_seq")) hseq = sqlite3_column_int64(st, 1);
         else hmac = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    yb_db_done(st);
     if (!n && !r->entries) return YB_OK;
     if (n != 2 || hseq != r->entries) {
         r->bad_seq = r->entries + 1;

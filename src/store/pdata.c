@@ -95,7 +95,7 @@ static yb_rc meta_get(yb_db *db, const char *key, long long *v, int *found, yb_e
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     *found = sqlite3_step(st) == SQLITE_ROW;
     if (*found) *v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return YB_OK;
 }
 
@@ -137,7 +137,7 @@ yb_rc yb_key_attach(yb_db *db, const char *db_path, yb_err *err) {
         if (rc) return rc;
         sqlite3_bind_int64(st, 1, check);
         rc = yb_db_step_done(db, st, err);
-        sqlite3_finalize(st);
+        yb_db_done(st);
         if (!rc) rc = meta_get(db, "key_check", &stored, &has_check, err);
         if (rc) return rc;
     }
@@ -223,13 +223,13 @@ yb_rc yb__pd_seal_plain(yb_db *db, yb_err *err) {
         }
         if (!rc) rc = yb_db_step_done(db, put, err);
     }
-    sqlite3_finalize(sel);
-    sqlite3_finalize(put);
+    yb_db_done(sel);
+    yb_db_done(put);
     if (!rc) {
         rc = yb_db_prepare(db, "INSERT INTO meta(key, value) VALUES ('pd_sealed', 1) ON CONFLICT(key) DO UPDATE SET value=1",
                            &sel, err);
         if (!rc) rc = yb_db_step_done(db, sel, err);
-        sqlite3_finalize(sel);
+        yb_db_done(sel);
     }
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) yb_db_rollback(db);

@@ -7,6 +7,8 @@
  * database newer than this program, or whose two version records disagree, is refused untouched.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +26,18 @@ extern const char *const yb__migration_notes[];
 /* From this version on, table schema_version records every applied migration. */
 #define RECORDED_FROM 3
 
+#define STMT_CACHE 160
+
+typedef struct cached_stmt {
+    sqlite3_stmt *st;
+    uint32_t hash;   /* of the SQL text */
+    int busy;        /* handed out and not yet given back with yb_db_done */
+} cached_stmt;
+
 struct yb_db {
     sqlite3 *h;
+    cached_stmt cache[STMT_CACHE]; /* prepared statements kept for reuse (services run the same SQL) */
+    int ncache;
     char path[512];
     int version;
     int depth;   /* open yb_db_begin levels: the outer one is BEGIN IMMEDIATE, inner ones savepoints */
@@ -35,6 +47,49 @@ struct yb_db {
 };
 
 unsigned char *yb__db_keybuf(yb_db *db) { return db->keys; }
+
+/* The open handles, so that yb_db_done finds a statement's cache from the statement alone. */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static yb_db *reg[64];
+
+static void reg_put(yb_db *db, int add) {
+    pthread_mutex_lock(&reg_lock);
+    for (size_t i = 0; i < sizeof reg / sizeof reg[0]; i++)
+        if (add ? !reg[i] : reg[i] == db) {
+            reg[i] = add ? db : NULL;
+            break;
+        }
+    pthread_mutex_unlock(&reg_lock);
+}
+
+static yb_db *reg_find(sqlite3 *h) {
+    yb_db *db = NULL;
+    pthread_mutex_lock(&reg_lock);
+    for (size_t i = 0; i < sizeof reg / sizeof reg[0] && !db; i++)
+        if (reg[i] && reg[i]->h == h) db = reg[i];
+    pthread_mutex_unlock(&reg_lock);
+    return db;
+}
+
+static uint32_t sql_hash(const char *s) {
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+void yb_db_done(sqlite3_stmt *st) {
+    if (!st) return;
+    yb_db *db = reg_find(sqlite3_db_handle(st));
+    if (db)
+        for (int i = 0; i < db->ncache; i++)
+            if (db->cache[i].st == st) {
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+                db->cache[i].busy = 0;
+                return;
+            }
+    sqlite3_finalize(st);
+}
 
 void yb_db_set_actor(yb_db *db, const char *actor) { snprintf(db->actor, sizeof db->actor, "%s", actor ? actor : ""); }
 const char *yb_db_actor(yb_db *db) { return db->actor[0] ? db->actor : "-"; }
@@ -61,7 +116,19 @@ yb_rc yb_db_exec(yb_db *db, const char *sql, yb_err *err) {
 }
 
 yb_rc yb_db_prepare(yb_db *db, const char *sql, sqlite3_stmt **st, yb_err *err) {
-    if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK) return db_err(db, err, "prepare");
+    uint32_t h = sql_hash(sql);
+    for (int i = 0; i < db->ncache; i++) {
+        cached_stmt *c = &db->cache[i];
+        if (!c->busy && c->hash == h && !strcmp(sqlite3_sql(c->st), sql)) {
+            c->busy = 1;
+            *st = c->st;
+            return YB_OK;
+        }
+    }
+    const char *tail = NULL;
+    if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, &tail) != SQLITE_OK) return db_err(db, err, "prepare");
+    /* one statement exactly: sqlite3_sql() is then the whole text, so the lookup above can match */
+    if (*st && tail && !*tail && db->ncache < STMT_CACHE) db->cache[db->ncache++] = (cached_stmt){*st, h, 1};
     return YB_OK;
 }
 
@@ -139,11 +206,11 @@ yb_rc yb_db_next_seq(yb_db *db, const char *name, long long *out, yb_err *err) {
     if (rc) return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        yb_db_done(st);
         return db_err(db, err, "sequence");
     }
     *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return YB_OK;
 }
 
@@ -167,7 +234,7 @@ static yb_rc read_int(yb_db *db, const char *sql, int *out, yb_err *err) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) return db_err(db, err, "read version");
     *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return YB_OK;
 }
 
@@ -210,7 +277,7 @@ static yb_rc migrate(yb_db *db, yb_err *err) {
                 sqlite3_bind_int(st, 1, v + 1);
                 sqlite3_bind_text(st, 2, yb__migration_notes[v], -1, SQLITE_STATIC);
                 rc = yb_db_step_done(db, st, err);
-                sqlite3_finalize(st);
+                yb_db_done(st);
             }
         }
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
@@ -226,7 +293,12 @@ static yb_rc migrate(yb_db *db, yb_err *err) {
     return check_record(db, v, err);
 }
 
+/* No global memory statistics: they take a mutex on every allocation SQLite makes. */
+static void sqlite_config_once(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 yb_rc yb_db_open(const char *path, int create, yb_db **out, yb_err *err) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_config_once);
     yb_db *db = calloc(1, sizeof *db);
     if (!db) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     if (strlen(path) >= sizeof db->path) {
@@ -256,6 +328,7 @@ yb_rc yb_db_open(const char *path, int create, yb_db **out, yb_err *err) {
         return rc;
     }
     sqlite3_busy_timeout(db->h, 10000);
+    reg_put(db, 1);
     yb_rc rc = yb_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err);
     if (!rc) rc = migrate(db, err);
     if (!rc) rc = yb_key_attach(db, path, err);
@@ -270,6 +343,9 @@ yb_rc yb_db_open(const char *path, int create, yb_db **out, yb_err *err) {
 
 void yb_db_close(yb_db *db) {
     if (!db) return;
+    reg_put(db, 0);
+    for (int i = 0; i < db->ncache; i++) sqlite3_finalize(db->cache[i].st);
+    db->ncache = 0;
     sqlite3_close(db->h);
     sodium_memzero(db->keys, sizeof db->keys);
     free(db);

@@ -46,7 +46,7 @@ static long long q_int(sqlite3 *h, const char *sql) {
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
     long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -999;
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return v;
 }
 
@@ -57,7 +57,7 @@ static const char *q_text(sqlite3 *h, const char *sql) {
     buf[0] = '\0';
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
         snprintf(buf, sizeof buf, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    yb_db_done(st);
     return buf;
 }
 
@@ -289,7 +289,7 @@ static void test_sequence_constraints_lock(void **state) {
     assert_int_equal(yb_db_step_done(db, st, &e), YB_OK);
     sqlite3_reset(st);
     assert_int_equal(yb_db_step_done(db, st, &e), YB_E_DUPLICATE);
-    sqlite3_finalize(st);
+    yb_db_done(st);
     /* medfee 100.00 != 50.00 + 0 + 0 + 40.00 */
     yb_err_clear(&e);
     assert_int_equal(yb_db_prepare(db,
@@ -301,7 +301,7 @@ static void test_sequence_constraints_lock(void **state) {
                      YB_OK);
     assert_int_equal(yb_db_step_done(db, st, &e), YB_E_DUPLICATE);
     assert_non_null(strstr(e.msg, "constraint"));
-    sqlite3_finalize(st);
+    yb_db_done(st);
     /* a fund row must name an existing settlement (foreign keys are on) */
     yb_err_clear(&e);
     assert_int_equal(yb_db_exec(db,
