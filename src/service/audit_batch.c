@@ -11,6 +11,7 @@
  * alignment and are read with memcpy.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +224,13 @@ typedef struct buf {
     char *p;
     size_t n, cap;
 } buf;
+
+/* Copy a NUL-terminated string into dst of cap bytes, cut to fit (the readers bounded it already). */
+static void scopy(char *dst, size_t cap, const char *src) {
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
 
 static int buf_put(buf *b, const void *s, size_t n) {
     if (b->n + n > b->cap) {
@@ -979,8 +987,8 @@ static yb_rc audit_visit(job *j, pvisit *v) {
         const pline *l = &j->pl[lg->first + i];
         yb_audit_line *a = &j->al[i];
         memset(a, 0, sizeof *a);
-        snprintf(a->line.feedetl_sn, sizeof a->line.feedetl_sn, "%s", l->sn);
-        snprintf(a->line.med_list_codg, sizeof a->line.med_list_codg, "%s", l->code);
+        scopy(a->line.feedetl_sn, sizeof a->line.feedetl_sn, l->sn);
+        scopy(a->line.med_list_codg, sizeof a->line.med_list_codg, l->code);
         a->line.fee_ocur_time = l->h.t;
         a->line.cnt = l->h.cnt;
         a->line.pric = l->h.pric;
@@ -988,32 +996,32 @@ static yb_rc audit_visit(job *j, pvisit *v) {
         a->name = *l->name ? l->name : NULL;
         a->dept = *l->dept ? l->dept : NULL;
         memcpy(a->med_chrgitm_type, l->h.type, sizeof a->med_chrgitm_type);
-        snprintf(a->init_feedetl_sn, sizeof a->init_feedetl_sn, "%s", l->init);
+        scopy(a->init_feedetl_sn, sizeof a->init_feedetl_sn, l->init);
         a->prd_days = l->h.prd_days;
     }
     size_t ndiag = 0;
     for (size_t i = 0; i < nd; i++) {
         const pdiag *g = &j->pd[dg->first + i];
         yb_audit_diag *d = &j->ad[ndiag++];
-        snprintf(d->code, sizeof d->code, "%s", g->code);
+        scopy(d->code, sizeof d->code, g->code);
         d->main = g->h.main;
         d->name = *g->name ? g->name : NULL;
     }
     if (!ndiag && *v->dg_code) {
         yb_audit_diag *d = &j->ad[ndiag++];
-        snprintf(d->code, sizeof d->code, "%s", v->dg_code);
+        scopy(d->code, sizeof d->code, v->dg_code);
         d->main = 1;
         d->name = *v->dg_name ? v->dg_name : NULL;
     }
     yb_audit_visit av;
     memset(&av, 0, sizeof av);
-    snprintf(av.visit.mdtrt_id, sizeof av.visit.mdtrt_id, "%s", v->mdtrt);
+    scopy(av.visit.mdtrt_id, sizeof av.visit.mdtrt_id, v->mdtrt);
     memcpy(av.visit.med_type, v->h.med_type, sizeof av.visit.med_type);
     memcpy(av.visit.hosp_lv, v->h.hosp_lv, sizeof av.visit.hosp_lv);
-    snprintf(av.visit.fixmedins_code, sizeof av.visit.fixmedins_code, "%s", v->fix);
+    scopy(av.visit.fixmedins_code, sizeof av.visit.fixmedins_code, v->fix);
     av.visit.begntime = v->h.begn;
     av.visit.endtime = v->h.end;
-    snprintf(av.person.psn_no, sizeof av.person.psn_no, "%s", v->psn);
+    scopy(av.person.psn_no, sizeof av.person.psn_no, v->psn);
     memcpy(av.person.insutype, v->h.insutype, sizeof av.person.insutype);
     av.person.gend = v->h.gend;
     av.person.brdy = v->h.brdy;
@@ -1126,6 +1134,21 @@ static yb_rc setup_sets(job *j, const yb_audit_batch_opts *o, yb_audit_batch_sta
     return YB_OK;
 }
 
+typedef struct side_read {
+    inputs *in;
+    yb_extsort *vs, *ds;
+    yb_audit_batch_stats *st;
+    yb_rc rc;
+    yb_err err;
+} side_read;
+
+static void *side_reader(void *arg) {
+    side_read *s = arg;
+    s->rc = read_visits(s->in, s->vs, s->st, &s->err);
+    if (!s->rc && s->in->dg) s->rc = read_diags(s->in, s->ds, s->st, &s->err);
+    return NULL;
+}
+
 yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st, yb_err *err) {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1142,7 +1165,7 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
     inputs in;
     memset(&in, 0, sizeof in);
     yb_extsort *vs = NULL, *ls = NULL, *ds = NULL;
-    yb_extsort_stats sst = {0, 0, 0};
+    yb_extsort_stats sst = {0, 0, 0}, sst2 = {0, 0, 0}; /* lines; visits and diagnoses */
     char tout[600] = "", trej[600] = "", dir[512] = "";
     char *obuf = NULL;
 
@@ -1184,14 +1207,26 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
     }
     /* run memory: visits 1/4, lines 5/8, diagnoses 1/8 */
     size_t mem = o->run_bytes ? o->run_bytes : (size_t)64 << 20;
-    if (!rc) rc = yb_extsort_new(mem / 4, dir, &sst, &vs, err);
+    if (!rc) rc = yb_extsort_new(mem / 4, dir, &sst2, &vs, err);
     if (!rc) rc = yb_extsort_new(mem / 8 * 5, dir, &sst, &ls, err);
-    if (!rc && in.dg) rc = yb_extsort_new(mem / 8, dir, &sst, &ds, err);
+    if (!rc && in.dg) rc = yb_extsort_new(mem / 8, dir, &sst2, &ds, err);
 
-    /* 3. read each table once, sort */
-    if (!rc) rc = read_visits(&in, vs, st, err);
-    if (!rc) rc = read_lines(&in, ls, st, err);
-    if (!rc && in.dg) rc = read_diags(&in, ds, st, err);
+    /* 3. read each table once, sort: the fee lines here, the visits and diagnoses meanwhile on a
+     * second thread (separate files, sorters and counters); a visit table's error comes first */
+    side_read sj = {&in, vs, ds, st, YB_OK, {0}};
+    yb_err_clear(&sj.err);
+    pthread_t th;
+    int threaded = 0;
+    if (!rc) {
+        threaded = pthread_create(&th, NULL, side_reader, &sj) == 0;
+        if (!threaded) side_reader(&sj);
+        rc = read_lines(&in, ls, st, err);
+        if (threaded) pthread_join(th, NULL);
+        if (sj.rc) {
+            rc = sj.rc;
+            if (err) *err = sj.err;
+        }
+    }
     yb_csv_close(in.md);
     yb_csv_close(in.fee);
     yb_csv_close(in.dg);
@@ -1231,8 +1266,8 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
     free(who);
 
     /* 5. outputs into place, or away */
-    st->runs = sst.runs;
-    st->peak_run_files = sst.peak_files;
+    st->runs = sst.runs + sst2.runs;
+    st->peak_run_files = sst.peak_files + sst2.peak_files; /* an upper bound: the two sets run side by side */
     FILE *fs[2] = {j.out, j.rejects};
     const char *tmps[2] = {tout, trej}, *finals[2] = {o->out_path, o->rejects_path};
     for (int i = 0; i < 2; i++) {
