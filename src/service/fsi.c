@@ -20,6 +20,8 @@
 #include "yibao/audit.h"
 #include "yibao/fsi.h"
 #include "yibao/pdata.h"
+#include "yibao/policy.h"
+#include "yibao/refdata.h"
 #include "yibao/json_num.h"
 #include "yibao/service.h"
 #include "yibao/sign.h"
@@ -1555,6 +1557,91 @@ static yb_rc h_catalog(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 }
 
 /* 5201: a person's visits at this institution; 5204: the fee lines of one of them. */
+/* 2001 人员待遇享受检查: may the person be treated under this insurance type and visit type here
+ * on this date? One row per check (trt_chk_type): 01 enrolment in the insurance type, 02 a
+ * benefit block of the person's area's policy in force on the date covers the visit type, 03
+ * (inpatient visit types) not in hospital already. trt_enjymnt_flag 1 = may, 0 = may not, with
+ * the reason in trt_chk_rslt. Reads only. */
+static yb_rc h_benefit(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], insutype[8], med[12], begn[24];
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "insutype", "input.data", 1, insutype, sizeof insutype, err));
+    TRY(str_at(n, "med_type", "input.data", 1, med, sizeof med, err));
+    TRY(str_at(n, "begntime", "input.data", 1, begn, sizeof begn, err));
+    yb_datetime bt;
+    if (strlen(begn) == 10) strcat(begn, " 00:00:00");
+    if (yb_datetime_parse(begn, strlen(begn), &bt))
+        return yb_err_set(err, YB_E_INVALID, "input.data.begntime", begn, "not a time yyyy-MM-dd HH:mm:ss");
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT p.insu_admdvs, ifnull(pi.insu_admdvs, p.insu_admdvs), pi.insutype IS NOT NULL FROM persons p"
+                      " LEFT JOIN person_insu pi ON pi.psn_no = p.psn_no AND pi.insutype = ?2 WHERE p.psn_no = ?1",
+                      &st, err));
+    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        yb_db_done(st);
+        return yb_err_set(err, YB_E_NOTFOUND, "input.data.psn_no", psn, "未查询到参保人 (no such insured person)");
+    }
+    char area[8];
+    snprintf(area, sizeof area, "%s", col_text(st, 1));
+    int enrolled = sqlite3_column_int(st, 2);
+    yb_db_done(st);
+    char why[3][160];
+    int okv[3], nchk = 2;
+    okv[0] = enrolled;
+    snprintf(why[0], sizeof why[0], enrolled ? "参保险种%s" : "未参加险种%s (not enrolled in this insurance type)", insutype);
+    const yb_policy *pol = yb_refdata_policy(f->rd, area, yb_datetime_date(bt));
+    const yb_insutype_policy *ip = pol ? yb_policy_insutype(pol, insutype) : NULL;
+    const yb_block *blk = ip ? yb_policy_block(ip, med) : NULL;
+    okv[1] = blk != NULL;
+    if (blk) snprintf(why[1], sizeof why[1], "医疗类别%s按%s待遇结算 (policy %s %s)", med, blk->name, pol->admdvs, pol->version);
+    else if (!pol) snprintf(why[1], sizeof why[1], "参保地%s在该日期无有效待遇政策 (no policy in force)", area);
+    else snprintf(why[1], sizeof why[1], "险种%s无医疗类别%s的待遇 (no benefit for this visit type)", insutype, med);
+    if (med[0] == '2' || !strcmp(med, "52")) {
+        char other[YB_ID_MAX] = "";
+        TRY(yb_db_prepare(f->db,
+                          "SELECT mdtrt_id FROM visits WHERE psn_no=?1 AND state='registered' AND endtime IS NULL"
+                          " AND (med_type LIKE '2%' OR med_type='52') LIMIT 1",
+                          &st, err));
+        sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) snprintf(other, sizeof other, "%s", col_text(st, 0));
+        yb_db_done(st);
+        okv[2] = !other[0];
+        snprintf(why[2], sizeof why[2], other[0] ? "在院中，就诊%s未出院 (in hospital already)" : "无在院记录", other);
+        nchk = 3;
+    }
+    static const char *const type[] = {"01", "02", "03"};
+    char d[11];
+    yb_date_fmt(yb_datetime_date(bt), d);
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "trtinfo");
+    yb_jw_open(w, '[');
+    for (int i = 0; i < nchk; i++) {
+        yb_jw_open(w, '{');
+        yb_jw_key(w, "psn_no");
+        yb_jw_str(w, psn);
+        yb_jw_key(w, "trt_chk_type");
+        yb_jw_str(w, type[i]);
+        yb_jw_key(w, "fund_pay_type");
+        yb_jw_str(w, i == 1 && blk ? blk->fund_pay_type : NULL);
+        yb_jw_key(w, "trt_enjymnt_flag");
+        yb_jw_str(w, okv[i] ? "1" : "0");
+        yb_jw_key(w, "begndate");
+        yb_jw_str(w, d);
+        yb_jw_key(w, "enddate");
+        yb_jw_str(w, NULL);
+        yb_jw_key(w, "trt_chk_rslt");
+        yb_jw_str(w, why[i]);
+        yb_jw_close(w, '}');
+    }
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
 /* 5202: a visit's diagnoses at this institution. */
 static yb_rc h_q_diags(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "data", err);
@@ -1684,7 +1771,7 @@ static const struct {
     {"3201", h_reconcile, 0, 0},    {"5203", h_q_settlements, 0, 0},  {"5206", h_q_accum, 0, 0},
     {"1301", h_catalog, 0, 0},      {"1305", h_catalog, 0, 0},        {"1306", h_catalog, 0, 0},
     {"5201", h_q_visits, 0, 0},     {"5204", h_q_lines, 0, 0},
-    {"5202", h_q_diags, 0, 0},      {"3101", h_audit, 0, 0},        {"3102", h_audit, 0, 0},
+    {"5202", h_q_diags, 0, 0},      {"2001", h_benefit, 0, 0},      {"3101", h_audit, 0, 0},        {"3102", h_audit, 0, 0},
 };
 
 static void stamp(char out[18]) {

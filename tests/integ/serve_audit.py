@@ -225,6 +225,23 @@ r = s.call("2201", {"data": {"psn_no": "P1", "insutype": "310", "begntime": "202
 mc = r["output"]["data"]["mdtrt_id"]
 r = s.call("2203A", {"mdtrtinfo": {"mdtrt_id": mc, "psn_no": "P1", "med_type": "11"}, "diseinfo": {"diag_code": "", "diag_srt_no": "1"}})
 check("2203A diagnosis without a code refused", r["infcode"] == -1 and "input.diseinfo.diag_code" in r["err_msg"], r.get("err_msg"))
+# 2001 benefit check
+def trt(insutype, med):
+    r = s.call("2001", {"data": {"psn_no": "P1", "insutype": insutype, "med_type": med, "begntime": "2025-07-01 08:00:00"}})
+    return {x["trt_chk_type"]: (x["trt_enjymnt_flag"], x["fund_pay_type"], x["trt_chk_rslt"]) for x in r["output"]["trtinfo"]} if r["infcode"] == 0 else r.get("err_msg")
+t = trt("310", "11")
+check("2001 outpatient", t.get("01", ("",))[0] == "1" and t.get("02", ("",))[0] == "1" and "03" not in t, t)
+t = trt("390", "11")
+check("2001 not enrolled", t.get("01", ("",))[0] == "0", t)
+t = trt("310", "14")
+check("2001 no block", t.get("02", ("",))[0] == "0" and "no benefit" in t["02"][2], t)
+t = trt("310", "21")
+check("2001 inpatient, not in hospital", t.get("03", ("",))[0] == "1", t)
+r = s.call("2401", {"mdtrtinfo": {"psn_no": "P1", "insutype": "310", "begntime": "2025-06-20 08:00:00", "med_type": "21", "ipt_no": "I9"}})
+t = trt("310", "21")
+check("2001 in hospital", t.get("03", ("",))[0] == "0" and "in hospital" in t["03"][2], t)
+r = s.call("2001", {"data": {"psn_no": "NOPE", "insutype": "310", "med_type": "11", "begntime": "2025-07-01"}})
+check("2001 unknown person", r["infcode"] == -1 and "input.data.psn_no" in r["err_msg"], r.get("err_msg"))
 check("audit server exit", s.stop() == 0)
 s = Server(dbp, None)
 r = s.call("3101", {"data": {"patient_dtos": [pat]}})
