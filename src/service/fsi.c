@@ -1707,6 +1707,65 @@ static yb_rc h_q_visits(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     return YB_OK;
 }
 
+/* 5205 慢特病用药记录: the drug lines (catalogue list_type 1xx, else codes of drugs: X… western,
+ * Z… patent Chinese, T… decoction pieces) of the person's settled chronic and special disease
+ * outpatient visits (med_type 14…) at any institution, from begntime to endtime, oldest first
+ * (at most 1000). */
+static yb_rc h_q_chronic(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+    json_object *n = node(r, "data", err);
+    if (!n) return err->rc;
+    char psn[YB_ID_MAX], b[24], e[24];
+    TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
+    TRY(str_at(n, "begntime", "input.data", 1, b, sizeof b, err));
+    TRY(str_at(n, "endtime", "input.data", 1, e, sizeof e, err));
+    yb_datetime tb, te;
+    if (strlen(b) == 10) strcat(b, " 00:00:00");
+    if (strlen(e) == 10) strcat(e, " 23:59:59");
+    if (yb_datetime_parse(b, strlen(b), &tb))
+        return yb_err_set(err, YB_E_INVALID, "input.data.begntime", b, "not a time yyyy-MM-dd HH:mm:ss");
+    if (yb_datetime_parse(e, strlen(e), &te))
+        return yb_err_set(err, YB_E_INVALID, "input.data.endtime", e, "not a time yyyy-MM-dd HH:mm:ss");
+    if (te < tb) return yb_err_set(err, YB_E_INVALID, "input.data.endtime", e, "结束时间早于开始时间 (before begntime)");
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db,
+                      "SELECT l.mdtrt_id, v.fixmedins_code, v.med_type, l.feedetl_sn, l.med_list_codg, ifnull(l.fee_ocur_time,''),"
+                      " l.cnt, l.pric, l.det_item_fee_sumamt, l.setl_id FROM fee_lines l JOIN visits v ON v.mdtrt_id = l.mdtrt_id"
+                      " LEFT JOIN catalog c ON c.med_list_codg = l.med_list_codg"
+                      " WHERE v.psn_no=?1 AND v.state='settled' AND v.med_type LIKE '14%' AND l.setl_id IS NOT NULL"
+                      " AND ifnull(l.fee_ocur_time, v.begntime) BETWEEN ?2 AND ?3"
+                      " AND (c.list_type LIKE '1%' OR (c.list_type IS NULL AND substr(l.med_list_codg, 1, 1) IN ('X','Z','T')))"
+                      " GROUP BY l.mdtrt_id, l.feedetl_sn ORDER BY ifnull(l.fee_ocur_time, v.begntime), l.mdtrt_id LIMIT 1000",
+                      &st, err));
+    char tb_s[20], te_s[20];
+    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, yb_datetime_fmt(tb, tb_s), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, yb_datetime_fmt(te, te_s), -1, SQLITE_STATIC);
+    static const char *const k[] = {"mdtrt_id", "fixmedins_code", "med_type", "feedetl_sn", "med_list_codg", "fee_ocur_time"};
+    yb_jw_open(w, '{');
+    yb_jw_key(w, "feedetail");
+    yb_jw_open(w, '[');
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        yb_jw_open(w, '{');
+        for (int i = 0; i < 6; i++) {
+            yb_jw_key(w, k[i]);
+            yb_jw_str(w, col_text(st, i)[0] ? col_text(st, i) : NULL);
+        }
+        yb_jw_key(w, "cnt");
+        yb_jw_dec(w, sqlite3_column_int64(st, 6), YB_QTY_SCALE);
+        yb_jw_key(w, "pric");
+        yb_jw_dec(w, sqlite3_column_int64(st, 7), YB_PRICE_SCALE);
+        yb_jw_key(w, "det_item_fee_sumamt");
+        yb_jw_money(w, sqlite3_column_int64(st, 8));
+        yb_jw_key(w, "setl_id");
+        yb_jw_str(w, col_text(st, 9));
+        yb_jw_close(w, '}');
+    }
+    yb_db_done(st);
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+    return YB_OK;
+}
+
 static yb_rc h_q_lines(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
@@ -1771,7 +1830,7 @@ static const struct {
     {"3201", h_reconcile, 0, 0},    {"5203", h_q_settlements, 0, 0},  {"5206", h_q_accum, 0, 0},
     {"1301", h_catalog, 0, 0},      {"1305", h_catalog, 0, 0},        {"1306", h_catalog, 0, 0},
     {"5201", h_q_visits, 0, 0},     {"5204", h_q_lines, 0, 0},
-    {"5202", h_q_diags, 0, 0},      {"2001", h_benefit, 0, 0},      {"3101", h_audit, 0, 0},        {"3102", h_audit, 0, 0},
+    {"5202", h_q_diags, 0, 0},      {"5205", h_q_chronic, 0, 0},      {"2001", h_benefit, 0, 0},      {"3101", h_audit, 0, 0},        {"3102", h_audit, 0, 0},
 };
 
 static void stamp(char out[18]) {

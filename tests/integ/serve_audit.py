@@ -26,7 +26,7 @@ def check(name, cond, detail=""):
 
 
 POLICY = """{"admdvs":"360100","version":"t1","effective_from":"2025-01-01",
- "insutypes":{"310":{"account":true,"blocks":[{"name":"otp","med_types":["11"],
+ "insutypes":{"310":{"account":true,"blocks":[{"name":"otp","med_types":["11","14"],
    "deductible":{"per":"year","by_class":{"1":"100","2":"100","3":"100"}},
    "ratio":{"1":"0.50","2":"0.50","3":"0.50"},"cap_group":"otp","annual_cap":{"all":"150"}},
   {"name":"ipt","med_types":["21"],"deductible":{"per":"year","by_class":{"1":"0","2":"0","3":"0"}},
@@ -233,8 +233,23 @@ t = trt("310", "11")
 check("2001 outpatient", t.get("01", ("",))[0] == "1" and t.get("02", ("",))[0] == "1" and "03" not in t, t)
 t = trt("390", "11")
 check("2001 not enrolled", t.get("01", ("",))[0] == "0", t)
-t = trt("310", "14")
+t = trt("310", "16")
 check("2001 no block", t.get("02", ("",))[0] == "0" and "no benefit" in t["02"][2], t)
+# 5205: the drug lines of settled chronic-disease (14) outpatient visits in the period
+r = s.call("2201", {"data": {"psn_no": "P1", "insutype": "310", "begntime": "2025-06-05 08:00:00", "med_type": "14", "ipt_otp_no": "C1"}})
+mk = r["output"]["data"]["mdtrt_id"]
+r = s.call("2204", {"feedetail": [
+    {"feedetl_sn": "K1", "mdtrt_id": mk, "psn_no": "P1", "fee_ocur_time": "2025-06-05 09:00:00", "med_list_codg": "XL02BBA326A001010102180", "cnt": "2", "pric": "100", "det_item_fee_sumamt": "200.00"},
+    {"feedetl_sn": "K2", "mdtrt_id": mk, "psn_no": "P1", "fee_ocur_time": "2025-06-05 09:00:00", "med_list_codg": "001102000050000", "cnt": "1", "pric": "20", "det_item_fee_sumamt": "20.00"}]})
+r = s.call("2207", {"data": {"psn_no": "P1", "mdtrt_id": mk, "insutype": "310", "acct_used_flag": "0"}})
+check("2207 chronic visit", r["infcode"] == 0, r.get("err_msg"))
+r = s.call("5205", {"data": {"psn_no": "P1", "begntime": "2025-06-01", "endtime": "2025-06-30"}})
+got = [(x["mdtrt_id"], x["feedetl_sn"], x["med_list_codg"], x["det_item_fee_sumamt"]) for x in r["output"]["feedetail"]] if r["infcode"] == 0 else r.get("err_msg")
+check("5205 the drug line only", got == [(mk, "K1", "XL02BBA326A001010102180", 200.0)], got)
+r = s.call("5205", {"data": {"psn_no": "P1", "begntime": "2025-07-01", "endtime": "2025-07-31"}})
+check("5205 another period", r["infcode"] == 0 and r["output"]["feedetail"] == [], r.get("err_msg"))
+r = s.call("5205", {"data": {"psn_no": "P1", "begntime": "2025-07-01", "endtime": "2025-06-01"}})
+check("5205 reversed period refused", r["infcode"] == -1 and "input.data.endtime" in r["err_msg"], r.get("err_msg"))
 t = trt("310", "21")
 check("2001 inpatient, not in hospital", t.get("03", ("",))[0] == "1", t)
 r = s.call("2401", {"mdtrtinfo": {"psn_no": "P1", "insutype": "310", "begntime": "2025-06-20 08:00:00", "med_type": "21", "ipt_no": "I9"}})
