@@ -1557,6 +1557,25 @@ static yb_rc h_catalog(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 }
 
 /* 5201: a person's visits at this institution; 5204: the fee lines of one of them. */
+/* {"<list>": [ {keys[i]: column i as text, null when empty} per row ]} from a bound statement,
+ * which is given back. */
+static void text_rows(yb_jw *w, const char *list, sqlite3_stmt *st, const char *const *keys, int n) {
+    yb_jw_open(w, '{');
+    yb_jw_key(w, list);
+    yb_jw_open(w, '[');
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        yb_jw_open(w, '{');
+        for (int i = 0; i < n; i++) {
+            yb_jw_key(w, keys[i]);
+            yb_jw_str(w, col_text(st, i)[0] ? col_text(st, i) : NULL);
+        }
+        yb_jw_close(w, '}');
+    }
+    yb_db_done(st);
+    yb_jw_close(w, ']');
+    yb_jw_close(w, '}');
+}
+
 /* 2001 人员待遇享受检查: may the person be treated under this insurance type and visit type here
  * on this date? One row per check (trt_chk_type): 01 enrolment in the insurance type, 02 a
  * benefit block of the person's area's policy in force on the date covers the visit type, 03
@@ -1651,27 +1670,12 @@ static yb_rc h_q_diags(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     TRY(person_visit(f, r, n, "input.data", 0, mdtrt, psn, &v, err));
     sqlite3_stmt *st;
     TRY(yb_db_prepare(f->db,
-                      "SELECT diag_type, diag_srt_no, diag_code, diag_name, maindiag_flag, diag_time FROM visit_diags"
+                      "SELECT mdtrt_id, diag_type, diag_srt_no, diag_code, diag_name, maindiag_flag, diag_time FROM visit_diags"
                       " WHERE mdtrt_id=?1 ORDER BY seq",
                       &st, err));
     sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
-    static const char *const k[] = {"diag_type", "diag_srt_no", "diag_code", "diag_name", "maindiag_flag", "diag_time"};
-    yb_jw_open(w, '{');
-    yb_jw_key(w, "diseinfo");
-    yb_jw_open(w, '[');
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        yb_jw_open(w, '{');
-        yb_jw_key(w, "mdtrt_id");
-        yb_jw_str(w, mdtrt);
-        for (int i = 0; i < 6; i++) {
-            yb_jw_key(w, k[i]);
-            yb_jw_str(w, col_text(st, i)[0] ? col_text(st, i) : NULL);
-        }
-        yb_jw_close(w, '}');
-    }
-    yb_db_done(st);
-    yb_jw_close(w, ']');
-    yb_jw_close(w, '}');
+    static const char *const k[] = {"mdtrt_id", "diag_type", "diag_srt_no", "diag_code", "diag_name", "maindiag_flag", "diag_time"};
+    text_rows(w, "diseinfo", st, k, 7);
     return YB_OK;
 }
 
@@ -1690,20 +1694,7 @@ static yb_rc h_q_visits(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, mdtrt, -1, SQLITE_STATIC);
     static const char *const k[] = {"mdtrt_id", "insutype", "med_type", "begntime", "endtime", "state"};
-    yb_jw_open(w, '{');
-    yb_jw_key(w, "mdtrtinfo");
-    yb_jw_open(w, '[');
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        yb_jw_open(w, '{');
-        for (int i = 0; i < 6; i++) {
-            yb_jw_key(w, k[i]);
-            yb_jw_str(w, col_text(st, i)[0] ? col_text(st, i) : NULL);
-        }
-        yb_jw_close(w, '}');
-    }
-    yb_db_done(st);
-    yb_jw_close(w, ']');
-    yb_jw_close(w, '}');
+    text_rows(w, "mdtrtinfo", st, k, 6);
     return YB_OK;
 }
 
