@@ -17,7 +17,7 @@ int cmd_serve(int argc, char **argv) {
     strcpy(host, "127.0.0.1");
     o.host = host;
     o.port = 8080;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return cli_usage("option '%s' needs a value", argv[i]);
         if (!strcmp(argv[i], "--listen")) {
@@ -43,7 +43,6 @@ int cmd_serve(int argc, char **argv) {
         } else {
             return cli_usage("usage: yibao serve [--listen HOST:PORT] [--db PATH] [--threads N] [--rules DIR]");
         }
-        i++;
     }
     o.db_path = cli_db_path(db);
     yb_err e;

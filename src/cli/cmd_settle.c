@@ -260,7 +260,7 @@ int cmd_settle(int argc, char **argv) {
     const char *db_path = NULL, *catalog_path = NULL, *rules_dir = NULL;
     const char *policy_paths[64];
     size_t npolicy = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return cli_usage("option '%s' needs a value", a);
@@ -285,7 +285,6 @@ int cmd_settle(int argc, char **argv) {
         else if (!strcmp(a, "--catalog")) catalog_path = v;
         else if (!strcmp(a, "--rules")) rules_dir = v;
         else return cli_usage("unknown option '%s'", a);
-        i++;
     }
     if (!o.mdtrt_path || !o.fee_path || !o.out_path)
         return cli_usage("usage: yibao settle --mdtrt mdtrt_d.csv --fee fee_list_d.csv --out setl_d.csv [--detail F]"
