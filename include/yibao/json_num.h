@@ -63,6 +63,7 @@ void yb_jw_int(yb_jw *w, long long v);
 void yb_jw_dec(yb_jw *w, int64_t v, int scale);     /* a number with exactly `scale` decimals */
 void yb_jw_dec_str(yb_jw *w, int64_t v, int scale); /* the same as a string: "0.8500" */
 void yb_jw_raw(yb_jw *w, const char *json);          /* pre-formed JSON value */
+void yb_jw_append(yb_jw *w, const char *text);       /* more text of the value written last (no separator) */
 #define yb_jw_money(w, v) yb_jw_dec((w), (v), YB_FEN_SCALE)
 #define yb_jw_ratio(w, v) yb_jw_dec((w), (v), YB_RATIO_SCALE)
 #define yb_jw_qty(w, v) yb_jw_dec((w), (v), YB_QTY_SCALE)

@@ -541,3 +541,5 @@ void yb_jw_raw(yb_jw *w, const char *json) {
     sep(w);
     put(w, json, strlen(json));
 }
+
+void yb_jw_append(yb_jw *w, const char *text) { put(w, text, strlen(text)); }

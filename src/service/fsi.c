@@ -790,25 +790,33 @@ static yb_rc h_line_cancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 
 /* Copy the "output" of a service reply into w. */
 /* The service's output plus, when the rules ran, "audit_result": {hit_cnt, deny_cnt, review_flag,
- * result[] (the hits as 3101 rows)}. */
+ * result[] (the hits as 3101 rows)}. The service's reply is an envelope whose last member is
+ * "output" (io/visit_json.c): its text is copied as it is, without parsing it again. */
 static yb_rc copy_output_audit(const char *reply, const char *hits, size_t n, size_t deny, size_t review, yb_jw *w,
                                yb_err *err) {
-    json_object *o = json_tokener_parse(reply);
-    json_object *out = o ? get(o, "output") : NULL;
-    if (!out) {
-        if (o) json_object_put(o);
+    const char *o = strstr(reply, "\"output\":");
+    const char *end = strrchr(reply, '}');
+    if (!o || !end || end <= o + 9)
         return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "service reply without output");
+    o += 9;
+    size_t len = (size_t)(end - o);
+    char *out = malloc(len + 1);
+    if (!out) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    memcpy(out, o, len);
+    out[len] = '\0';
+    if (hits && len >= 2 && out[len - 1] == '}') {
+        out[len - 1] = '\0'; /* reopen the output object */
+        yb_jw_raw(w, out);
+        char tail[160];
+        snprintf(tail, sizeof tail, ",\"audit_result\":{\"hit_cnt\":%zu,\"deny_cnt\":%zu,\"review_flag\":\"%s\",\"result\":", n,
+                 deny, review ? "1" : "0");
+        yb_jw_append(w, tail);
+        yb_jw_append(w, hits);
+        yb_jw_append(w, "}}");
+    } else {
+        yb_jw_raw(w, out);
     }
-    if (hits) {
-        json_object *a = json_object_new_object(), *h = json_tokener_parse(hits);
-        json_object_object_add(a, "hit_cnt", json_object_new_int64((int64_t)n));
-        json_object_object_add(a, "deny_cnt", json_object_new_int64((int64_t)deny));
-        json_object_object_add(a, "review_flag", json_object_new_string(review ? "1" : "0"));
-        json_object_object_add(a, "result", h ? h : json_object_new_array());
-        json_object_object_add(out, "audit_result", a);
-    }
-    yb_jw_raw(w, json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
+    free(out);
     return YB_OK;
 }
 
@@ -2008,7 +2016,8 @@ yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *
         char *rep = !rc ? envelope(f, recv, NULL, out) : NULL;
         if (!rc && (!out || !rep)) rc = yb_err_set(&e, YB_E_NOMEM, NULL, NULL, "out of memory");
         if (!rc && table[k].writes) rc = record(f, &r, rep, &e);
-        if (!rc && table[k].writes) {
+        /* a settlement's own entry (action settle: setl_id, mdtrt_id and msgid) records it already */
+        if (!rc && table[k].writes && table[k].fn != h_dosettle) {
             char action[16];
             snprintf(action, sizeof action, "fsi.%s", r.infno);
             rc = yb_alog_append(f->db, yb_db_actor(f->db), action, r.msgid, NULL, &e);

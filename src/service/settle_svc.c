@@ -396,7 +396,9 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
     }
     rc = store_settlement(db, d, &s, sp, res->setl_id, setl_time, hash, res->reply, known, opening, err);
     free(sp);
-    if (!rc) rc = yb_alog_append(db, yb_db_actor(db), "settle", res->setl_id, d->visit.mdtrt_id, err);
+    char detail[160];
+    snprintf(detail, sizeof detail, d->msgid[0] ? "%s msgid %s" : "%s", d->visit.mdtrt_id, d->msgid);
+    if (!rc) rc = yb_alog_append(db, yb_db_actor(db), "settle", res->setl_id, detail, err);
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) goto fail;
     return YB_OK;
