@@ -51,12 +51,13 @@ SELECT 'YB18' AS id, count(*) AS hits FROM (
   JOIN (SELECT DISTINCT "项目编码" AS code, CAST("限制数量" AS INTEGER) AS lim FROM r_b8f) r ON r.code = fl.code
   GROUP BY fl.psn, fl.code, fl.day, r.lim HAVING sum(fl.cnt) > r.lim) x;
 SELECT 'YB18.2' AS id, count(*) AS hits FROM (
-  SELECT l.rid FROM fl l
-  JOIN (SELECT DISTINCT "项目代码" AS code, CAST("频次上限" AS INTEGER) AS k, CAST("疗程周期" AS INTEGER) AS m FROM r_b8c) r ON r.code = l.code
-  LEFT JOIN fl e ON e.psn = l.psn AND e.code = l.code AND e.day BETWEEN l.day - r.m + 1 AND l.day AND e.cnt > 0
+  WITH c AS (SELECT fl.rid, fl.psn, fl.code, fl.day, fl.t, fl.sn, fl.cnt, r.k, r.m FROM fl
+             JOIN (SELECT DISTINCT "项目代码" AS code, CAST("频次上限" AS INTEGER) AS k, CAST("疗程周期" AS INTEGER) AS m FROM r_b8c) r
+             ON r.code = fl.code WHERE fl.cnt > 0)
+  SELECT l.rid FROM c l
+  LEFT JOIN c e ON e.psn = l.psn AND e.code = l.code AND e.day BETWEEN l.day - l.m + 1 AND l.day
                 AND (e.t < l.t OR (e.t = l.t AND e.sn < l.sn))
-  WHERE l.cnt > 0
-  GROUP BY l.rid, l.cnt, r.k HAVING coalesce(sum(e.cnt), 0) + l.cnt > r.k) x;
+  GROUP BY l.rid, l.cnt, l.k HAVING coalesce(sum(e.cnt), 0) + l.cnt > l.k) x;
 SELECT 'YB25' AS id, count(DISTINCT s.rid) AS hits FROM r_b7 r
   JOIN fl s ON s.code = r."从项编码"
   JOIN fl m ON m.psn = s.psn AND m.code = r."主项编码"

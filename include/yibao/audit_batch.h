@@ -81,6 +81,8 @@ typedef struct yb_audit_batch_opts {
     const char *rejects_path;   /* optional */
     const char *tmpdir;         /* default $TMPDIR or /tmp */
     size_t run_bytes;           /* memory for the sort runs of all tables; default 64 MiB */
+    size_t split_min_bytes;     /* a fee file of at least this size without '"' is read in two parts on
+                                   two threads; default 32 MiB */
     /* called for each hit of each set (set = 0 or 1), after it is written; optional */
     yb_rc (*on_hit)(void *ctx, size_t set, const yb_audit_hit *hit);
     void (*on_rejected)(void *ctx, const yb_reject *r);
@@ -92,6 +94,7 @@ typedef struct yb_audit_batch_stats {
     size_t persons, audited, rejected;  /* audited = visits run through the rules */
     size_t orphan_lines, orphan_diags;  /* rows whose visit is not in mdtrt_d */
     size_t runs, peak_run_files;        /* external sort */
+    int fee_parts;                      /* 2 when the fee file was read in two parts on two threads */
     size_t hits[YB_AUDIT_BATCH_MAX_SETS];
     yb_fen amount[YB_AUDIT_BATCH_MAX_SETS];
     /* per rule of each set, in manifest order: yb_audit_ruleset_count(sets[i]) entries */

@@ -25,6 +25,14 @@ yb_rc yb_csv_open_fp(FILE *fp, const char *name, yb_csv **out, yb_err *err);
 /* Same over a memory buffer (copied or borrowed: borrowed, must outlive the reader). */
 yb_rc yb_csv_open_mem(const char *buf, size_t len, const char *name, yb_csv **out, yb_err *err);
 void yb_csv_close(yb_csv *c);
+/* A reader of len bytes of the file at path from byte off, which must start a record, with the
+ * header (and name) of `whole` (a reader of the same file) and `line` the line number there. For
+ * reading a file in parts on several threads; only right when no quoted field spans the cut. */
+/* Stop a file reader at byte `end` of its file (the cut of yb_csv_open_part); -1 when it already
+ * read past it or reads no file. */
+int yb_csv_set_end(yb_csv *c, size_t end);
+yb_rc yb_csv_open_part(const yb_csv *whole, const char *path, size_t off, size_t len, long line, yb_csv **out,
+                       yb_err *err);
 
 /* Column index of a header name, -1 when absent. */
 int yb_csv_col(const yb_csv *c, const char *name);

@@ -3,6 +3,7 @@
  *
  *   yibao audit --rules DIR --mdtrt mdtrt_d.csv --fee fee_list_d.csv [--diag setl_list_diag_d.csv]
  *               [--out violations.csv] [--rejects F] [--rule-ids YB18,YB25] [--tmpdir D] [--run-bytes N]
+ *               [--split-bytes N]
  *   yibao audit --compare DIR_A DIR_B --mdtrt ... --fee ... [--diag ...] [--out changes.csv]
  *
  * The first form writes one row per hit (include/yibao/audit_batch.h gives the columns) and
@@ -67,6 +68,7 @@ static void print_tail(const yb_audit_batch_stats *st) {
     double s = st->elapsed_s;
     printf("  time %.2f s (reading and sorting %.2f s), %.0f fee lines per second", s, st->read_s,
            s > 0 ? (double)st->lines / s : 0.0);
+    if (st->fee_parts > 1) printf(" (fee lines read in %d parts)", st->fee_parts);
     if (st->runs) printf(" (sorted on disk: %zu runs, at most %zu files open)", st->runs, st->peak_run_files);
     printf("\n");
 }
@@ -140,7 +142,7 @@ static void print_compare(const char *da, const char *db, const yb_audit_ruleset
 static int usage(void) {
     return cli_usage("usage: yibao audit [--rules DIR | --compare DIR_A DIR_B] --mdtrt mdtrt_d.csv --fee fee_list_d.csv"
                      " [--diag setl_list_diag_d.csv] [--out F] [--rejects F] [--rule-ids ID,...] [--tmpdir D]"
-                     " [--run-bytes N]");
+                     " [--run-bytes N] [--split-bytes N]");
 }
 
 int cmd_audit(int argc, char **argv) {
@@ -173,6 +175,11 @@ int cmd_audit(int argc, char **argv) {
             unsigned long long n = strtoull(v, &end, 10);
             if (*end || n < 4096 || n > (1ull << 34)) return cli_usage("--run-bytes takes a number from 4096 to 2^34");
             o.run_bytes = (size_t)n;
+        } else if (!strcmp(a, "--split-bytes")) {
+            char *end;
+            unsigned long long n = strtoull(v, &end, 10);
+            if (*end || n < 4096 || n > (1ull << 40)) return cli_usage("--split-bytes takes a number from 4096 to 2^40");
+            o.split_min_bytes = (size_t)n;
         } else return cli_usage("unknown option '%s'", a);
         i++;
     }

@@ -48,6 +48,7 @@ _Static_assert(YB_CSV_MAX_RECORD == 1048576u && YB_CSV_MAX_FIELDS == 512, "updat
 struct yb_csv {
     FILE *fp;             /* stream source, or NULL for memory */
     int own_fp;
+    size_t left;          /* bytes the stream may still give (a part of a file), SIZE_MAX = all */
     const char *mem;      /* memory source (borrowed) */
     size_t mem_len, mem_pos;
     char name[160];
@@ -96,8 +97,10 @@ static int refill(yb_csv *c) {
     size_t want = c->cap - c->len, got;
     if (c->chunk && want > c->chunk) want = c->chunk;
     if (c->fp) {
-        got = fread(c->buf + c->len, 1, want, c->fp);
-        if (got < want) {
+        if (want > c->left) want = c->left;
+        got = want ? fread(c->buf + c->len, 1, want, c->fp) : 0;
+        c->left -= got;
+        if (got < want || !c->left) {
             c->eof = 1;
             c->ioerr = ferror(c->fp) != 0;
         }
@@ -397,6 +400,7 @@ yb_rc yb_csv_open_fp(FILE *fp, const char *name, yb_csv **out, yb_err *err) {
     yb_csv *c = calloc(1, sizeof *c);
     if (!c) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     c->fp = fp;
+    c->left = SIZE_MAX;
     set_name(c, name);
     return open_common(c, out, err);
 }
@@ -427,6 +431,42 @@ yb_rc yb__csv_open_mem_chunked(const char *buf, size_t len, const char *name, si
     if (!c->mem_len) c->eof = 1;
     set_name(c, name);
     return open_common(c, out, err);
+}
+
+int yb_csv_set_end(yb_csv *c, size_t end) {
+    if (!c->fp) return -1;
+    long at = ftell(c->fp);
+    if (at < 0 || (size_t)at > end) return -1;
+    c->left = end - (size_t)at;
+    if (!c->left) c->eof = 1;
+    return 0;
+}
+
+yb_rc yb_csv_open_part(const yb_csv *whole, const char *path, size_t off, size_t len, long line, yb_csv **out,
+                       yb_err *err) {
+    yb_csv *c = calloc(1, sizeof *c);
+    if (!c) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    set_name(c, whole->name);
+    c->fp = fopen(path, "rb");
+    c->own_fp = 1;
+    c->left = len;
+    c->line = line;
+    c->nh = whole->nh;
+    c->start = malloc(YB_CSV_MAX_FIELDS * sizeof *c->start);
+    c->fptr = malloc(YB_CSV_MAX_FIELDS * sizeof *c->fptr);
+    c->flen = malloc(YB_CSV_MAX_FIELDS * sizeof *c->flen);
+    c->hdr = calloc(c->nh ? c->nh : 1, sizeof *c->hdr);
+    int ok = c->fp && fseek(c->fp, (long)off, SEEK_SET) == 0 && c->start && c->fptr && c->flen && c->hdr;
+    for (size_t i = 0; ok && i < c->nh; i++) ok = (c->hdr[i] = strdup(whole->hdr[i])) != NULL;
+    if (!ok) {
+        yb_csv_close(c);
+        yb_err_set(err, YB_E_IO, NULL, NULL, "cannot open a part of the file");
+        yb_err_at(err, path, 0);
+        return YB_E_IO;
+    }
+    if (!len) c->eof = 1;
+    *out = c;
+    return YB_OK;
 }
 
 void yb_csv_close(yb_csv *c) {

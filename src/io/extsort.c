@@ -319,6 +319,27 @@ static yb_rc merge_next(sorter *s, yb_err *err) {
     return YB_OK;
 }
 
+yb_rc yb_extsort_absorb(yb_extsort *s, yb_extsort *o, yb_err *err) {
+    if (o->n) {
+        yb_rc rc = spill(o, err);
+        if (rc) return rc;
+    }
+    for (size_t i = 0; i < o->nruns; i++) {
+        if (s->nruns == s->runcap) {
+            size_t nc = s->runcap ? s->runcap * 2 : 8;
+            run *nr = realloc(s->runs, nc * sizeof *nr);
+            if (!nr) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+            s->runs = nr;
+            s->runcap = nc;
+        }
+        s->runs[s->nruns++] = o->runs[i];
+        o->st->open_files--; /* the open file is counted by s's counters from here on */
+        if (++s->st->open_files > s->st->peak_files) s->st->peak_files = s->st->open_files;
+    }
+    o->nruns = 0;
+    return YB_OK;
+}
+
 /* Finish input: sort what is in memory; with runs on disk, spill it too, merge down to MAX_FANIN
  * runs and open the final merge. */
 yb_rc yb_extsort_finish(yb_extsort *s, yb_err *err) {

@@ -69,5 +69,35 @@ out=$("$Y" audit --rules data/rules/nhsa --mdtrt "$D/s1/mdtrt_d.csv" --fee "$D/s
 case "$out" in *"sorted on disk"*) ok ;; *) bad "not spilled: $out" ;; esac
 cmp -s "$D/s1/v.csv" "$D/v_spill.csv" && ok || bad "spilling changed the violations"
 
+# the fee file read in two parts on two threads (cut at any size here), spilled or not: the same
+# violations byte for byte, the same rejects with the same line numbers
+for rb in 0 65536; do
+  extra=(); [ $rb -gt 0 ] && extra=(--run-bytes $rb)
+  out=$("$Y" audit --rules data/rules/nhsa --mdtrt "$D/s1/mdtrt_d.csv" --fee "$D/s1/fee_list_d.csv" \
+      --diag "$D/s1/setl_list_diag_d.csv" --out "$D/v_split$rb.csv" --split-bytes 4096 "${extra[@]}" 2>&1) \
+      && ok || bad "split audit failed (run bytes $rb)"
+  case "$out" in *"read in 2 parts"*) ok ;; *) bad "not read in two parts: ${out: -300}" ;; esac
+  cmp -s "$D/s1/v.csv" "$D/v_split$rb.csv" && ok || bad "reading in two parts changed the violations (run bytes $rb)"
+done
+# a bad line in the second part: rejected with its own line number, as a single reader does
+BADLINE=$(python3 - "$D/s1/fee_list_d.csv" "$D/bad_fee.csv" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding='utf-8').read().split('\n')
+n = len(lines) - 2
+k = n - 3                       # a line in the second half
+f = lines[k].split(',')
+h = lines[0].split(',')
+f[h.index('cnt')] = 'x'
+lines[k] = ','.join(f)
+open(sys.argv[2], 'w', encoding='utf-8').write('\n'.join(lines))
+print(k + 1)
+PY
+)
+for sb in 1099511627776 4096; do
+  "$Y" audit --rules data/rules/nhsa --mdtrt "$D/s1/mdtrt_d.csv" --fee "$D/bad_fee.csv"       --diag "$D/s1/setl_list_diag_d.csv" --out "$D/vb$sb.csv" --rejects "$D/rb$sb.csv" --split-bytes $sb > /dev/null 2>&1
+done
+cmp -s "$D/rb1099511627776.csv" "$D/rb4096.csv" && ok || bad "split rejects differ: $(diff "$D/rb1099511627776.csv" "$D/rb4096.csv" | head -5)"
+grep -q ",$BADLINE,.*,cnt,x," "$D/rb4096.csv" && ok || bad "line $BADLINE was not rejected by number: $(cat "$D/rb4096.csv")"
+
 echo "audit_truth: $pass passed, $fail failed"
 [ $fail -eq 0 ]
