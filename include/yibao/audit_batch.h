@@ -80,7 +80,7 @@ typedef struct yb_audit_batch_opts {
     const char *out_path;       /* optional */
     const char *rejects_path;   /* optional */
     const char *tmpdir;         /* default $TMPDIR or /tmp */
-    size_t run_bytes;           /* memory for the sort runs of all tables; default 64 MiB */
+    size_t run_bytes;           /* memory for the sort runs of all tables; default 256 MiB */
     size_t split_min_bytes;     /* a fee file of at least this size without '"' is read in two parts on
                                    two threads; default 32 MiB */
     /* called for each hit of each set (set = 0 or 1), after it is written; optional */

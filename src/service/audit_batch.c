@@ -1268,7 +1268,7 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
         rc = yb_csv_open_part(in.fee, o->fee_path, cut, SIZE_MAX, cut_line, &pr.in.fee, err);
     }
     /* run memory: visits 1/4, lines 5/8 (halved between the parts), diagnoses 1/8 */
-    size_t mem = o->run_bytes ? o->run_bytes : (size_t)64 << 20;
+    size_t mem = o->run_bytes ? o->run_bytes : (size_t)256 << 20;
     if (!rc) rc = yb_extsort_new(mem / 4, dir, &sst2, &vs, err);
     if (!rc) rc = yb_extsort_new(cut ? mem / 16 * 5 : mem / 8 * 5, dir, &sst, &ls, err);
     if (!rc && cut) rc = yb_extsort_new(mem / 16 * 5, dir, &sst3, &pr.ls, err);
