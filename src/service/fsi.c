@@ -1669,19 +1669,26 @@ static yb_rc h_benefit(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     return YB_OK;
 }
 
-/* 5202: a visit's diagnoses at this institution. */
-static yb_rc h_q_diags(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
+/* The statement sql (?1 = the visit) for the visit of data{psn_no, mdtrt_id}, which must be the
+ * person's and this institution's (settled or not). */
+static yb_rc visit_query(yb_fsi *f, req *r, const char *sql, sqlite3_stmt **st, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
     char psn[YB_ID_MAX], mdtrt[YB_ID_MAX];
     visit_row v;
     TRY(person_visit(f, r, n, "input.data", 0, mdtrt, psn, &v, err));
+    TRY(yb_db_prepare(f->db, sql, st, err));
+    sqlite3_bind_text(*st, 1, mdtrt, -1, SQLITE_TRANSIENT);
+    return YB_OK;
+}
+
+/* 5202: a visit's diagnoses at this institution. */
+static yb_rc h_q_diags(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     sqlite3_stmt *st;
-    TRY(yb_db_prepare(f->db,
-                      "SELECT mdtrt_id, diag_type, diag_srt_no, diag_code, diag_name, maindiag_flag, diag_time FROM visit_diags"
-                      " WHERE mdtrt_id=?1 ORDER BY seq",
-                      &st, err));
-    sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
+    TRY(visit_query(f, r,
+                    "SELECT mdtrt_id, diag_type, diag_srt_no, diag_code, diag_name, maindiag_flag, diag_time FROM visit_diags"
+                    " WHERE mdtrt_id=?1 ORDER BY seq",
+                    &st, err));
     static const char *const k[] = {"mdtrt_id", "diag_type", "diag_srt_no", "diag_code", "diag_name", "maindiag_flag", "diag_time"};
     text_rows(w, "diseinfo", st, k, 7);
     return YB_OK;
@@ -1766,17 +1773,11 @@ static yb_rc h_q_chronic(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 }
 
 static yb_rc h_q_lines(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
-    json_object *n = node(r, "data", err);
-    if (!n) return err->rc;
-    char psn[YB_ID_MAX], mdtrt[YB_ID_MAX];
-    visit_row v;
-    TRY(person_visit(f, r, n, "input.data", 0, mdtrt, psn, &v, err));
     sqlite3_stmt *st;
-    TRY(yb_db_prepare(f->db,
-                      "SELECT feedetl_sn, med_list_codg, ifnull(fee_ocur_time,''), cnt, pric, det_item_fee_sumamt,"
-                      " ifnull(setl_id,'') FROM fee_lines WHERE mdtrt_id=?1 ORDER BY rowid",
-                      &st, err));
-    sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
+    TRY(visit_query(f, r,
+                    "SELECT feedetl_sn, med_list_codg, ifnull(fee_ocur_time,''), cnt, pric, det_item_fee_sumamt,"
+                    " ifnull(setl_id,'') FROM fee_lines WHERE mdtrt_id=?1 ORDER BY rowid",
+                    &st, err));
     yb_jw_open(w, '{');
     yb_jw_key(w, "feedetail");
     yb_jw_open(w, '[');
