@@ -821,15 +821,7 @@ static yb_rc copy_output_audit(const char *reply, const char *hits, size_t n, si
 }
 
 static yb_rc copy_output(const char *reply, yb_jw *w, yb_err *err) {
-    json_object *o = json_tokener_parse(reply);
-    json_object *out = o ? get(o, "output") : NULL;
-    if (!out) {
-        if (o) json_object_put(o);
-        return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "service reply without output");
-    }
-    yb_jw_raw(w, json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
-    return YB_OK;
+    return copy_output_audit(reply, NULL, 0, 0, 0, w, err);
 }
 
 /* ------------------------------------------------------------------ audit before settlement */
@@ -1032,13 +1024,15 @@ static yb_rc audit_visit(yb_fsi *f, yb_visit_doc *d, yb_jw *w, hit_sink *sink, y
 
 /* ------------------------------------------------------------------ 3101 / 3102 */
 
-/* A time of a request: "yyyy-MM-dd HH:mm:ss" or a date alone (midnight). */
-static yb_rc time_at(json_object *o, const char *k, const char *path, int required, yb_datetime *out, yb_err *err) {
-    char b[32], p[160];
-    TRY(str_at(o, k, path, required, b, sizeof b, err));
+/* A time of a request: "yyyy-MM-dd HH:mm:ss", or a date alone at `day_time` (" 00:00:00" for the
+ * start of the day, " 23:59:59" for the end of a period). */
+static yb_rc time_at(json_object *o, const char *k, const char *path, int required, const char *day_time,
+                     yb_datetime *out, yb_err *err) {
+    char b[40], p[160];
+    TRY(str_at(o, k, path, required, b, 32, err));
     *out = YB_DATETIME_NONE;
     if (!b[0]) return YB_OK;
-    if (strlen(b) == 10) strcat(b, " 00:00:00");
+    if (strlen(b) == 10) strcat(b, day_time);
     if (yb_datetime_parse(b, strlen(b), out)) {
         snprintf(p, sizeof p, "%s.%s", path, k);
         return yb_err_set(err, YB_E_INVALID, p, b, "not a time yyyy-MM-dd HH:mm:ss");
@@ -1074,8 +1068,8 @@ static yb_rc audit_encounter(yb_fsi *f, req *r, yb_auditor *a, yb_audit_history 
     snprintf(v->hosp_lv, sizeof v->hosp_lv, "%s", lv[0] ? lv : r->inst_lv);
     if (!v->fixmedins_code[0]) snprintf(v->fixmedins_code, sizeof v->fixmedins_code, "%s", r->fix);
     if (ins[0]) snprintf(av.person.insutype, sizeof av.person.insutype, "%s", ins);
-    TRY(time_at(e, "adm_date", path, 0, &v->begntime, err));
-    TRY(time_at(e, "dscg_date", path, 0, &v->endtime, err));
+    TRY(time_at(e, "adm_date", path, 0, " 00:00:00", &v->begntime, err));
+    TRY(time_at(e, "dscg_date", path, 0, " 00:00:00", &v->endtime, err));
     json_object *dg = get(e, "fsi_diagnose_dtos"), *od = get(e, "fsi_order_dtos");
     size_t nd = dg && json_object_get_type(dg) == json_type_array ? json_object_array_length(dg) : 0;
     size_t no = od && json_object_get_type(od) == json_type_array ? json_object_array_length(od) : 0;
@@ -1111,7 +1105,7 @@ static yb_rc audit_encounter(yb_fsi *f, req *r, yb_auditor *a, yb_audit_history 
         l->name = nm ? json_object_get_string(nm) : NULL;
         json_object *dp = get(x, "drord_dept_name");
         l->dept = dp ? json_object_get_string(dp) : NULL;
-        if ((rc = time_at(x, "drord_begn_date", q, 0, &l->line.fee_ocur_time, err))) break;
+        if ((rc = time_at(x, "drord_begn_date", q, 0, " 00:00:00", &l->line.fee_ocur_time, err))) break;
         if (l->line.fee_ocur_time == YB_DATETIME_NONE) l->line.fee_ocur_time = v->begntime;
         snprintf(p, sizeof p, "%s.cnt", q);
         if ((rc = yb_json_qty(get(x, "cnt"), p, 1, &l->line.cnt, err))) break;
@@ -1592,15 +1586,12 @@ static void text_rows(yb_jw *w, const char *list, sqlite3_stmt *st, const char *
 static yb_rc h_benefit(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
-    char psn[YB_ID_MAX], insutype[8], med[12], begn[24];
+    char psn[YB_ID_MAX], insutype[8], med[12];
     TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
     TRY(str_at(n, "insutype", "input.data", 1, insutype, sizeof insutype, err));
     TRY(str_at(n, "med_type", "input.data", 1, med, sizeof med, err));
-    TRY(str_at(n, "begntime", "input.data", 1, begn, sizeof begn, err));
     yb_datetime bt;
-    if (strlen(begn) == 10) strcat(begn, " 00:00:00");
-    if (yb_datetime_parse(begn, strlen(begn), &bt))
-        return yb_err_set(err, YB_E_INVALID, "input.data.begntime", begn, "not a time yyyy-MM-dd HH:mm:ss");
+    TRY(time_at(n, "begntime", "input.data", 1, " 00:00:00", &bt, err));
     sqlite3_stmt *st;
     TRY(yb_db_prepare(f->db,
                       "SELECT p.insu_admdvs, ifnull(pi.insu_admdvs, p.insu_admdvs), pi.insutype IS NOT NULL FROM persons p"
@@ -1720,18 +1711,14 @@ static yb_rc h_q_visits(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 static yb_rc h_q_chronic(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     json_object *n = node(r, "data", err);
     if (!n) return err->rc;
-    char psn[YB_ID_MAX], b[24], e[24];
+    char psn[YB_ID_MAX], tb_s[20], te_s[20];
     TRY(str_at(n, "psn_no", "input.data", 1, psn, sizeof psn, err));
-    TRY(str_at(n, "begntime", "input.data", 1, b, sizeof b, err));
-    TRY(str_at(n, "endtime", "input.data", 1, e, sizeof e, err));
     yb_datetime tb, te;
-    if (strlen(b) == 10) strcat(b, " 00:00:00");
-    if (strlen(e) == 10) strcat(e, " 23:59:59");
-    if (yb_datetime_parse(b, strlen(b), &tb))
-        return yb_err_set(err, YB_E_INVALID, "input.data.begntime", b, "not a time yyyy-MM-dd HH:mm:ss");
-    if (yb_datetime_parse(e, strlen(e), &te))
-        return yb_err_set(err, YB_E_INVALID, "input.data.endtime", e, "not a time yyyy-MM-dd HH:mm:ss");
-    if (te < tb) return yb_err_set(err, YB_E_INVALID, "input.data.endtime", e, "结束时间早于开始时间 (before begntime)");
+    TRY(time_at(n, "begntime", "input.data", 1, " 00:00:00", &tb, err));
+    TRY(time_at(n, "endtime", "input.data", 1, " 23:59:59", &te, err));
+    yb_datetime_fmt(tb, tb_s);
+    yb_datetime_fmt(te, te_s);
+    if (te < tb) return yb_err_set(err, YB_E_INVALID, "input.data.endtime", te_s, "结束时间早于开始时间 (before begntime)");
     sqlite3_stmt *st;
     TRY(yb_db_prepare(f->db,
                       "SELECT l.mdtrt_id, v.fixmedins_code, v.med_type, l.feedetl_sn, l.med_list_codg, ifnull(l.fee_ocur_time,''),"
@@ -1742,10 +1729,9 @@ static yb_rc h_q_chronic(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
                       " AND (c.list_type LIKE '1%' OR (c.list_type IS NULL AND substr(l.med_list_codg, 1, 1) IN ('X','Z','T')))"
                       " GROUP BY l.mdtrt_id, l.feedetl_sn ORDER BY ifnull(l.fee_ocur_time, v.begntime), l.mdtrt_id LIMIT 1000",
                       &st, err));
-    char tb_s[20], te_s[20];
     sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, yb_datetime_fmt(tb, tb_s), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, yb_datetime_fmt(te, te_s), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, tb_s, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, te_s, -1, SQLITE_STATIC);
     static const char *const k[] = {"mdtrt_id", "fixmedins_code", "med_type", "feedetl_sn", "med_list_codg", "fee_ocur_time"};
     yb_jw_open(w, '{');
     yb_jw_key(w, "feedetail");
