@@ -154,8 +154,8 @@ size_t yb_audit_ruleset_codes(const yb_audit_ruleset *rs);
 
 /* A fee line. `line` is the settlement line (its `denied` flag is what settlement reads).
  * A refund is a line with negative cnt and sumamt; init_feedetl_sn links it to the line it
- * reverses (in the same visit): linked refunds are netted into that line, unlinked ones are
- * netted into the totals of their own code and day. */
+ * reverses (in the same visit, with the same code): linked refunds are netted into that line,
+ * unlinked ones are netted into the totals of their own code and day. */
 typedef struct yb_audit_line {
     yb_line line;
     const char *name;            /* list name (hilist_name), NULL = unknown; borrowed */
@@ -245,6 +245,18 @@ void yb_auditor_free(yb_auditor *a);
 /* Run only the rules whose id or rule_id is in the comma-separated list (the 3101 rule_ids);
  * NULL or "" runs all. YB_E_NOTFOUND naming an id that matches no rule. */
 yb_rc yb_auditor_select(yb_auditor *a, const char *ids, yb_err *err);
+
+/* The line filter of a batch reader. A fee line whose code (or, for a material "C...", whose
+ * name) no enabled rule names cannot change any hit, except through the visit-level rules that
+ * read every line of a visit (low_admission: the exam share of the visit's total), which
+ * yb_auditor_wants_all_lines answers per visit from the visit's own fields (med_type,
+ * begntime, endtime, ipt_days). A reader may leave out the lines of a visit for which both say
+ * no: the hits are the same (refunds net only into lines of their own code, so netting does
+ * not depend on the lines left out). yb_auditor_line_relevant: 1 yes, 0 no, -1 out of memory;
+ * it uses the auditor's caches, so one auditor per thread. yb_auditor_wants_all_lines with
+ * v NULL: whether any enabled rule may want all the lines of some visit. */
+int yb_auditor_line_relevant(yb_auditor *a, const char *code, const char *name);
+int yb_auditor_wants_all_lines(const yb_auditor *a, const yb_audit_visit *v);
 
 yb_audit_history *yb_audit_history_new(void);
 /* Forget the person (keeps the memory for the next one). */

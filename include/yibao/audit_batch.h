@@ -22,7 +22,9 @@
  *                     diag_name. Without rows for a visit, mdtrt_d's dscg_maindiag_code (and name)
  *                     is its main diagnosis.
  * Lines of a visit are handed to the engine in bkkp_sn order (then input order), so the output
- * does not depend on the order of the input rows.
+ * does not depend on the order of the input rows. Only the lines a rule may need are sorted
+ * (the line filter, yb_auditor_line_relevant and yb_auditor_wants_all_lines in audit.h); the
+ * others are validated and counted per visit (for the report of lines without a visit).
  *
  * A visit with a bad row (an id that is empty, too long or has control characters, a bad time,
  * number or date, endtime before begntime, a value longer than its field), with a bad fee line or
@@ -83,6 +85,8 @@ typedef struct yb_audit_batch_opts {
     size_t run_bytes;           /* memory for the sort runs of all tables; default 256 MiB */
     size_t split_min_bytes;     /* a fee file of at least this size without '"' is read in two parts on
                                    two threads; default 32 MiB */
+    int keep_all_lines;         /* sort every fee line, also those no rule needs (see audit.h,
+                                   yb_auditor_line_relevant): the same hits, slower; for checking */
     /* called for each hit of each set (set = 0 or 1), after it is written; optional */
     yb_rc (*on_hit)(void *ctx, size_t set, const yb_audit_hit *hit);
     void (*on_rejected)(void *ctx, const yb_reject *r);
@@ -91,6 +95,7 @@ typedef struct yb_audit_batch_opts {
 
 typedef struct yb_audit_batch_stats {
     size_t visits, lines, diags;        /* rows read */
+    size_t lines_kept;                  /* fee lines some rule needs (sorted and audited) */
     size_t persons, audited, rejected;  /* audited = visits run through the rules */
     size_t orphan_lines, orphan_diags;  /* rows whose visit is not in mdtrt_d */
     size_t runs, peak_run_files;        /* external sort */

@@ -3,7 +3,7 @@
  *
  *   yibao audit --rules DIR --mdtrt mdtrt_d.csv --fee fee_list_d.csv [--diag setl_list_diag_d.csv]
  *               [--out violations.csv] [--rejects F] [--rule-ids YB18,YB25] [--tmpdir D] [--run-bytes N]
- *               [--split-bytes N]
+ *               [--split-bytes N] [--keep-all-lines]
  *   yibao audit --compare DIR_A DIR_B --mdtrt ... --fee ... [--diag ...] [--out changes.csv]
  *
  * The first form writes one row per hit (include/yibao/audit_batch.h gives the columns) and
@@ -56,6 +56,7 @@ static void put_label(const char *s, int width) {
 static void print_head(const yb_audit_batch_stats *st, const rejects *rj) {
     printf("  visits read %zu, fee lines read %zu, diagnoses read %zu, persons %zu\n", st->visits, st->lines, st->diags,
            st->persons);
+    printf("  fee lines some rule needs %zu of %zu (the others are counted, not sorted)\n", st->lines_kept, st->lines);
     printf("  visits audited %zu, rejected %zu%s\n", st->audited, st->rejected,
            st->orphan_lines || st->orphan_diags ? " (including rows without a visit)" : "");
     if (rj->n) {
@@ -142,7 +143,7 @@ static void print_compare(const char *da, const char *db, const yb_audit_ruleset
 static int usage(void) {
     return cli_usage("usage: yibao audit [--rules DIR | --compare DIR_A DIR_B] --mdtrt mdtrt_d.csv --fee fee_list_d.csv"
                      " [--diag setl_list_diag_d.csv] [--out F] [--rejects F] [--rule-ids ID,...] [--tmpdir D]"
-                     " [--run-bytes N] [--split-bytes N]");
+                     " [--run-bytes N] [--split-bytes N] [--keep-all-lines]");
 }
 
 int cmd_audit(int argc, char **argv) {
@@ -152,6 +153,10 @@ int cmd_audit(int argc, char **argv) {
     int compare = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "--keep-all-lines")) {
+            o.keep_all_lines = 1;
+            continue;
+        }
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return cli_usage("option '%s' needs a value", a);
         if (!strcmp(a, "--compare")) {

@@ -358,6 +358,41 @@ static yb_rc name_mems(yb_auditor *a, const char *name, const ar_mem **mems, siz
     return YB_OK;
 }
 
+/* ------------------------------------------------------------------ line filter */
+
+static int any_enabled(const yb_auditor *a, const ar_mem *m, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        if (a->enabled[m[k].rule]) return 1;
+    return 0;
+}
+
+int yb_auditor_line_relevant(yb_auditor *a, const char *code, const char *name) {
+    const ar_mem *m;
+    size_t n;
+    if (code_mems(a, code, &m, &n)) return -1;
+    if (any_enabled(a, m, n)) return 1;
+    if (a->rs->n_names && (code[0] == 'C' || code[0] == 'c') && name && *name) {
+        if (name_mems(a, name, &m, &n)) return -1;
+        if (any_enabled(a, m, n)) return 1;
+    }
+    return 0;
+}
+
+int yb_auditor_wants_all_lines(const yb_auditor *a, const yb_audit_visit *v) {
+    const yb_audit_ruleset *rs = a->rs;
+    for (size_t k = 0; k < a->n_visit_rules; k++) {
+        const ar_rule *r = &rs->rules[a->visit_rules[k]];
+        if (r->info.kind != YB_AK_LOW_ADMISSION) continue;
+        if (!v) return 1;
+        /* the conditions v_low_admission checks before it reads the lines */
+        if (!yb__is_inpatient(r, v->visit.med_type) || v->visit.begntime == YB_DATETIME_NONE) continue;
+        if (yb_datetime_date(v->visit.begntime) < r->info.effective) continue;
+        int los = yb__stay_days(v);
+        if (los >= 0 && los <= r->max_days) return 1;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ helpers for kinds */
 
 int yb__is_inpatient(const ar_rule *r, const char *mt) {
@@ -636,12 +671,16 @@ static yb_rc prepare_lines(yb_auditor *a, const yb_audit_visit *v) {
             a->cap_sn = cap;
         }
         memset(a->snslot, 0, cap * sizeof *a->snslot);
+        /* keyed by (feedetl_sn, code): a refund nets only into a line of its own code, so
+         * whether a line is netted never depends on lines of codes no rule concerns (the batch
+         * reader leaves those out) */
         for (size_t i = 0; i < n; i++) {
-            const char *sn = v->lines[i].line.feedetl_sn;
-            if (v->lines[i].line.cnt < 0 || !sn[0]) continue;
-            size_t j = yb__hash(sn, strlen(sn)) & (cap - 1);
+            const yb_line *li = &v->lines[i].line;
+            if (li->cnt < 0 || !li->feedetl_sn[0]) continue;
+            size_t j = yb__hash(li->feedetl_sn, strlen(li->feedetl_sn)) & (cap - 1);
             while (a->snslot[j]) {
-                if (!strcmp(v->lines[a->snslot[j] - 1].line.feedetl_sn, sn)) break;
+                const yb_line *o = &v->lines[a->snslot[j] - 1].line;
+                if (!strcmp(o->feedetl_sn, li->feedetl_sn) && !strcmp(o->med_list_codg, li->med_list_codg)) break;
                 j = (j + 1) & (cap - 1);
             }
             if (!a->snslot[j]) a->snslot[j] = (uint32_t)i + 1;
@@ -651,8 +690,12 @@ static yb_rc prepare_lines(yb_auditor *a, const yb_audit_visit *v) {
             if (!l->init_feedetl_sn[0] || l->line.cnt >= 0) continue;
             const char *sn = l->init_feedetl_sn;
             size_t j = yb__hash(sn, strlen(sn)) & (cap - 1);
-            while (a->snslot[j] && strcmp(v->lines[a->snslot[j] - 1].line.feedetl_sn, sn)) j = (j + 1) & (cap - 1);
-            if (!a->snslot[j]) continue;   /* not in this visit: stays an unlinked refund */
+            while (a->snslot[j]) {
+                const yb_line *o = &v->lines[a->snslot[j] - 1].line;
+                if (!strcmp(o->feedetl_sn, sn) && !strcmp(o->med_list_codg, l->line.med_list_codg)) break;
+                j = (j + 1) & (cap - 1);
+            }
+            if (!a->snslot[j]) continue;   /* not in this visit (or another code): an unlinked refund */
             size_t o = a->snslot[j] - 1;
             if (yb_add(a->eff[o], a->eff[i], &a->eff[o]) || yb_add(a->effamt[o], a->effamt[i], &a->effamt[o]))
                 return yb_err_set(a->err, YB_E_OVERFLOW, "cnt", sn, "refund netting overflows");

@@ -42,12 +42,16 @@ typedef struct vhead {
     char insutype[8], med_type[12], hosp_lv[4];
 } vhead;
 
-/* A fee line: lhead, [yb_err], then NUL-terminated code, name, billing dept, init_feedetl_sn. */
+/* A fee line: lhead, [yb_err], then NUL-terminated code, name, billing dept, init_feedetl_sn.
+ * A record with left_out > 0 is no line but stands for that many valid lines of the visit that
+ * the line filter left out (see lfilter): they only count for the report of rows without a
+ * visit; line is the first of them, bkkp_sn in the key is "" and the strings are empty. */
 typedef struct lhead {
     long line;
     yb_datetime t;
     int64_t cnt, pric, sumamt;
     int32_t prd_days;
+    uint32_t left_out;
     uint8_t bad;
     char type[8];
 } lhead;
@@ -279,6 +283,141 @@ static const char *next_str(const char **d) {
     return s;
 }
 
+/* ------------------------------------------------------------------ the line filter */
+
+/* Most fee lines carry codes no rule names; they cannot change a hit (yb_auditor_line_relevant)
+ * and are not sorted. What is kept of them: the visits of which every line is needed
+ * (yb_auditor_wants_all_lines: a fixed-size Bloom filter of their (psn_no, mdtrt_id), filled
+ * while mdtrt_d is read, before the fee lines; a false positive only keeps more lines), and,
+ * so that lines without a visit in mdtrt_d are still reported exactly, a count per visit: a
+ * direct-mapped table of (psn_no, mdtrt_id) -> lines, first line, written out as a left_out
+ * record when its slot is taken by another visit and at the end. Memory is fixed: the filter
+ * and one table per reader. */
+
+#define BLOOM_BITS ((size_t)1 << 25)   /* 4 MiB */
+#define PSLOTS 8192                    /* left-out counts kept per reader */
+#define PKEY_MAX (2 * YB_ID_MAX)
+
+typedef struct pslot {
+    uint64_t h;
+    long first;
+    uint32_t count;                   /* 0 = empty */
+    uint16_t pn, mn;                  /* lengths of psn_no and mdtrt_id in key */
+    char key[PKEY_MAX];
+} pslot;
+
+typedef struct lfilter {
+    int on;
+    size_t n_sets;
+    yb_auditor *aud[YB_AUDIT_BATCH_MAX_SETS];  /* this reader's (the caches are per thread) */
+    const uint64_t *bloom;            /* NULL: no visit needs all its lines */
+    pslot *slot;
+    size_t kept;                      /* lines sorted */
+} lfilter;
+
+static uint64_t mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t bytes_hash(uint64_t h, const char *s, size_t n) {
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = mix64(h ^ w);
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    return mix64(h ^ w ^ (uint64_t)n << 56);
+}
+
+static uint64_t visit_hash(const char *psn, size_t pn, const char *md, size_t mn) {
+    return bytes_hash(bytes_hash(0x9E3779B97F4A7C15ULL, psn, pn), md, mn);
+}
+
+/* three probes from one 64-bit hash (double hashing) */
+static void bloom_add(uint64_t *b, uint64_t h) {
+    uint64_t h2 = (h >> 32 | h << 32) | 1;
+    for (int i = 0; i < 3; i++, h += h2) b[(h & (BLOOM_BITS - 1)) >> 6] |= (uint64_t)1 << (h & 63);
+}
+
+static int bloom_has(const uint64_t *b, uint64_t h) {
+    uint64_t h2 = (h >> 32 | h << 32) | 1;
+    for (int i = 0; i < 3; i++, h += h2)
+        if (!(b[(h & (BLOOM_BITS - 1)) >> 6] >> (h & 63) & 1)) return 0;
+    return 1;
+}
+
+/* Write slot p out as a left_out record and empty it. */
+static yb_rc pslot_flush(pslot *p, yb_extsort *ls, buf *b, yb_err *err) {
+    if (!p->count) return YB_OK;
+    lhead h;
+    memset(&h, 0, sizeof h);
+    h.line = p->first;
+    h.left_out = p->count;
+    b->n = 0;
+    static const char empty[4] = {0, 0, 0, 0};   /* code, name, dept, init_feedetl_sn */
+    if (!buf_put(b, &h, sizeof h) || !buf_put(b, empty, sizeof empty))
+        return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    char psn[YB_ID_MAX + 1], md[YB_ID_MAX + 1], sq[24];
+    memcpy(psn, p->key, p->pn);
+    psn[p->pn] = '\0';
+    memcpy(md, p->key + p->pn, p->mn);
+    md[p->mn] = '\0';
+    yb_extsort_key k;
+    yb_extsort_key_person(&k, psn);
+    yb_extsort_key_add(&k, md);
+    yb_extsort_key_add(&k, "");
+    digits(sq, (unsigned long long)p->first, 12);
+    yb_extsort_key_add(&k, sq);
+    p->count = 0;
+    return yb_extsort_add(ls, k.b, k.n, b->p, (uint32_t)b->n, err);
+}
+
+/* Count a left-out line of visit (psn, md). */
+static yb_rc pslot_count(lfilter *f, yb_extsort *ls, buf *b, const char *psn, size_t pn, const char *md, size_t mn,
+                         long line, yb_err *err) {
+    uint64_t h = visit_hash(psn, pn, md, mn);
+    pslot *p = &f->slot[h & (PSLOTS - 1)];
+    if (p->count && p->h == h && p->pn == pn && p->mn == mn && !memcmp(p->key, psn, pn) &&
+        !memcmp(p->key + pn, md, mn)) {
+        p->count++;
+        if (line < p->first) p->first = line;
+        return YB_OK;
+    }
+    yb_rc rc = pslot_flush(p, ls, b, err);
+    if (rc) return rc;
+    p->h = h;
+    p->first = line;
+    p->count = 1;
+    p->pn = (uint16_t)pn;
+    p->mn = (uint16_t)mn;
+    memcpy(p->key, psn, pn);
+    memcpy(p->key + pn, md, mn);
+    return YB_OK;
+}
+
+static yb_rc pslot_flush_all(lfilter *f, yb_extsort *ls, yb_err *err) {
+    buf b = {0};
+    yb_rc rc = YB_OK;
+    for (size_t i = 0; f->slot && !rc && i < PSLOTS; i++) rc = pslot_flush(&f->slot[i], ls, &b, err);
+    free(b.p);
+    return rc;
+}
+
+/* Is a valid line with this code and name needed? 1 yes, 0 no, -1 out of memory. */
+static int line_needed(lfilter *f, const char *code, const char *name, const char *psn, size_t pn, const char *md,
+                       size_t mn) {
+    for (size_t s = 0; s < f->n_sets; s++) {
+        int r = yb_auditor_line_relevant(f->aud[s], code, name);
+        if (r) return r;
+    }
+    return f->bloom && bloom_has(f->bloom, visit_hash(psn, pn, md, mn));
+}
+
 /* ------------------------------------------------------------------ reading the tables */
 
 typedef struct inputs {
@@ -290,7 +429,9 @@ typedef struct inputs {
 
 static yb_rc nomem(yb_err *err) { return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory"); }
 
-static yb_rc read_visits(inputs *in, yb_extsort *vs, yb_audit_batch_stats *st, yb_err *err) {
+/* wants: the auditors asked which visits need all their lines (n_wants of them), into bloom */
+static yb_rc read_visits(inputs *in, yb_extsort *vs, yb_audit_batch_stats *st, yb_auditor *const *wants,
+                         size_t n_wants, uint64_t *bloom, yb_err *err) {
     yb_csv *c = in->md;
     const vmap *m = &in->vm;
     buf b = {0};
@@ -336,6 +477,21 @@ static yb_rc read_visits(inputs *in, yb_extsort *vs, yb_audit_batch_stats *st, y
         }
         h.bad = vr != YB_OK;
         if (h.bad) h.begn = 0;
+        if (bloom && !h.bad) {
+            yb_audit_visit av;
+            memset(&av, 0, sizeof av);
+            memcpy(av.visit.med_type, h.med_type, sizeof av.visit.med_type);
+            av.visit.begntime = h.begn;
+            av.visit.endtime = h.end;
+            av.ipt_days = h.ipt_days;
+            int want = 0;
+            for (size_t s = 0; s < n_wants && !want; s++) want = yb_auditor_wants_all_lines(wants[s], &av);
+            if (want) {
+                size_t pn, mn;
+                const char *psn = yb_csv_field(c, m->psn_no, &pn), *md = yb_csv_field(c, m->mdtrt_id, &mn);
+                bloom_add(bloom, visit_hash(psn, pn, md, mn));
+            }
+        }
         b.n = 0;
         if (!buf_put(&b, &h, sizeof h) || (h.bad && !buf_put_err(&b, &e))) {
             rc = nomem(err);
@@ -365,7 +521,7 @@ static yb_rc read_visits(inputs *in, yb_extsort *vs, yb_audit_batch_stats *st, y
     return rc;
 }
 
-static yb_rc read_lines(inputs *in, yb_extsort *ls, yb_audit_batch_stats *st, yb_err *err) {
+static yb_rc read_lines(inputs *in, yb_extsort *ls, lfilter *f, yb_audit_batch_stats *st, yb_err *err) {
     yb_csv *c = in->fee;
     const lmap *m = &in->lm;
     buf b = {0};
@@ -400,6 +556,20 @@ static yb_rc read_lines(inputs *in, yb_extsort *ls, yb_audit_batch_stats *st, yb
         b.n = 0;
         size_t n1, n2;
         const char *name = yb_csv_field(c, m->name, &n1);
+        if (f->on && !h.bad) {
+            size_t pn, mn;
+            const char *psn = yb_csv_field(c, m->psn_no, &pn), *md = yb_csv_field(c, m->mdtrt_id, &mn);
+            int need = line_needed(f, code, name, psn, pn, md, mn);
+            if (need < 0) {
+                rc = nomem(err);
+                break;
+            }
+            if (!need) {
+                rc = pslot_count(f, ls, &b, psn, pn, md, mn, h.line, err);
+                continue;
+            }
+        }
+        f->kept++;
         const char *dept = yb_csv_field(c, m->dept, &n2);
         if (!buf_put(&b, &h, sizeof h) || (h.bad && !buf_put_err(&b, &e)) ||
             !buf_str(&b, code, strlen(code), YB_CODE_MAX - 1) || !buf_str(&b, name, n1, STR_MAX) ||
@@ -419,6 +589,7 @@ static yb_rc read_lines(inputs *in, yb_extsort *ls, yb_audit_batch_stats *st, yb
     }
     free(b.p);
     if (!rc && r < 0) rc = err->rc ? err->rc : YB_E_INVALID;
+    if (!rc && f->on) rc = pslot_flush_all(f, ls, err);
     return rc;
 }
 
@@ -982,9 +1153,11 @@ static yb_rc audit_visit(job *j, pvisit *v) {
     yb_rc rc;
     if ((rc = grow((void **)&j->al, &j->alcap, nl ? nl : 1, sizeof *j->al, j->err))) return rc;
     if ((rc = grow((void **)&j->ad, &j->adcap, nd ? nd : 1, sizeof *j->ad, j->err))) return rc;
+    size_t na = 0;
     for (size_t i = 0; i < nl; i++) {
         const pline *l = &j->pl[lg->first + i];
-        yb_audit_line *a = &j->al[i];
+        if (l->h.left_out) continue;
+        yb_audit_line *a = &j->al[na++];
         memset(a, 0, sizeof *a);
         scopy(a->line.feedetl_sn, sizeof a->line.feedetl_sn, l->sn);
         scopy(a->line.med_list_codg, sizeof a->line.med_list_codg, l->code);
@@ -1029,7 +1202,7 @@ static yb_rc audit_visit(job *j, pvisit *v) {
     av.ipt_days = v->h.ipt_days;
     av.dept = *v->dept ? v->dept : NULL;
     av.lines = j->al;
-    av.n_lines = nl;
+    av.n_lines = na;
     j->visit_no++;
     for (size_t s = 0; s < o->n_sets; s++) yb_audit_hits_clear(&j->hs[s]);
     for (size_t s = 0; s < o->n_sets; s++) {
@@ -1056,18 +1229,20 @@ static void orphans(job *j, group *g, size_t ng, int lines) {
         if (g[k].claimed) continue;
         long first = -1;
         const char *psn = "";
+        size_t rows = 0;   /* a left_out record stands for that many lines */
         for (size_t i = g[k].first; i < g[k].first + g[k].n; i++) {
             long ln = lines ? j->pl[i].h.line : j->pd[i].h.line;
             if (first < 0 || ln < first) first = ln;
+            rows += lines && j->pl[i].h.left_out ? j->pl[i].h.left_out : 1;
         }
         const rec *r = (const rec *)(const void *)(j->pa + (lines ? j->loff : j->doff)[g[k].first]);
         psn = key_str(r, 0);
         yb_err e;
         yb_err_clear(&e);
         yb_err_set(&e, YB_E_NOTFOUND, "mdtrt_id", g[k].mdtrt, "%zu %s of a visit that is not in mdtrt_d for this person",
-                   g[k].n, lines ? "fee line(s)" : "diagnosis row(s)");
-        if (lines) j->st->orphan_lines += g[k].n;
-        else j->st->orphan_diags += g[k].n;
+                   rows, lines ? "fee line(s)" : "diagnosis row(s)");
+        if (lines) j->st->orphan_lines += rows;
+        else j->st->orphan_diags += rows;
         reject(j, lines ? j->o->fee_path : j->o->diag_path, first, g[k].mdtrt, psn, &e);
     }
 }
@@ -1171,6 +1346,7 @@ static void find_cut(const char *path, size_t min_bytes, size_t *cut, long *line
 typedef struct part_read {
     inputs in;
     yb_extsort *ls;
+    lfilter f;
     yb_audit_batch_stats st;
     yb_rc rc;
     yb_err err;
@@ -1178,13 +1354,17 @@ typedef struct part_read {
 
 static void *part_reader(void *arg) {
     part_read *p = arg;
-    p->rc = read_lines(&p->in, p->ls, &p->st, &p->err);
+    p->rc = read_lines(&p->in, p->ls, &p->f, &p->st, &p->err);
     return NULL;
 }
 
 typedef struct side_read {
     inputs *in;
     yb_extsort *vs, *ds;
+    yb_auditor *const *wants;
+    size_t n_wants;
+    uint64_t *bloom;
+    int diags;                /* read the diagnoses too */
     yb_audit_batch_stats *st;
     yb_rc rc;
     yb_err err;
@@ -1192,9 +1372,36 @@ typedef struct side_read {
 
 static void *side_reader(void *arg) {
     side_read *s = arg;
-    s->rc = read_visits(s->in, s->vs, s->st, &s->err);
-    if (!s->rc && s->in->dg) s->rc = read_diags(s->in, s->ds, s->st, &s->err);
+    s->rc = read_visits(s->in, s->vs, s->st, s->wants, s->n_wants, s->bloom, &s->err);
+    if (!s->rc && s->diags && s->in->dg) s->rc = read_diags(s->in, s->ds, s->st, &s->err);
     return NULL;
+}
+
+static void filter_free(lfilter *f, int own_auditors) {
+    if (own_auditors)
+        for (size_t s = 0; s < YB_AUDIT_BATCH_MAX_SETS; s++) yb_auditor_free(f->aud[s]);
+    free(f->slot);
+    memset(f, 0, sizeof *f);
+}
+
+/* A reader's filter: the job's auditors (aud) or, with own, new ones with the same selection. */
+static yb_rc filter_init(lfilter *f, const job *j, int own, const uint64_t *bloom, yb_err *err) {
+    memset(f, 0, sizeof *f);
+    f->on = !j->o->keep_all_lines;
+    f->n_sets = j->o->n_sets;
+    f->bloom = bloom;
+    if (!f->on) return YB_OK;
+    if (!(f->slot = calloc(PSLOTS, sizeof *f->slot))) return nomem(err);
+    for (size_t s = 0; s < f->n_sets; s++) {
+        if (!own) {
+            f->aud[s] = j->aud[s];
+            continue;
+        }
+        if (yb_auditor_new(j->o->sets[s], &f->aud[s])) return nomem(err);
+        yb_rc rc = yb_auditor_select(f->aud[s], j->o->rule_ids, err);
+        if (rc) return rc;
+    }
+    return YB_OK;
 }
 
 yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st, yb_err *err) {
@@ -1274,9 +1481,22 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
     if (!rc && cut) rc = yb_extsort_new(mem / 16 * 5, dir, &sst3, &pr.ls, err);
     if (!rc && in.dg) rc = yb_extsort_new(mem / 8, dir, &sst2, &ds, err);
 
-    /* 3. read each table once, sort: the fee lines here, the visits and diagnoses meanwhile on a
-     * second thread (separate files, sorters and counters); a visit table's error comes first */
-    side_read sj = {&in, vs, ds, st, YB_OK, {0}};
+    /* the line filter: this thread's with the job's auditors, the part reader's with its own;
+     * the Bloom filter of visits that need all their lines, when a rule may want them */
+    lfilter mf;
+    memset(&mf, 0, sizeof mf);
+    uint64_t *bloom = NULL;
+    int want_all = 0;
+    for (size_t s = 0; s < o->n_sets; s++) want_all |= yb_auditor_wants_all_lines(j.aud[s], NULL);
+    if (!rc && want_all && !o->keep_all_lines && !(bloom = calloc(BLOOM_BITS / 64, sizeof *bloom))) rc = nomem(err);
+    if (!rc) rc = filter_init(&mf, &j, 0, bloom, err);
+    if (!rc && cut) rc = filter_init(&pr.f, &j, 1, bloom, err);
+
+    /* 3. read each table once, sort: the fee lines here (and the second part on a thread of its
+     * own), the visits and diagnoses meanwhile on a second thread (separate files, sorters and
+     * counters). When the filter needs the visits first (bloom), the visits are read before the
+     * fee lines, the diagnoses here meanwhile. A visit table's error comes first. */
+    side_read sj = {&in, vs, ds, j.aud, o->n_sets, bloom, !bloom, st, YB_OK, {0}};
     yb_err_clear(&sj.err);
     pthread_t th;
     int threaded = 0;
@@ -1285,12 +1505,20 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
         int part_threaded = 0;
         threaded = pthread_create(&th, NULL, side_reader, &sj) == 0;
         if (!threaded) side_reader(&sj);
-        if (cut) part_threaded = pthread_create(&pt, NULL, part_reader, &pr) == 0;
-        rc = read_lines(&in, ls, st, err);
-        if (cut && !part_threaded) part_reader(&pr);
+        if (bloom) {
+            if (in.dg) rc = read_diags(&in, ds, st, err);
+            if (threaded) pthread_join(th, NULL);
+            threaded = 0;
+        }
+        if (!rc && !sj.rc) {
+            if (cut) part_threaded = pthread_create(&pt, NULL, part_reader, &pr) == 0;
+            rc = read_lines(&in, ls, &mf, st, err);
+            if (cut && !part_threaded) part_reader(&pr);
+        }
         if (part_threaded) pthread_join(pt, NULL);
         if (threaded) pthread_join(th, NULL);
         st->lines += pr.st.lines;
+        st->lines_kept = mf.kept + pr.f.kept;
         /* the first error in the order a single reader meets them: visits, then the fee lines */
         if (sj.rc) {
             rc = sj.rc;
@@ -1302,6 +1530,9 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
         if (!rc && cut) rc = yb_extsort_absorb(ls, pr.ls, err);
         st->fee_parts = cut ? 2 : 1;
     }
+    filter_free(&mf, 0);
+    filter_free(&pr.f, 1);
+    free(bloom);
     yb_csv_close(pr.in.fee);
     yb_extsort_free(pr.ls);
     yb_csv_close(in.md);

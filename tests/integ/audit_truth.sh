@@ -69,6 +69,11 @@ out=$("$Y" audit --rules data/rules/nhsa --mdtrt "$D/s1/mdtrt_d.csv" --fee "$D/s
 case "$out" in *"sorted on disk"*) ok ;; *) bad "not spilled: $out" ;; esac
 cmp -s "$D/s1/v.csv" "$D/v_spill.csv" && ok || bad "spilling changed the violations"
 
+# every fee line sorted (--keep-all-lines, no line filter): the same violations, byte for byte
+"$Y" audit --rules data/rules/nhsa --mdtrt "$D/s1/mdtrt_d.csv" --fee "$D/s1/fee_list_d.csv" \
+    --diag "$D/s1/setl_list_diag_d.csv" --out "$D/v_all.csv" --keep-all-lines >/dev/null 2>&1 \
+    && cmp -s "$D/s1/v.csv" "$D/v_all.csv" && ok || bad "the line filter changed the violations"
+
 # the fee file read in two parts on two threads (cut at any size here), spilled or not: the same
 # violations byte for byte, the same rejects with the same line numbers
 for rb in 0 65536; do

@@ -413,6 +413,15 @@ static void test_frequency(void **state) {
               {.sn = "3", .code = "001102000050000", .time = "2024-05-02 10:00:00", .cnt = "-1", .pric = "20", .refund_of = "2"}};
     run("YB18", NULL, &MAN, &INP, d, N(d), &hs);
     assert_int_equal(hs.n, 0);
+    /* a refund naming a line of another code is not netted into it: it stays an unlinked refund
+     * of its own code (here 1 + 1 - 1 = 1 on the day, no hit), and the line it names keeps its
+     * units (the second 住院诊查费 of the day: 2 > 1, 1 over) */
+    tl d2[] = {{.sn = "1", .code = "001102000050000", .time = "2024-05-02 08:00:00", .cnt = "1", .pric = "20"},
+               {.sn = "2", .code = "001102000050000", .time = "2024-05-02 09:00:00", .cnt = "1", .pric = "20"},
+               {.sn = "3", .code = "X00000000000001", .time = "2024-05-02 10:00:00", .cnt = "-1", .pric = "20", .refund_of = "2"}};
+    run("YB18", NULL, &MAN, &INP, d2, N(d2), &hs);
+    assert_int_equal(hs.n, 1);
+    expect_hit(&hs, 0, "YB18", 2000, "2");
     /* an unlinked refund nets into the day's total: 1 + 1 - 1 = 1, no hit */
     tl e[] = {{.sn = "1", .code = "001102000050000", .time = "2024-05-02 08:00:00", .cnt = "1", .pric = "20"},
               {.sn = "2", .code = "001102000050000", .time = "2024-05-02 09:00:00", .cnt = "1", .pric = "20"},
