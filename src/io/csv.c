@@ -59,8 +59,11 @@ struct yb_csv {
     size_t chunk;         /* testing: first window size and largest read (0 = READ_CHUNK, no limit) */
     size_t *start;        /* scan: absolute offset of each field's first raw byte */
     size_t nf;            /* fields of the current record (0 when there is none) */
-    char **fptr;          /* decoded fields of the current record */
+    char **fptr;          /* decoded fields of the current record (when not lazy) */
     uint32_t *flen;
+    int lazy;             /* the record has no quote: field i is start[i] .. start[i+1] - 1 (or
+                             rec_end), NUL-terminated when it is asked for (yb_csv_field) */
+    size_t rec_end;
     long line;            /* physical line of buf[pos] (header = 1) */
     long rec_line;        /* line where the current record starts */
     char **hdr;
@@ -218,11 +221,15 @@ static int scan(yb_csv *c, size_t *end, size_t *term, long *nl, yb_err *err) {
     const char *b = c->buf;
     size_t pos = c->pos, len = c->len;
     c->nf = 0;
+    c->lazy = 0;
     *nl = 0;
     /* fast path: a whole line in the window without quotes or CRs (a CRLF end is allowed) */
     int f = fast_line(c, end, term);
     if (f < 0) return fail(c, err, YB_E_LIMIT, "more than %s fields in a record", YB_CSV_MAX_FIELDS_STR);
-    if (f > 0) return SCAN_OK;
+    if (f > 0) {
+        c->lazy = 1;
+        return SCAN_OK;
+    }
     c->nf = 0;
     /* general path */
     size_t i = pos;
@@ -339,7 +346,8 @@ static int read_record(yb_csv *c, yb_err *err) {
         c->line += nl + (term ? 1 : 0);
         /* an empty line is not a record (only matters for files of more than one column) */
         if (c->nf == 1 && end == at && c->nh != 1) continue;
-        decode(c, end);
+        if (c->lazy) c->rec_end = end;
+        else decode(c, end);
         return 1;
     }
 }
@@ -378,7 +386,7 @@ static yb_rc open_common(yb_csv *c, yb_csv **out, yb_err *err) {
         return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     }
     for (size_t i = 0; i < c->nh; i++) {
-        c->hdr[i] = strdup(c->fptr[i]);
+        c->hdr[i] = strdup(yb_csv_field(c, (int)i, NULL));
         if (!c->hdr[i]) {
             yb_csv_close(c);
             return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
@@ -524,6 +532,12 @@ const char *yb_csv_field(const yb_csv *c, int i, size_t *len) {
     if (i < 0 || (size_t)i >= c->nf) {
         if (len) *len = 0;
         return "";
+    }
+    if (c->lazy) {
+        size_t s = c->start[i], e = (size_t)i + 1 < c->nf ? c->start[i + 1] - 1 : c->rec_end;
+        c->buf[e] = '\0';   /* the separator after the field, or the terminator (or buf[len]) */
+        if (len) *len = e - s;
+        return c->buf + s;
     }
     if (len) *len = c->flen[i];
     return c->fptr[i];
