@@ -687,10 +687,10 @@ typedef struct job {
     FILE *out, *rejects;
     size_t jr;               /* rows written */
     size_t person_no, visit_no;  /* 1-based sequence numbers of the current person and visit */
-    /* the person's records, copied */
+    /* the person's records, in a chunk of the merge (borrowed) */
     char *pa;
-    size_t pa_used, pa_cap;
-    size_t *voff, nv, vcap, *loff, nl, lcap, *doff, nd, dcap;
+    const size_t *voff, *loff, *doff;
+    size_t nv, nl, nd;
     pvisit *pv;
     size_t pvcap;
     pline *pl;
@@ -761,35 +761,139 @@ static void reject(job *j, const char *file, long line, const char *mdtrt, const
     }
 }
 
-static size_t pa_put(job *j, const rec *r) {
+/* ------------------------------------------------------------------ the merge, on a thread of its own */
+
+/* The merge-join runs on a thread of its own: it reads the three sorted streams (their runs
+ * from disk) and copies each person's records, in order, into chunks of about CHUNK_BYTES; the
+ * auditing thread takes the chunks in the same order, so the output is what one thread would
+ * write. NCHUNK chunks circulate. */
+#define CHUNK_BYTES ((size_t)1 << 20)
+#define NCHUNK 4
+
+typedef struct pchunk {
+    char *pa;                 /* records, each at an 8-byte boundary */
+    size_t used, cap;
+    size_t *off;              /* per person: its visits', lines' and diagnoses' offsets in pa */
+    size_t noff, offcap;
+    size_t *cnt;              /* per person: 3 counts (visits, lines, diagnoses) */
+    size_t ncnt, cntcap;
+} pchunk;
+
+typedef struct merger {
+    yb_extsort *vs, *ls, *ds;
+    pchunk ch[NCHUNK];
+    size_t published, consumed;
+    int done, stop;
+    yb_rc rc;
+    yb_err err;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} merger;
+
+static yb_rc chunk_put(pchunk *c, const rec *r, yb_err *err) {
     size_t need = (sizeof *r + r->len + 7) & ~(size_t)7;
-    if (j->pa_used + need > j->pa_cap) {
-        size_t nc = j->pa_cap ? j->pa_cap * 2 : (size_t)1 << 16;
-        while (nc < j->pa_used + need) nc *= 2;
-        char *np = realloc(j->pa, nc);
-        if (!np) return SIZE_MAX;
-        j->pa = np;
-        j->pa_cap = nc;
+    if (c->used + need > c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : CHUNK_BYTES * 2;
+        while (nc < c->used + need) nc *= 2;
+        char *np = realloc(c->pa, nc);
+        if (!np) return nomem(err);
+        c->pa = np;
+        c->cap = nc;
     }
-    size_t at = j->pa_used;
-    memcpy(j->pa + at, r, sizeof *r + r->len);
-    j->pa_used += need;
-    return at;
+    yb_rc rc = grow((void **)&c->off, &c->offcap, c->noff + 1, sizeof *c->off, err);
+    if (rc) return rc;
+    memcpy(c->pa + c->used, r, sizeof *r + r->len);
+    c->off[c->noff++] = c->used;
+    c->used += need;
+    return YB_OK;
 }
 
-/* Copy the records of the person `who` from a stream into the arena; offsets into *off. */
-static yb_rc take(job *j, yb_extsort *s, const rec *who, size_t **off, size_t *n, size_t *cap) {
+/* Copy the records of the person `who` from a stream into the chunk; their number into *n. */
+static yb_rc take(pchunk *c, yb_extsort *s, const rec *who, size_t *n, yb_err *err) {
     const rec *r;
     yb_rc rc;
     *n = 0;
     while (s && (r = yb_extsort_peek(s)) && !yb_extsort_person_cmp(r, who)) {
-        if ((rc = grow((void **)off, cap, *n + 1, sizeof **off, j->err))) return rc;
-        size_t at = pa_put(j, r);
-        if (at == SIZE_MAX) return nomem(j->err);
-        (*off)[(*n)++] = at;
-        if ((rc = yb_extsort_next(s, j->err))) return rc;
+        if ((rc = chunk_put(c, r, err))) return rc;
+        (*n)++;
+        if ((rc = yb_extsort_next(s, err))) return rc;
     }
     return YB_OK;
+}
+
+/* Fill one chunk with whole persons; *eof when the streams are done. */
+static yb_rc fill_chunk(merger *m, pchunk *c, rec **who, size_t *whocap, int *eof) {
+    c->used = c->noff = c->ncnt = 0;
+    yb_rc rc = YB_OK;
+    while (!rc && c->used < CHUNK_BYTES) {
+        const rec *h[3] = {yb_extsort_peek(m->vs), yb_extsort_peek(m->ls), m->ds ? yb_extsort_peek(m->ds) : NULL};
+        const rec *pick = NULL;
+        for (int i = 0; i < 3; i++)
+            if (h[i] && (!pick || yb_extsort_person_cmp(h[i], pick) < 0)) pick = h[i];
+        if (!pick) {
+            *eof = 1;
+            break;
+        }
+        size_t pn = yb_extsort_person_len(pick);
+        if (sizeof(rec) + pn > *whocap) {
+            rec *nw = realloc(*who, sizeof(rec) + pn);
+            if (!nw) return nomem(&m->err);
+            *who = nw;
+            *whocap = sizeof(rec) + pn;
+        }
+        (*who)->len = (*who)->keylen = (uint32_t)pn;
+        memcpy((*who)->b, pick->b, pn);
+        if ((rc = grow((void **)&c->cnt, &c->cntcap, c->ncnt + 3, sizeof *c->cnt, &m->err))) return rc;
+        size_t *k = c->cnt + c->ncnt;
+        c->ncnt += 3;
+        rc = take(c, m->vs, *who, &k[0], &m->err);
+        if (!rc) rc = take(c, m->ls, *who, &k[1], &m->err);
+        if (!rc) rc = take(c, m->ds, *who, &k[2], &m->err);
+    }
+    return rc;
+}
+
+static void *merge_thread(void *arg) {
+    merger *m = arg;
+    rec *who = NULL;
+    size_t whocap = 0;
+    int eof = 0;
+    yb_rc rc = YB_OK;
+    while (!eof && !rc) {
+        pthread_mutex_lock(&m->mu);
+        while (!m->stop && m->published - m->consumed == NCHUNK) pthread_cond_wait(&m->cv, &m->mu);
+        int stop = m->stop;
+        pthread_mutex_unlock(&m->mu);
+        if (stop) break;
+        rc = fill_chunk(m, &m->ch[m->published % NCHUNK], &who, &whocap, &eof);
+        pthread_mutex_lock(&m->mu);
+        if (!rc) m->published++;
+        pthread_cond_broadcast(&m->cv);
+        pthread_mutex_unlock(&m->mu);
+    }
+    free(who);
+    pthread_mutex_lock(&m->mu);
+    m->rc = rc;
+    m->done = 1;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
+}
+
+/* The next full chunk, NULL when the merge is done (or failed: m->rc). */
+static pchunk *next_chunk(merger *m) {
+    pthread_mutex_lock(&m->mu);
+    while (m->consumed == m->published && !m->done) pthread_cond_wait(&m->cv, &m->mu);
+    pchunk *c = m->consumed < m->published ? &m->ch[m->consumed % NCHUNK] : NULL;
+    pthread_mutex_unlock(&m->mu);
+    return c;
+}
+
+static void chunk_done(merger *m) {
+    pthread_mutex_lock(&m->mu);
+    m->consumed++;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
 }
 
 /* NUL-terminate key field i of an arena record in place, where the \1 after it was (or, for the
@@ -1252,12 +1356,16 @@ static void orphans(job *j, group *g, size_t ng, int lines) {
     }
 }
 
-static yb_rc audit_person(job *j, yb_extsort *vs, yb_extsort *ls, yb_extsort *ds, const rec *who) {
-    j->pa_used = 0;
-    yb_rc rc = take(j, vs, who, &j->voff, &j->nv, &j->vcap);
-    if (!rc) rc = take(j, ls, who, &j->loff, &j->nl, &j->lcap);
-    if (!rc) rc = take(j, ds, who, &j->doff, &j->nd, &j->dcap);
-    if (!rc) rc = index_person(j);
+/* The person of chunk c whose counts are cnt[0..2] and whose offsets start at off. */
+static yb_rc audit_person(job *j, pchunk *c, const size_t *cnt, const size_t *off) {
+    j->pa = c->pa;
+    j->nv = cnt[0];
+    j->nl = cnt[1];
+    j->nd = cnt[2];
+    j->voff = off;
+    j->loff = off + j->nv;
+    j->doff = off + j->nv + j->nl;
+    yb_rc rc = index_person(j);
     for (size_t i = 0; !rc && i < j->nv; i++) rc = audit_visit(j, &j->pv[i]);
     if (!rc) {
         orphans(j, j->lg, j->nlg, 1);
@@ -1515,11 +1623,12 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
         pr.in.fee = NULL;
         rc = yb_csv_open_part(in.fee, o->fee_path, cut, SIZE_MAX, cut_line, &pr.in.fee, err);
     }
-    /* run memory: visits 1/4, lines 5/8 (halved between the parts), diagnoses 1/8 */
+    /* run memory: visits 3/8, lines 1/2 (halved between the parts; the line filter keeps few of
+     * them, so most of what a table needs goes to the visits), diagnoses 1/8 */
     size_t mem = o->run_bytes ? o->run_bytes : (size_t)256 << 20;
-    if (!rc) rc = yb_extsort_new(mem / 4, dir, &sst2, &vs, err);
-    if (!rc) rc = yb_extsort_new(cut ? mem / 16 * 5 : mem / 8 * 5, dir, &sst, &ls, err);
-    if (!rc && cut) rc = yb_extsort_new(mem / 16 * 5, dir, &sst3, &pr.ls, err);
+    if (!rc) rc = yb_extsort_new(mem / 8 * 3, dir, &sst2, &vs, err);
+    if (!rc) rc = yb_extsort_new(cut ? mem / 4 : mem / 2, dir, &sst, &ls, err);
+    if (!rc && cut) rc = yb_extsort_new(mem / 4, dir, &sst3, &pr.ls, err);
     if (!rc && in.dg) rc = yb_extsort_new(mem / 8, dir, &sst2, &ds, err);
 
     /* the line filter: this thread's with the job's auditors, the part reader's with its own;
@@ -1587,32 +1696,50 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
     clock_gettime(CLOCK_MONOTONIC, &tr);
     st->read_s = (double)(tr.tv_sec - t0.tv_sec) + (double)(tr.tv_nsec - t0.tv_nsec) / 1e9;
 
-    /* 4. merge-join by person, audit */
-    rec *who = NULL;
-    size_t whocap = 0;
-    while (!rc) {
-        const rec *h[3] = {yb_extsort_peek(vs), yb_extsort_peek(ls), ds ? yb_extsort_peek(ds) : NULL};
-        const rec *pick = NULL;
-        for (int i = 0; i < 3; i++)
-            if (h[i] && (!pick || yb_extsort_person_cmp(h[i], pick) < 0)) pick = h[i];
-        if (!pick) break;
-        size_t pn = yb_extsort_person_len(pick);
-        if (sizeof(rec) + pn > whocap) {
-            rec *nw = realloc(who, sizeof(rec) + pn);
-            if (!nw) {
-                rc = nomem(err);
-                break;
+    /* 4. merge-join by person (on a thread of its own), audit here */
+    if (!rc) {
+        merger m;
+        memset(&m, 0, sizeof m);
+        m.vs = vs;
+        m.ls = ls;
+        m.ds = ds;
+        yb_err_clear(&m.err);
+        pthread_mutex_init(&m.mu, NULL);
+        pthread_cond_init(&m.cv, NULL);
+        pthread_t mt;
+        int mthreaded = pthread_create(&mt, NULL, merge_thread, &m) == 0;
+        if (!mthreaded) rc = nomem(err);   /* no thread: nothing has been read yet */
+        while (!rc && mthreaded) {
+            pchunk *c = next_chunk(&m);
+            if (!c) break;
+            const size_t *off = c->off;
+            for (size_t k = 0; !rc && k < c->ncnt; k += 3) {
+                st->persons++;
+                j.person_no++;
+                rc = audit_person(&j, c, c->cnt + k, off);
+                off += c->cnt[k] + c->cnt[k + 1] + c->cnt[k + 2];
             }
-            who = nw;
-            whocap = sizeof(rec) + pn;
+            chunk_done(&m);
         }
-        who->len = who->keylen = (uint32_t)pn;
-        memcpy(who->b, pick->b, pn);
-        st->persons++;
-        j.person_no++;
-        rc = audit_person(&j, vs, ls, ds, who);
+        if (mthreaded) {
+            pthread_mutex_lock(&m.mu);
+            m.stop = 1;
+            pthread_cond_broadcast(&m.cv);
+            pthread_mutex_unlock(&m.mu);
+            pthread_join(mt, NULL);
+        }
+        if (!rc && m.rc) {
+            rc = m.rc;
+            if (err) *err = m.err;
+        }
+        for (int i = 0; i < NCHUNK; i++) {
+            free(m.ch[i].pa);
+            free(m.ch[i].off);
+            free(m.ch[i].cnt);
+        }
+        pthread_mutex_destroy(&m.mu);
+        pthread_cond_destroy(&m.cv);
     }
-    free(who);
 
     /* 5. outputs into place, or away */
     st->runs = sst.runs + sst2.runs + sst3.runs;
@@ -1645,10 +1772,6 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
         yb_audit_hits_free(&j.hs[s]);
     }
     free(j.b_of_a);
-    free(j.pa);
-    free(j.voff);
-    free(j.loff);
-    free(j.doff);
     free(j.pv);
     free(j.pl);
     free(j.pd);
