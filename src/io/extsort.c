@@ -84,8 +84,10 @@ static void sort_entries(sent *v, size_t n, sent *tmp, size_t *cnt) {
         if (n > 1) qsort(v, n, sizeof *v, sent_cmp);
         return;
     }
+    /* only the top 33 bits by radix (3 passes): below that, equal digits are the same person's
+     * records (person keys start with a 64-bit hash) or rare, and the tie pass sorts them */
     sent *src = v, *dst = tmp;
-    for (int shift = 0; shift < 64; shift += RADIX_BITS) {
+    for (int shift = 64 - 3 * RADIX_BITS; shift < 64; shift += RADIX_BITS) {
         memset(cnt, 0, RADIX * sizeof *cnt);
         for (size_t i = 0; i < n; i++) cnt[(src[i].pfx >> shift) & (RADIX - 1)]++;
         if (cnt[(src[0].pfx >> shift) & (RADIX - 1)] == n) continue;
@@ -103,7 +105,7 @@ static void sort_entries(sent *v, size_t n, sent *tmp, size_t *cnt) {
     if (src != v) memcpy(v, src, n * sizeof *v);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && v[j].pfx == v[i].pfx) j++;
+        while (j < n && v[j].pfx >> (64 - 3 * RADIX_BITS) == v[i].pfx >> (64 - 3 * RADIX_BITS)) j++;
         if (j - i > 16) {
             qsort(v + i, j - i, sizeof *v, sent_cmp);
         } else {
@@ -168,7 +170,7 @@ static void close_run(sorter *s, run *r) {
 }
 
 static yb_rc put_rec(FILE *f, const rec *r, yb_err *err) {
-    if (fwrite(r, sizeof *r + r->len, 1, f) != 1) return io_error(err, "cannot write (disk full?)");
+    if (fwrite_unlocked(r, sizeof *r + r->len, 1, f) != 1) return io_error(err, "cannot write (disk full?)");
     return YB_OK;
 }
 
@@ -217,7 +219,11 @@ static yb_rc spill(sorter *s, yb_err *err) {
     sort_entries(s->v, s->n, s->tmp, s->cnt);
     FILE *f;
     yb_rc rc = new_run(s, &f, err);
-    for (size_t i = 0; !rc && i < s->n; i++) rc = put_rec(f, s->v[i].r, err);
+    /* the records are scattered over the arena in key order: fetch ahead */
+    for (size_t i = 0; !rc && i < s->n; i++) {
+        if (i + 8 < s->n) __builtin_prefetch(s->v[i + 8].r);
+        rc = put_rec(f, s->v[i].r, err);
+    }
     if (!rc && fflush(f)) rc = io_error(err, "cannot write (disk full?)");
     if (rc) return rc;
     rewind(f);
@@ -257,7 +263,7 @@ yb_rc yb_extsort_add(yb_extsort *s, const void *key, uint32_t keylen, const void
 /* Read the next record of a run into its head (NULL at the end of the run). */
 static yb_rc run_advance(run *r, yb_err *err) {
     rec h;
-    if (fread(&h, sizeof h, 1, r->f) != 1) {
+    if (fread_unlocked(&h, sizeof h, 1, r->f) != 1) {
         if (ferror(r->f)) return io_error(err, "cannot read");
         free(r->head);
         r->head = NULL;
@@ -272,7 +278,7 @@ static yb_rc run_advance(run *r, yb_err *err) {
         r->cap = need;
     }
     *r->head = h;
-    if (h.len && fread(r->head->b, h.len, 1, r->f) != 1) return io_error(err, "cannot read (truncated)");
+    if (h.len && fread_unlocked(r->head->b, h.len, 1, r->f) != 1) return io_error(err, "cannot read (truncated)");
     return YB_OK;
 }
 
