@@ -46,6 +46,10 @@ const char *yb_csv_header(const yb_csv *c, size_t i);
 int yb_csv_next(yb_csv *c, yb_err *err);
 /* Field i of the current record ("" when i < 0 or beyond the record). len may be NULL. */
 const char *yb_csv_field(const yb_csv *c, int i, size_t *len);
+/* Only these columns will be asked for (negative ones are ignored): from the next record on, the
+ * reader skips over the others faster, and yb_csv_field gives "" for them. Records are checked
+ * as before (quotes, number of fields). Parts opened with yb_csv_open_part inherit it. */
+void yb_csv_only(yb_csv *c, const int *cols, size_t n);
 /* Physical line number where the current record starts (header = 1). */
 long yb_csv_line(const yb_csv *c);
 const char *yb_csv_name(const yb_csv *c);

@@ -473,11 +473,14 @@ void yb__hit_reset(yb_auditor *a) {
 }
 
 /* Copy an id into a YB_ID_MAX buffer (truncating). */
-static void copy_id(char *dst, const char *src) {
-    size_t n = strnlen(src, YB_ID_MAX - 1);
+/* src cut to cap - 1 bytes (as snprintf "%s" would), NUL-terminated */
+static void copy_cut(char *dst, size_t cap, const char *src) {
+    size_t n = strnlen(src, cap - 1);
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
+
+static void copy_id(char *dst, const char *src) { copy_cut(dst, YB_ID_MAX, src); }
 
 static yb_rc push_ref(yb_auditor *a, const char *mdtrt, const char *sn, size_t line, int type, yb_qty q, yb_fen amt) {
     if (type == 2) {
@@ -789,9 +792,9 @@ yb_rc yb_audit_visit_run(yb_auditor *a, yb_audit_history *h, const yb_audit_visi
     h_visit *hv = &h->vis[h->n_vis];
     memset(hv, 0, sizeof *hv);
     copy_id(hv->mdtrt_id, v->visit.mdtrt_id);
-    snprintf(hv->fixmedins, sizeof hv->fixmedins, "%s", v->visit.fixmedins_code);
-    snprintf(hv->med_type, sizeof hv->med_type, "%s", v->visit.med_type);
-    snprintf(hv->diag, sizeof hv->diag, "%s", yb__main_diag(v));
+    copy_cut(hv->fixmedins, sizeof hv->fixmedins, v->visit.fixmedins_code);
+    copy_cut(hv->med_type, sizeof hv->med_type, v->visit.med_type);
+    copy_cut(hv->diag, sizeof hv->diag, yb__main_diag(v));
     hv->begin = v->visit.begntime == YB_DATETIME_NONE ? YB_DATE_NONE : yb_datetime_date(v->visit.begntime);
     hv->end = v->visit.endtime == YB_DATETIME_NONE ? YB_DATE_NONE : yb_datetime_date(v->visit.endtime);
     hv->stay = v->ipt_days;

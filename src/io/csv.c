@@ -64,6 +64,9 @@ struct yb_csv {
     int lazy;             /* the record has no quote: field i is start[i] .. start[i+1] - 1 (or
                              rec_end), NUL-terminated when it is asked for (yb_csv_field) */
     size_t rec_end;
+    int only;             /* yb_csv_only: the fast path keeps the starts of needed fields only */
+    uint64_t need[YB_CSV_MAX_FIELDS / 64 + 2]; /* field i's start is kept (bit i) */
+    uint64_t sel[YB_CSV_MAX_FIELDS / 64 + 2];  /* field i was selected */
     long line;            /* physical line of buf[pos] (header = 1) */
     long rec_line;        /* line where the current record starts */
     char **hdr;
@@ -133,6 +136,18 @@ static const char *find_delim(const char *p, const char *e) {
     return p;
 }
 
+#ifdef YB_CSV_SSE2
+static const uint8_t pop8[256] = {
+#define B2(n) n, n + 1, n + 1, n + 2
+#define B4(n) B2(n), B2(n + 1), B2(n + 1), B2(n + 2)
+#define B6(n) B4(n), B4(n + 1), B4(n + 1), B4(n + 2)
+    B6(0), B6(1), B6(1), B6(2)
+#undef B2
+#undef B4
+#undef B6
+};
+#endif
+
 static int add_start(yb_csv *c, size_t at) {
     if (c->nf >= YB_CSV_MAX_FIELDS) return -1;
     c->start[c->nf++] = at;
@@ -151,6 +166,7 @@ static int fast_line(yb_csv *c, size_t *end, size_t *term) {
 #ifdef YB_CSV_SSE2
     const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
                   quote = _mm_set1_epi8('"');
+    const int only = c->only;
     for (; i + 16 <= len; i += 16) {
         if (i - pos > YB_CSV_MAX_RECORD) return 0;
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
@@ -177,12 +193,25 @@ static int fast_line(yb_csv *c, size_t *end, size_t *term) {
         }
         if (mb) return 0;
         if (mc) {
-            /* (the count only near the bound: without -mpopcnt it is a library call) */
-            if (nf + 16 > YB_CSV_MAX_FIELDS && nf + (size_t)__builtin_popcount(mc) > YB_CSV_MAX_FIELDS) return -1;
-            do {
+            if (only) {
+                /* the fields this block starts are nf .. nf + k - 1: keep their starts only when
+                 * one of them is needed, else just count them */
+                size_t k = (size_t)pop8[mc & 0xff] + pop8[mc >> 8];
+                if (nf + k > YB_CSV_MAX_FIELDS) return -1;
+                uint64_t w = c->need[nf >> 6] >> (nf & 63);
+                if ((nf & 63) + k > 64) w |= c->need[(nf >> 6) + 1] << (64 - (nf & 63));
+                if (!(w & ((1ull << k) - 1))) {
+                    nf += k;
+                    mc = 0;
+                }
+            } else if (nf + 16 > YB_CSV_MAX_FIELDS && nf + (size_t)__builtin_popcount(mc) > YB_CSV_MAX_FIELDS) {
+                /* (the count only near the bound: without -mpopcnt it is a library call) */
+                return -1;
+            }
+            while (mc) {
                 st[nf++] = i + (size_t)__builtin_ctz(mc) + 1;
                 mc &= mc - 1;
-            } while (mc);
+            }
         }
         if (t) {
             if (i + stop - pos > YB_CSV_MAX_RECORD) return 0;
@@ -466,6 +495,9 @@ yb_rc yb_csv_open_part(const yb_csv *whole, const char *path, size_t off, size_t
     c->hdr = calloc(c->nh ? c->nh : 1, sizeof *c->hdr);
     int ok = c->fp && fseek(c->fp, (long)off, SEEK_SET) == 0 && c->start && c->fptr && c->flen && c->hdr;
     for (size_t i = 0; ok && i < c->nh; i++) ok = (c->hdr[i] = strdup(whole->hdr[i])) != NULL;
+    c->only = whole->only;
+    memcpy(c->need, whole->need, sizeof c->need);
+    memcpy(c->sel, whole->sel, sizeof c->sel);
     if (!ok) {
         yb_csv_close(c);
         yb_err_set(err, YB_E_IO, NULL, NULL, "cannot open a part of the file");
@@ -533,6 +565,10 @@ const char *yb_csv_field(const yb_csv *c, int i, size_t *len) {
         if (len) *len = 0;
         return "";
     }
+    if (c->only && !(c->sel[i >> 6] >> (i & 63) & 1)) {
+        if (len) *len = 0;
+        return "";
+    }
     if (c->lazy) {
         size_t s = c->start[i], e = (size_t)i + 1 < c->nf ? c->start[i + 1] - 1 : c->rec_end;
         c->buf[e] = '\0';   /* the separator after the field, or the terminator (or buf[len]) */
@@ -544,6 +580,19 @@ const char *yb_csv_field(const yb_csv *c, int i, size_t *len) {
 }
 
 long yb_csv_line(const yb_csv *c) { return c->rec_line; }
+
+void yb_csv_only(yb_csv *c, const int *cols, size_t n) {
+    memset(c->need, 0, sizeof c->need);
+    memset(c->sel, 0, sizeof c->sel);
+    c->only = 1;
+    for (size_t k = 0; k < n; k++) {
+        int i = cols[k];
+        if (i < 0 || i >= YB_CSV_MAX_FIELDS) continue;
+        c->sel[i >> 6] |= 1ull << (i & 63);
+        c->need[i >> 6] |= 1ull << (i & 63);   /* its start */
+        c->need[(i + 1) >> 6] |= 1ull << ((i + 1) & 63);   /* and where it ends */
+    }
+}
 
 const char *yb_csv_name(const yb_csv *c) { return c->name; }
 

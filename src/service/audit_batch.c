@@ -69,6 +69,7 @@ typedef struct dhead {
 
 /* ------------------------------------------------------------------ column maps */
 
+/* (only int members: yb_csv_only reads a map as an array of column numbers) */
 typedef struct vmap {
     int mdtrt_id, psn_no, med_type, begntime;
     int endtime, insutype, gend, brdy, hosp_lv, fixmedins_code, ipt_days, dg_code, dg_name, dept, dept2;
@@ -1522,7 +1523,9 @@ typedef struct side_read {
 static void *side_reader(void *arg) {
     side_read *s = arg;
     s->rc = read_visits(s->in, s->vs, s->st, s->wants, s->n_wants, s->bloom, &s->err);
+    if (!s->rc) s->rc = yb_extsort_finish(s->vs, &s->err);   /* here, while the fee lines are read */
     if (!s->rc && s->diags && s->in->dg) s->rc = read_diags(s->in, s->ds, s->st, &s->err);
+    if (!s->rc && s->diags && s->ds) s->rc = yb_extsort_finish(s->ds, &s->err);
     return NULL;
 }
 
@@ -1584,6 +1587,12 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
     if (!rc) rc = lmap_init(&in.lm, in.fee, err);
     if (!rc && o->diag_path) rc = yb_csv_open(o->diag_path, &in.dg, err);
     if (!rc && in.dg) rc = dmap_init(&in.dm, in.dg, err);
+    /* the readers skip over the columns no map names (the maps are all column numbers) */
+    if (!rc) {
+        yb_csv_only(in.md, (const int *)(const void *)&in.vm, sizeof in.vm / sizeof(int));
+        yb_csv_only(in.fee, (const int *)(const void *)&in.lm, sizeof in.lm / sizeof(int));
+        if (in.dg) yb_csv_only(in.dg, (const int *)(const void *)&in.dm, sizeof in.dm / sizeof(int));
+    }
 
     /* 2. outputs under temporary names, the sorters */
     if (!rc && o->out_path && !(j.out = open_tmp(o->out_path, tout, sizeof tout, err))) rc = YB_E_IO;
@@ -1657,6 +1666,7 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
         if (!threaded) side_reader(&sj);
         if (bloom) {
             if (in.dg) rc = read_diags(&in, ds, st, err);
+            if (!rc && ds) rc = yb_extsort_finish(ds, err);
             if (threaded) pthread_join(th, NULL);
             threaded = 0;
         }
@@ -1688,9 +1698,7 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
     yb_csv_close(in.md);
     yb_csv_close(in.fee);
     yb_csv_close(in.dg);
-    if (!rc) rc = yb_extsort_finish(vs, err);
-    if (!rc) rc = yb_extsort_finish(ls, err);
-    if (!rc && ds) rc = yb_extsort_finish(ds, err);
+    if (!rc) rc = yb_extsort_finish(ls, err);   /* the visits and diagnoses were finished by their readers */
 
     struct timespec tr;
     clock_gettime(CLOCK_MONOTONIC, &tr);
