@@ -45,6 +45,14 @@ yb_rc yb_dec_parse(const char *s, size_t n, int scale, int allow_neg, int64_t *o
     if (frac_digits > (size_t)scale) return YB_E_PRECISION;
     /* the bound counts every integer digit, leading zeros included, so the work is bounded */
     if (int_digits > DEC_INT_DIGITS_MAX) return YB_E_OVERFLOW;
+    if (int_digits + (size_t)scale <= 18) {   /* below 10^18: 64 bits suffice (the common case) */
+        uint64_t u = 0;
+        for (size_t k = int_start; k < int_start + int_digits; k++) u = u * 10 + (uint64_t)(s[k] - '0');
+        for (size_t f = 0; f < (size_t)scale; f++) u = u * 10 + (uint64_t)(f < frac_digits ? s[frac_start + f] - '0' : 0);
+        if (u > (uint64_t)YB_DEC_MAX) return YB_E_OVERFLOW;
+        *out = neg ? -(int64_t)u : (int64_t)u;
+        return YB_OK;
+    }
     yb_i128 v = 0;  /* at most 18 + 12 digits: below 10^30, far inside 128 bits */
     for (size_t k = int_start; k < int_start + int_digits; k++) v = v * 10 + (s[k] - '0');
     for (size_t f = 0; f < (size_t)scale; f++) {

@@ -169,6 +169,31 @@ static yb_rc text(const yb_csv *c, int col, const char *name, char *dst, size_t 
     return YB_OK;
 }
 
+/* An id checked in place (required, shorter than YB_ID_MAX, no control characters), not copied. */
+static yb_rc check_id(const yb_csv *c, int col, const char *name, yb_err *err) {
+    size_t n;
+    const char *s = yb_csv_field(c, col, &n);
+    if (!n) return bad(c, err, YB_E_INVALID, name, s, "empty: a value is required");
+    if (n >= YB_ID_MAX) {
+        char m[64];
+        snprintf(m, sizeof m, "longer than %d bytes", YB_ID_MAX - 1);
+        return bad(c, err, YB_E_LIMIT, name, s, m);
+    }
+    /* 8 bytes at a time: a byte below 0x20 or equal to 0x7f sets its high bit in `ctl` */
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t ctl = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t d = w ^ (ones * 0x7f);
+        ctl |= ((w - ones * 0x20) & ~w & high) | ((d - ones) & ~d & high);
+    }
+    for (; i < n; i++) ctl |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+    if (ctl) return bad(c, err, YB_E_INVALID, name, s, "control character in an id");
+    return YB_OK;
+}
+
 static yb_rc when(const yb_csv *c, int col, const char *name, int required, yb_datetime *out, yb_err *err) {
     size_t n;
     const char *s = yb_csv_field(c, col, &n);
@@ -452,10 +477,10 @@ static yb_rc read_visits(inputs *in, yb_extsort *vs, yb_audit_batch_stats *st, y
         h.end = YB_DATETIME_NONE;
         yb_err e;
         err_init(&e);
-        char id[YB_ID_MAX], fix[32];
+        char fix[32];
         fix[0] = '\0';
-        yb_rc vr = text(c, m->mdtrt_id, "mdtrt_id", id, sizeof id, ID, &e);
-        if (!vr) vr = text(c, m->psn_no, "psn_no", id, sizeof id, ID, &e);
+        yb_rc vr = check_id(c, m->mdtrt_id, "mdtrt_id", &e);
+        if (!vr) vr = check_id(c, m->psn_no, "psn_no", &e);
         if (!vr) vr = text(c, m->med_type, "med_type", h.med_type, sizeof h.med_type, OPT, &e);
         if (!vr) vr = when(c, m->begntime, "begntime", 1, &h.begn, &e);
         if (!vr) vr = when(c, m->endtime, "endtime", 0, &h.end, &e);
@@ -540,11 +565,11 @@ static yb_rc read_lines(inputs *in, yb_extsort *ls, lfilter *f, yb_audit_batch_s
         h.line = yb_csv_line(c);
         yb_err e;
         err_init(&e);
-        char id[YB_ID_MAX], code[YB_CODE_MAX], init[YB_ID_MAX];
+        char code[YB_CODE_MAX], init[YB_ID_MAX];
         code[0] = init[0] = '\0';
-        yb_rc vr = text(c, m->mdtrt_id, "mdtrt_id", id, sizeof id, ID, &e);
-        if (!vr) vr = text(c, m->psn_no, "psn_no", id, sizeof id, ID, &e);
-        if (!vr) vr = text(c, m->bkkp_sn, "bkkp_sn", id, sizeof id, ID, &e);
+        yb_rc vr = check_id(c, m->mdtrt_id, "mdtrt_id", &e);
+        if (!vr) vr = check_id(c, m->psn_no, "psn_no", &e);
+        if (!vr) vr = check_id(c, m->bkkp_sn, "bkkp_sn", &e);
         if (!vr) {
             size_t n = 0;
             if (m->codg >= 0) yb_csv_field(c, m->codg, &n);
@@ -612,10 +637,10 @@ static yb_rc read_diags(inputs *in, yb_extsort *ds, yb_audit_batch_stats *st, yb
         h.line = yb_csv_line(c);
         yb_err e;
         err_init(&e);
-        char id[YB_ID_MAX], code[YB_AUDIT_DIAG_MAX];
+        char code[YB_AUDIT_DIAG_MAX];
         code[0] = '\0';
-        yb_rc vr = text(c, m->mdtrt_id, "mdtrt_id", id, sizeof id, ID, &e);
-        if (!vr) vr = text(c, m->psn_no, "psn_no", id, sizeof id, ID, &e);
+        yb_rc vr = check_id(c, m->mdtrt_id, "mdtrt_id", &e);
+        if (!vr) vr = check_id(c, m->psn_no, "psn_no", &e);
         if (!vr) vr = text(c, m->code, "diag_code", code, sizeof code, REQ, &e);
         size_t n;
         const char *f = yb_csv_field(c, m->main, &n);

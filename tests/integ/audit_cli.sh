@@ -144,6 +144,18 @@ done
 cmp -s "$D/vo.csv" "$D/vo--keep-all-lines.csv" && cmp -s "$D/ro.csv" "$D/ro--keep-all-lines.csv" && ok \
   || bad "the line filter changed the output or the rejects: $(diff "$D/ro.csv" "$D/ro--keep-all-lines.csv")"
 
+# ids with a control character (in a long id, where the check goes 8 bytes at a time, and DEL at
+# the end of a short one) reject their visits, naming the field; a long UTF-8 id is fine
+{ cat "$D/fee.csv"
+  printf 'L12,V1,P1,2024-03-02 09:00:00,X00000000000001,x,1,1,1.00\n'
+  printf 'ABCDEFGHIJ\001KLMNOP,V2,P1,2024-03-10 09:00:00,X00000000000001,x,1,1,1.00\n'
+  printf 'L13\177,V1,P1,2024-03-10 09:00:00,X00000000000001,x,1,1,1.00\n'
+  printf 'L14一二三四五六七八,V1,P1,2024-03-02 09:00:00,X00000000000001,x,1,1,1.00\n'; } > "$D/feec.csv"
+"$Y" audit --rules $R --mdtrt "$D/md.csv" --fee "$D/feec.csv" --rejects "$D/rc.csv" >/dev/null 2>&1
+grep -q ',9,V2,P1,bkkp_sn,.*control character in an id' "$D/rc.csv" && ok || bad "control character in bkkp_sn: $(cat "$D/rc.csv")"
+grep -q ',10,V1,P1,bkkp_sn,.*control character in an id' "$D/rc.csv" && ok || bad "DEL in bkkp_sn: $(cat "$D/rc.csv")"
+if grep -q ',11,' "$D/rc.csv"; then bad "a UTF-8 id was refused: $(cat "$D/rc.csv")"; else ok; fi
+
 out=$("$Y" audit --compare "$D/rules/nhsa" $R --mdtrt "$D/md.csv" --fee "$D/fee.csv" 2>&1)
 expect "compare reversed" "$out" "total                                      1        3       2       0       0        30.00       150.00      120.00        0.00"
 
