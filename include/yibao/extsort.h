@@ -53,8 +53,9 @@ yb_rc yb_extsort_new(size_t run_bytes, const char *dir, yb_extsort_stats *st, yb
 yb_rc yb_extsort_add(yb_extsort *s, const void *key, uint32_t keylen, const void *data, uint32_t dlen, yb_err *err);
 /* No more input: sort what is in memory or prepare the final merge. */
 yb_rc yb_extsort_finish(yb_extsort *s, yb_err *err);
-/* Take over everything added to o (which is written out as a run first) before s is finished:
- * records added to two sorters on two threads come out of one. o is left empty. */
+/* Take over everything added to o before s is finished (o's records in memory are added to s,
+ * its runs join s's): records added to two sorters on two threads come out of one. o is left
+ * empty. */
 yb_rc yb_extsort_absorb(yb_extsort *s, yb_extsort *o, yb_err *err);
 /* The smallest record not yet consumed, NULL at the end. */
 const yb_extsort_rec *yb_extsort_peek(const yb_extsort *s);

@@ -326,10 +326,15 @@ static yb_rc merge_next(sorter *s, yb_err *err) {
 }
 
 yb_rc yb_extsort_absorb(yb_extsort *s, yb_extsort *o, yb_err *err) {
-    if (o->n) {
-        yb_rc rc = spill(o, err);
+    /* o's records in memory are added to s (which spills as usual when it fills): a copy in
+     * memory rather than a run written and read back */
+    for (size_t i = 0; i < o->n; i++) {
+        const rec *r = o->v[i].r;
+        yb_rc rc = yb_extsort_add(s, r->b, r->keylen, r->b + r->keylen, r->len - r->keylen, err);
         if (rc) return rc;
     }
+    o->n = 0;
+    o->used = 0;
     for (size_t i = 0; i < o->nruns; i++) {
         if (s->nruns == s->runcap) {
             size_t nc = s->runcap ? s->runcap * 2 : 8;

@@ -48,9 +48,15 @@ typedef struct vhead {
 } vhead;
 
 /* A fee line: lhead, [yb_err], then NUL-terminated code, name, billing dept, init_feedetl_sn.
- * A record with left_out > 0 is no line but stands for that many valid lines of the visit that
- * the line filter left out (see lfilter): they only count for the report of rows without a
- * visit; line is the first of them, bkkp_sn in the key is "" and the strings are empty. */
+ * A record whose data is a lout instead (told apart by its size) is no line but stands for
+ * `count` valid lines of the visit that the line filter left out (see lfilter), the first of
+ * them on line `first`: they only count for the report of rows without a visit. Its key is
+ * H psn_no \1 mdtrt_id, before every line of the visit; read into a pline with h.left_out set. */
+typedef struct lout {
+    long first;
+    uint32_t count;
+} lout;
+
 typedef struct lhead {
     long line;
     yb_datetime t;
@@ -60,6 +66,7 @@ typedef struct lhead {
     uint8_t bad;
     char type[8];
 } lhead;
+_Static_assert(sizeof(lout) < sizeof(lhead), "a lout record is told apart from a line by its size");
 
 /* A diagnosis: dhead, [yb_err], then NUL-terminated code and name. */
 typedef struct dhead {
@@ -385,15 +392,12 @@ static int bloom_has(const uint64_t *b, uint64_t h) {
 /* Write slot p out as a left_out record and empty it. */
 static yb_rc pslot_flush(pslot *p, yb_extsort *ls, buf *b, yb_err *err) {
     if (!p->count) return YB_OK;
-    lhead h;
-    memset(&h, 0, sizeof h);
-    h.line = p->first;
-    h.left_out = p->count;
-    b->n = 0;
-    static const char empty[4] = {0, 0, 0, 0};   /* code, name, dept, init_feedetl_sn */
-    if (!buf_put(b, &h, sizeof h) || !buf_put(b, empty, sizeof empty))
-        return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-    char psn[YB_ID_MAX + 1], md[YB_ID_MAX + 1], sq[24];
+    (void)b;
+    lout d;
+    memset(&d, 0, sizeof d);
+    d.first = p->first;
+    d.count = p->count;
+    char psn[YB_ID_MAX + 1], md[YB_ID_MAX + 1];
     memcpy(psn, p->key, p->pn);
     psn[p->pn] = '\0';
     memcpy(md, p->key + p->pn, p->mn);
@@ -401,11 +405,8 @@ static yb_rc pslot_flush(pslot *p, yb_extsort *ls, buf *b, yb_err *err) {
     yb_extsort_key k;
     yb_extsort_key_person(&k, psn);
     yb_extsort_key_add(&k, md);
-    yb_extsort_key_add(&k, "");
-    digits(sq, (unsigned long long)p->first, 12);
-    yb_extsort_key_add(&k, sq);
     p->count = 0;
-    return yb_extsort_add(ls, k.b, k.n, b->p, (uint32_t)b->n, err);
+    return yb_extsort_add(ls, k.b, k.n, &d, (uint32_t)sizeof d, err);
 }
 
 /* Count a left-out line of visit (psn, md). */
@@ -1001,6 +1002,18 @@ static yb_rc index_person(job *j) {
         pline *l = &j->pl[i];
         const rec *r = (const rec *)(const void *)(j->pa + j->loff[i]);
         const char *d = r->b + r->keylen;
+        if (r->len - r->keylen == sizeof(lout)) {   /* lines left out, counted */
+            lout o;
+            memcpy(&o, d, sizeof o);
+            memset(&l->h, 0, sizeof l->h);
+            l->h.line = o.first;
+            l->h.left_out = o.count;
+            l->err = NULL;
+            l->code = l->name = l->dept = l->init = l->sn = "";
+            l->mdtrt = key_str(r, 1);   /* (the last key field: after the data was read) */
+            ids[i] = l->mdtrt;
+            continue;
+        }
         memcpy(&l->h, d, sizeof l->h);
         d += sizeof l->h;
         l->err = NULL;
@@ -1476,16 +1489,18 @@ static size_t count_lf(const unsigned char *p, size_t n, int *quote) {
 }
 
 /* count_lf over [off, off + n) of the file, mapped a window at a time (so the mapping never holds
- * more than WIN bytes of it). -1 when it cannot be mapped. */
+ * more than WIN bytes of it); with quote_only, only look for a quote (memchr) and count nothing.
+ * -1 when it cannot be mapped. */
 #define WIN ((size_t)32 << 20)
-static long long count_file(int fd, size_t off, size_t n, int *quote) {
+static long long count_file(int fd, size_t off, size_t n, int quote_only, int *quote) {
     long long lf = 0;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     while (n) {
         size_t base = off / page * page, skip = off - base, len = n < WIN ? n : WIN;
         const unsigned char *m = mmap(NULL, skip + len, PROT_READ, MAP_PRIVATE, fd, (off_t)base);
         if (m == MAP_FAILED) return -1;
-        lf += (long long)count_lf(m + skip, len, quote);
+        if (!quote_only) lf += (long long)count_lf(m + skip, len, quote);
+        else if (memchr(m + skip, '"', len)) *quote = 1;
         munmap((void *)(uintptr_t)m, skip + len);
         off += len;
         n -= len;
@@ -1509,8 +1524,8 @@ static void find_cut(const char *path, size_t min_bytes, size_t *cut, long *line
             if (nl) c = at + (size_t)(nl - b) + 1;
         }
         int quote = 0;
-        long long lines = c && c < size ? count_file(fd, 0, c, &quote) : -1;
-        if (lines >= 0 && !quote && count_file(fd, c, size - c, &quote) >= 0 && !quote) {
+        long long lines = c && c < size ? count_file(fd, 0, c, 0, &quote) : -1;
+        if (lines >= 0 && !quote && count_file(fd, c, size - c, 1, &quote) >= 0 && !quote) {
             *cut = c;
             *line = 1 + (long)lines;
         }
@@ -1646,7 +1661,29 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
             rc = yb_err_set(err, YB_E_IO, "tmpdir", tmpdir, "cannot create a temporary directory: %s", strerror(errno));
         }
     }
-    /* a large fee file is read in two parts on two threads (see find_cut) */
+    /* run memory: visits 3/8, lines 1/2 (halved between the parts; the line filter keeps few of
+     * them, so most of what a table needs goes to the visits), diagnoses 1/8 */
+    size_t mem = o->run_bytes ? o->run_bytes : (size_t)256 << 20;
+    if (!rc) rc = yb_extsort_new(mem / 8 * 3, dir, &sst2, &vs, err);
+    if (!rc && in.dg) rc = yb_extsort_new(mem / 8, dir, &sst2, &ds, err);
+    /* the Bloom filter of visits that need all their lines, when a rule may want them */
+    uint64_t *bloom = NULL;
+    int want_all = 0;
+    for (size_t s = 0; s < o->n_sets; s++) want_all |= yb_auditor_wants_all_lines(j.aud[s], NULL);
+    if (!rc && want_all && !o->keep_all_lines && !(bloom = calloc(BLOOM_BITS / 64, sizeof *bloom))) rc = nomem(err);
+
+    /* 3. read each table once, sort: the visits and diagnoses on a thread of their own (separate
+     * files, sorters and counters), started first; the fee lines here, a large file in two parts
+     * (the second on a thread of its own, see find_cut). When the filter needs the visits first
+     * (bloom), the visits are read before the fee lines, the diagnoses here meanwhile. A visit
+     * table's error comes first. */
+    side_read sj = {&in, vs, ds, j.aud, o->n_sets, bloom, !bloom, st, YB_OK, {0}};
+    yb_err_clear(&sj.err);
+    pthread_t th;
+    int threaded = 0;
+    if (!rc) threaded = pthread_create(&th, NULL, side_reader, &sj) == 0;
+    if (!rc && !threaded) side_reader(&sj);
+
     size_t cut = 0;
     long cut_line = 1;
     if (!rc && strcmp(o->fee_path, "-"))
@@ -1657,42 +1694,23 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
         pr.in.fee = NULL;
         rc = yb_csv_open_part(in.fee, o->fee_path, cut, SIZE_MAX, cut_line, &pr.in.fee, err);
     }
-    /* run memory: visits 3/8, lines 1/2 (halved between the parts; the line filter keeps few of
-     * them, so most of what a table needs goes to the visits), diagnoses 1/8 */
-    size_t mem = o->run_bytes ? o->run_bytes : (size_t)256 << 20;
-    if (!rc) rc = yb_extsort_new(mem / 8 * 3, dir, &sst2, &vs, err);
     if (!rc) rc = yb_extsort_new(cut ? mem / 4 : mem / 2, dir, &sst, &ls, err);
     if (!rc && cut) rc = yb_extsort_new(mem / 4, dir, &sst3, &pr.ls, err);
-    if (!rc && in.dg) rc = yb_extsort_new(mem / 8, dir, &sst2, &ds, err);
-
-    /* the line filter: this thread's with the job's auditors, the part reader's with its own;
-     * the Bloom filter of visits that need all their lines, when a rule may want them */
+    /* the line filter: this thread's with the job's auditors, the part reader's with its own */
     lfilter mf;
     memset(&mf, 0, sizeof mf);
-    uint64_t *bloom = NULL;
-    int want_all = 0;
-    for (size_t s = 0; s < o->n_sets; s++) want_all |= yb_auditor_wants_all_lines(j.aud[s], NULL);
-    if (!rc && want_all && !o->keep_all_lines && !(bloom = calloc(BLOOM_BITS / 64, sizeof *bloom))) rc = nomem(err);
     if (!rc) rc = filter_init(&mf, &j, 0, bloom, err);
     if (!rc && cut) rc = filter_init(&pr.f, &j, 1, bloom, err);
 
-    /* 3. read each table once, sort: the fee lines here (and the second part on a thread of its
-     * own), the visits and diagnoses meanwhile on a second thread (separate files, sorters and
-     * counters). When the filter needs the visits first (bloom), the visits are read before the
-     * fee lines, the diagnoses here meanwhile. A visit table's error comes first. */
-    side_read sj = {&in, vs, ds, j.aud, o->n_sets, bloom, !bloom, st, YB_OK, {0}};
-    yb_err_clear(&sj.err);
-    pthread_t th;
-    int threaded = 0;
-    if (!rc) {
+    if (!rc || threaded) {
         pthread_t pt;
         int part_threaded = 0;
-        threaded = pthread_create(&th, NULL, side_reader, &sj) == 0;
-        if (!threaded) side_reader(&sj);
-        if (bloom) {
+        if (!rc && bloom) {
             if (in.dg) rc = read_diags(&in, ds, st, err);
             if (!rc && ds) rc = yb_extsort_finish(ds, err);
-            if (threaded) pthread_join(th, NULL);
+        }
+        if (bloom && threaded) {
+            pthread_join(th, NULL);
             threaded = 0;
         }
         if (!rc && !sj.rc) {
