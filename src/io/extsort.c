@@ -28,12 +28,18 @@ typedef struct sent {  /* sort entry */
     rec *r;
 } sent;
 
+/* A run on disk: records padded to 8 bytes, written through f, read back with read(2) into buf
+ * (the head record lives there, 8-byte aligned, until the run advances). */
 typedef struct run {
     FILE *f;
-    rec *head;         /* current record, NULL at the end */
-    size_t cap;        /* bytes allocated for head */
+    rec *head;         /* current record (in buf), NULL at the end */
+    uint64_t pfx;      /* its first 8 key bytes, for the heap */
+    char *buf;
+    size_t bpos, blen, bcap, cur;  /* unread bytes buf[bpos, blen); cur = bytes of head */
     int level;         /* 0 = written from memory; L + 1 = a merge of MAX_FANIN runs of level L */
 } run;
+
+#define RUN_BUF ((size_t)1 << 16)
 
 struct yb_extsort {
     const char *dir;
@@ -123,10 +129,6 @@ static void sort_entries(sent *v, size_t n, sent *tmp, size_t *cnt) {
     }
 }
 
-static int rec_cmp(const rec *a, const rec *b) {
-    return key_cmp(load_pfx(a->b, a->keylen), a, load_pfx(b->b, b->keylen), b);
-}
-
 static yb_rc io_error(yb_err *err, const char *what) {
     return yb_err_set(err, YB_E_IO, NULL, NULL, "%s a temporary sort file: %s", what, strerror(errno));
 }
@@ -153,7 +155,7 @@ static yb_rc new_run(sorter *s, FILE **out, yb_err *err) {
         s->runs = nr;
         s->runcap = nc;
     }
-    s->runs[s->nruns++] = (run){f, NULL, 0, 0};
+    s->runs[s->nruns++] = (run){f, NULL, 0, NULL, 0, 0, 0, 0, 0};
     s->st->runs++;
     if (++s->st->open_files > s->st->peak_files) s->st->peak_files = s->st->open_files;
     *out = f;
@@ -165,12 +167,15 @@ static void close_run(sorter *s, run *r) {
         fclose(r->f);
         s->st->open_files--;
     }
-    free(r->head);
-    *r = (run){NULL, NULL, 0, 0};
+    free(r->buf);
+    *r = (run){NULL, NULL, 0, NULL, 0, 0, 0, 0, 0};
 }
 
 static yb_rc put_rec(FILE *f, const rec *r, yb_err *err) {
-    if (fwrite_unlocked(r, sizeof *r + r->len, 1, f) != 1) return io_error(err, "cannot write (disk full?)");
+    static const char pad[8] = {0};
+    size_t n = sizeof *r + r->len, p = (8 - (n & 7)) & 7;
+    if (fwrite_unlocked(r, n, 1, f) != 1 || (p && fwrite_unlocked(pad, p, 1, f) != 1))
+        return io_error(err, "cannot write (disk full?)");
     return YB_OK;
 }
 
@@ -260,30 +265,65 @@ yb_rc yb_extsort_add(yb_extsort *s, const void *key, uint32_t keylen, const void
     return YB_OK;
 }
 
-/* Read the next record of a run into its head (NULL at the end of the run). */
+/* At least `need` unread bytes in r->buf unless the run ends first (the unread rest moves to the
+ * front: record offsets stay multiples of 8). */
+static yb_rc run_fill(run *r, size_t need, yb_err *err) {
+    if (r->blen - r->bpos >= need) return YB_OK;
+    if (r->bpos) {
+        memmove(r->buf, r->buf + r->bpos, r->blen - r->bpos);
+        r->blen -= r->bpos;
+        r->bpos = 0;
+    }
+    if (need > r->bcap || !r->buf) {
+        size_t nc = r->bcap ? r->bcap : RUN_BUF;
+        while (nc < need) nc *= 2;
+        char *nb = realloc(r->buf, nc);
+        if (!nb) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        r->buf = nb;
+        r->bcap = nc;
+    }
+    int fd = fileno(r->f);
+    while (r->blen < need) {
+        ssize_t got = read(fd, r->buf + r->blen, r->bcap - r->blen);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return io_error(err, "cannot read");
+        if (got == 0) break;
+        r->blen += (size_t)got;
+    }
+    return YB_OK;
+}
+
+/* Move to the next record of a run (head NULL at the end of the run). The run's file was
+ * flushed and rewound: its descriptor reads from the start, FILE is not read. */
 static yb_rc run_advance(run *r, yb_err *err) {
-    rec h;
-    if (fread_unlocked(&h, sizeof h, 1, r->f) != 1) {
-        if (ferror(r->f)) return io_error(err, "cannot read");
-        free(r->head);
+    r->bpos += r->cur;
+    r->cur = 0;
+    yb_rc rc = run_fill(r, sizeof(rec), err);
+    if (rc) return rc;
+    if (r->blen == r->bpos) {
         r->head = NULL;
-        r->cap = 0;
+        free(r->buf);
+        r->buf = NULL;
+        r->bpos = r->blen = r->bcap = 0;
         return YB_OK;
     }
-    size_t need = sizeof h + h.len;
-    if (need > r->cap) {
-        rec *nh = realloc(r->head, need);
-        if (!nh) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-        r->head = nh;
-        r->cap = need;
-    }
-    *r->head = h;
-    if (h.len && fread_unlocked(r->head->b, h.len, 1, r->f) != 1) return io_error(err, "cannot read (truncated)");
+    if (r->blen - r->bpos < sizeof(rec)) return io_error(err, "cannot read (truncated)");
+    rec h;
+    memcpy(&h, r->buf + r->bpos, sizeof h);
+    size_t need = (sizeof h + h.len + 7) & ~(size_t)7;
+    if ((rc = run_fill(r, need, err))) return rc;
+    if (r->blen - r->bpos < sizeof h + h.len) return io_error(err, "cannot read (truncated)");
+    r->head = (rec *)(void *)(r->buf + r->bpos);
+    r->cur = need;
+    r->pfx = load_pfx(r->head->b, r->head->keylen);
     return YB_OK;
 }
 
 /* Binary heap of run indices over runs[] by their heads. */
-static int heap_less(const sorter *s, size_t a, size_t b) { return rec_cmp(s->runs[a].head, s->runs[b].head) < 0; }
+static int heap_less(const sorter *s, size_t a, size_t b) {
+    const run *x = &s->runs[a], *y = &s->runs[b];
+    return key_cmp(x->pfx, x->head, y->pfx, y->head) < 0;
+}
 
 static void heap_down(sorter *s, size_t i) {
     for (;;) {

@@ -957,7 +957,16 @@ static yb_rc group_rows(job *j, const char *const *ids, size_t n, group **g, siz
     }
     /* key order is byte order of the key, which is strcmp order for these NUL-free texts, but
      * sort again to be sure the bsearch below agrees */
-    if (*ng > 1) qsort(*g, *ng, sizeof **g, group_cmp);
+    if (*ng > 16) {
+        qsort(*g, *ng, sizeof **g, group_cmp);
+    } else {   /* a person's few visits: insertion sort, no library call */
+        for (size_t i = 1; i < *ng; i++) {
+            group x = (*g)[i];
+            size_t k = i;
+            for (; k > 0 && strcmp((*g)[k - 1].mdtrt, x.mdtrt) > 0; k--) (*g)[k] = (*g)[k - 1];
+            (*g)[k] = x;
+        }
+    }
     return YB_OK;
 }
 
@@ -989,7 +998,16 @@ static yb_rc index_person(job *j) {
         j->byid[i] = v;
     }
     if (j->nv > 1) {
-        qsort(j->byid, j->nv, sizeof *j->byid, byid_cmp);
+        if (j->nv > 16) {
+            qsort(j->byid, j->nv, sizeof *j->byid, byid_cmp);
+        } else {
+            for (size_t i = 1; i < j->nv; i++) {
+                const pvisit *x = j->byid[i];
+                size_t k = i;
+                for (; k > 0 && strcmp(j->byid[k - 1]->mdtrt, x->mdtrt) > 0; k--) j->byid[k] = j->byid[k - 1];
+                j->byid[k] = x;
+            }
+        }
         for (size_t i = 1; i < j->nv; i++)
             if (!strcmp(j->byid[i - 1]->mdtrt, j->byid[i]->mdtrt))
                 ((pvisit *)j->byid[i - 1])->dup = ((pvisit *)j->byid[i])->dup = 1;
@@ -1356,8 +1374,9 @@ static yb_rc audit_visit(job *j, pvisit *v) {
     for (size_t s = 0; s < o->n_sets; s++) {
         hit_ctx hc = {j, s, 0};
         yb_err e;
-        yb_err_clear(&e);
+        err_init(&e);   /* (a whole yb_err cleared per visit was a tenth of the audit) */
         rc = yb_audit_visit_run(j->aud[s], j->hist[s], &av, on_hit, &hc, &e);
+        if (rc && !e.rc) yb_err_clear(&e);
         if (rc && (hc.failed || rc == YB_E_NOMEM)) {
             if (!j->err->rc) *j->err = e;
             return rc;
