@@ -80,6 +80,8 @@ void yb_extsort_key_add(yb_extsort_key *k, const char *s);
 size_t yb_extsort_person_len(const yb_extsort_rec *r);
 /* Compare the person parts of two records' keys (memcmp order, as the sort). */
 int yb_extsort_person_cmp(const yb_extsort_rec *a, const yb_extsort_rec *b);
+/* Is r's person that of `who`, whose person part is its first n bytes (yb_extsort_person_len)? */
+int yb_extsort_person_is(const yb_extsort_rec *r, const yb_extsort_rec *who, size_t n);
 /* Field i (0 = psn_no) of a person key, between \1 separators; *n its length. */
 const char *yb_extsort_key_field(const char *key, uint32_t keylen, int i, size_t *n);
 

@@ -61,6 +61,13 @@ struct yb_extsort {
 typedef yb_extsort sorter;
 
 static uint64_t load_pfx(const char *k, uint32_t n) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n >= 8) {
+        uint64_t v;
+        memcpy(&v, k, 8);
+        return __builtin_bswap64(v);
+    }
+#endif
     uint64_t v = 0;
     for (uint32_t i = 0; i < 8; i++) v = v << 8 | (i < n ? (unsigned char)k[i] : 0u);
     return v;
@@ -495,7 +502,15 @@ size_t yb_extsort_person_len(const yb_extsort_rec *r) {
     return sep ? (size_t)(sep - r->b) : r->keylen;
 }
 
+int yb_extsort_person_is(const yb_extsort_rec *r, const yb_extsort_rec *who, size_t n) {
+    return r->keylen >= n && !memcmp(r->b, who->b, n) && (r->keylen == n || r->b[n] == '\1');
+}
+
 int yb_extsort_person_cmp(const yb_extsort_rec *a, const yb_extsort_rec *b) {
+    if (a->keylen >= 8 && b->keylen >= 8) {   /* the hashes decide nearly every comparison */
+        uint64_t x = load_pfx(a->b, 8), y = load_pfx(b->b, 8);
+        if (x != y) return x < y ? -1 : 1;
+    }
     size_t na = yb_extsort_person_len(a), nb = yb_extsort_person_len(b);
     int c = memcmp(a->b, b->b, na < nb ? na : nb);
     return c ? c : (na > nb) - (na < nb);

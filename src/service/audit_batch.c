@@ -840,7 +840,7 @@ static yb_rc take(pchunk *c, yb_extsort *s, const rec *who, size_t *n, yb_err *e
     const rec *r;
     yb_rc rc;
     *n = 0;
-    while (s && (r = yb_extsort_peek(s)) && !yb_extsort_person_cmp(r, who)) {
+    while (s && (r = yb_extsort_peek(s)) && yb_extsort_person_is(r, who, who->keylen)) {
         if ((rc = chunk_put(c, r, err))) return rc;
         (*n)++;
         if ((rc = yb_extsort_next(s, err))) return rc;

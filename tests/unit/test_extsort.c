@@ -147,11 +147,40 @@ static void test_absorb(void **state) {
     run_case(3000, 1 << 20, 1);
 }
 
+/* person_cmp and person_is agree with memcmp of the person parts, whether the hashes differ or
+ * not (one person with several fields; persons whose psn_no is a prefix of another's) */
+static void test_person(void **state) {
+    (void)state;
+    const char *psn[] = {"P1", "P10", "P1", "P2", "P10"};
+    const char *fld[] = {"a", "a", "b", "a", ""};
+    char buf[5][sizeof(yb_extsort_rec) + YB_EXTSORT_KEY_MAX];
+    yb_extsort_rec *r[5];
+    for (int i = 0; i < 5; i++) {
+        yb_extsort_key k;
+        yb_extsort_key_person(&k, psn[i]);
+        yb_extsort_key_add(&k, fld[i]);
+        r[i] = (yb_extsort_rec *)(void *)buf[i];
+        r[i]->keylen = r[i]->len = k.n;
+        memcpy(r[i]->b, k.b, k.n);
+    }
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++) {
+            size_t ni = yb_extsort_person_len(r[i]), nj = yb_extsort_person_len(r[j]);
+            int c = memcmp(r[i]->b, r[j]->b, ni < nj ? ni : nj);
+            if (!c) c = (ni > nj) - (ni < nj);
+            int same = !strcmp(psn[i], psn[j]);
+            assert_int_equal(yb_extsort_person_cmp(r[i], r[j]) < 0, c < 0);
+            assert_int_equal(yb_extsort_person_cmp(r[i], r[j]) == 0, same);
+            assert_int_equal(yb_extsort_person_is(r[i], r[j], nj), same);
+        }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_in_memory),
         cmocka_unit_test(test_spilled),
         cmocka_unit_test(test_absorb),
+        cmocka_unit_test(test_person),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
