@@ -4,11 +4,15 @@
  * Three sorted streams of compact records (io/extsort.c), keys starting with the person:
  *   visits  key  H psn_no \1 begntime (fixed width) \1 mdtrt_id   data: vhead, [yb_err], strings
  *   lines   key  H psn_no \1 mdtrt_id \1 bkkp_sn \1 seq           data: lhead, [yb_err], strings
+ *           key  H psn_no \1 mdtrt_id                            data: lout (lines left out)
  *   diags   key  H psn_no \1 mdtrt_id \1 seq                      data: dhead, [yb_err], strings
- * They are merge-joined per person; a person's records are copied into one arena (reused from
- * person to person), indexed, and each visit is handed to the engine with its lines and
- * diagnoses borrowed from that arena. Records are packed: fields after the key are at any
- * alignment and are read with memcpy.
+ * Threads: the visits and diagnoses are read and sorted on one thread, the fee file on this one
+ * (a large one in two parts, the second on a thread of its own); only the lines some rule needs
+ * are sorted (the line filter), the others are validated and counted per visit. Then a merge
+ * thread joins the streams per person and hands whole persons over in chunks; this thread
+ * indexes each person's records, hands each visit to the engine with its lines and diagnoses
+ * borrowed from the chunk, and writes the output. Records are packed: fields after the key are
+ * at any alignment and are read with memcpy.
  */
 #include <errno.h>
 #include <pthread.h>
