@@ -50,5 +50,9 @@ yb_rc yb_db_exec(yb_db *db, const char *sql, yb_err *err);
 yb_rc yb_db_step_done(yb_db *db, sqlite3_stmt *st, yb_err *err);
 /* Next value of a named counter (meta table), inside the current transaction. */
 yb_rc yb_db_next_seq(yb_db *db, const char *name, long long *out, yb_err *err);
+/* A named integer of the meta table: *found = 0 (and *v untouched) when there is none. */
+yb_rc yb_db_meta_get(yb_db *db, const char *key, long long *v, int *found, yb_err *err);
+/* Set it (insert or replace); with only_new, an existing value is left as it is. */
+yb_rc yb_db_meta_set(yb_db *db, const char *key, long long v, int only_new, yb_err *err);
 
 #endif

@@ -510,6 +510,20 @@ static yb_rc h_visitinfo(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 
 /* Build the settlement document of a registered visit from the store: the person from the registry,
  * the uploaded lines that are not settled. */
+/* A stored fee line from six columns of a row, from column c on: feedetl_sn, med_list_codg,
+ * fee_ocur_time (text, may be empty), cnt, pric, sumamt (integers at their scales). */
+static void line_from_row(sqlite3_stmt *st, int c, yb_line *l) {
+    memset(l, 0, sizeof *l);
+    snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%s", col_text(st, c));
+    snprintf(l->med_list_codg, sizeof l->med_list_codg, "%s", col_text(st, c + 1));
+    l->fee_ocur_time = YB_DATETIME_NONE;
+    const char *t = col_text(st, c + 2);
+    if (*t) yb_datetime_parse(t, strlen(t), &l->fee_ocur_time);
+    l->cnt = sqlite3_column_int64(st, c + 3);
+    l->pric = sqlite3_column_int64(st, c + 4);
+    l->sumamt = sqlite3_column_int64(st, c + 5);
+}
+
 static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v, yb_visit_doc *d, yb_err *err) {
     memset(d, 0, sizeof *d);
     snprintf(d->infno, sizeof d->infno, "%s", r->infno);
@@ -571,16 +585,7 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
             d->lines = nl;
             cap *= 2;
         }
-        yb_line *l = &d->lines[d->n_lines++];
-        memset(l, 0, sizeof *l);
-        snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%s", col_text(st, 0));
-        snprintf(l->med_list_codg, sizeof l->med_list_codg, "%s", col_text(st, 1));
-        l->fee_ocur_time = YB_DATETIME_NONE;
-        const char *t = col_text(st, 2);
-        if (*t) yb_datetime_parse(t, strlen(t), &l->fee_ocur_time);
-        l->cnt = sqlite3_column_int64(st, 3);
-        l->pric = sqlite3_column_int64(st, 4);
-        l->sumamt = sqlite3_column_int64(st, 5);
+        line_from_row(st, 0, &d->lines[d->n_lines++]);
     }
     yb_db_done(st);
     if (rc) yb_visit_doc_release(d);
@@ -986,16 +991,7 @@ static yb_rc audit_visit(yb_fsi *f, yb_visit_doc *d, yb_jw *w, hit_sink *sink, y
             if (*t) yb_datetime_parse(t, strlen(t), &hv.endtime);
         }
         if ((rc = grow_lines(&hl, &hcap, hn + 1, &orig, err))) break;
-        yb_line *l = &hl[hn++];
-        memset(l, 0, sizeof *l);
-        snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%s", col_text(st, 5));
-        snprintf(l->med_list_codg, sizeof l->med_list_codg, "%s", col_text(st, 6));
-        l->fee_ocur_time = YB_DATETIME_NONE;
-        const char *t = col_text(st, 7);
-        if (*t) yb_datetime_parse(t, strlen(t), &l->fee_ocur_time);
-        l->cnt = sqlite3_column_int64(st, 8);
-        l->pric = sqlite3_column_int64(st, 9);
-        l->sumamt = sqlite3_column_int64(st, 10);
+        line_from_row(st, 5, &hl[hn++]);
     }
     yb_db_done(st);
     free(hl);

@@ -69,18 +69,6 @@ static void now_text(char *out, size_t cap) {
              tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 }
 
-static yb_rc set_meta(yb_db *db, const char *key, long long v, yb_err *err) {
-    sqlite3_stmt *st;
-    yb_rc rc = yb_db_prepare(db, "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value=?2",
-                             &st, err);
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, v);
-    rc = yb_db_step_done(db, st, err);
-    yb_db_done(st);
-    return rc;
-}
-
 yb_rc yb_alog_append(yb_db *db, const char *actor, const char *action, const char *object, const char *detail,
                      yb_err *err) {
     sqlite3_stmt *st;
@@ -112,8 +100,8 @@ yb_rc yb_alog_append(yb_db *db, const char *actor, const char *action, const cha
     sqlite3_bind_text(st, 8, hash, -1, SQLITE_STATIC);
     rc = yb_db_step_done(db, st, err);
     yb_db_done(st);
-    if (!rc) rc = set_meta(db, "alog_seq", seq, err);
-    if (!rc) rc = set_meta(db, "alog_head", head_mac(db, seq, hash), err);
+    if (!rc) rc = yb_db_meta_set(db, "alog_seq", seq, 0, err);
+    if (!rc) rc = yb_db_meta_set(db, "alog_head", head_mac(db, seq, hash), 0, err);
     return rc;
 }
 

@@ -88,17 +88,6 @@ static yb_rc make_key(const char *path, unsigned char *master, yb_err *err) {
     return YB_OK;
 }
 
-static yb_rc meta_get(yb_db *db, const char *key, long long *v, int *found, yb_err *err) {
-    sqlite3_stmt *st;
-    yb_rc rc = yb_db_prepare(db, "SELECT value FROM meta WHERE key=?1", &st, err);
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    *found = sqlite3_step(st) == SQLITE_ROW;
-    if (*found) *v = sqlite3_column_int64(st, 0);
-    yb_db_done(st);
-    return YB_OK;
-}
-
 yb_rc yb_key_attach(yb_db *db, const char *db_path, yb_err *err) {
     if (sodium_init() < 0) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "libsodium failed to start");
     unsigned char master[YB_KEY_BYTES];
@@ -112,7 +101,7 @@ yb_rc yb_key_attach(yb_db *db, const char *db_path, yb_err *err) {
     if (mem) {
         randombytes_buf(master, sizeof master);
     } else {
-        rc = meta_get(db, "key_check", &stored, &has_check, err);
+        rc = yb_db_meta_get(db, "key_check", &stored, &has_check, err);
         int missing = 0;
         if (!rc) rc = read_key(path, master, &missing, err);
         if (!rc && missing) {
@@ -132,13 +121,8 @@ yb_rc yb_key_attach(yb_db *db, const char *db_path, yb_err *err) {
     memcpy(&c, yb_db_subkey(db, YB_KEY_CHECK), sizeof c);
     long long check = (long long)(c & INT64_MAX);
     if (!has_check) {
-        sqlite3_stmt *st;
-        rc = yb_db_prepare(db, "INSERT OR IGNORE INTO meta(key, value) VALUES ('key_check', ?1)", &st, err);
-        if (rc) return rc;
-        sqlite3_bind_int64(st, 1, check);
-        rc = yb_db_step_done(db, st, err);
-        yb_db_done(st);
-        if (!rc) rc = meta_get(db, "key_check", &stored, &has_check, err);
+        rc = yb_db_meta_set(db, "key_check", check, 1, err);
+        if (!rc) rc = yb_db_meta_get(db, "key_check", &stored, &has_check, err);
         if (rc) return rc;
     }
     if (stored != check) return key_err(err, YB_E_MISMATCH, path, "the key file does not belong to this database");
@@ -187,7 +171,7 @@ void yb_pd_lookup(yb_db *db, const char *field, const char *value, size_t n, uns
 yb_rc yb__pd_seal_plain(yb_db *db, yb_err *err) {
     long long done = 0;
     int found = 0;
-    yb_rc rc = meta_get(db, "pd_sealed", &done, &found, err);
+    yb_rc rc = yb_db_meta_get(db, "pd_sealed", &done, &found, err);
     if (rc || (found && done)) return rc;
     rc = yb_db_begin(db, err);
     if (rc) return rc;
@@ -226,10 +210,7 @@ yb_rc yb__pd_seal_plain(yb_db *db, yb_err *err) {
     yb_db_done(sel);
     yb_db_done(put);
     if (!rc) {
-        rc = yb_db_prepare(db, "INSERT INTO meta(key, value) VALUES ('pd_sealed', 1) ON CONFLICT(key) DO UPDATE SET value=1",
-                           &sel, err);
-        if (!rc) rc = yb_db_step_done(db, sel, err);
-        yb_db_done(sel);
+        rc = yb_db_meta_set(db, "pd_sealed", 1, 0, err);
     }
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) yb_db_rollback(db);

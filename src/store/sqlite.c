@@ -214,6 +214,32 @@ yb_rc yb_db_next_seq(yb_db *db, const char *name, long long *out, yb_err *err) {
     return YB_OK;
 }
 
+yb_rc yb_db_meta_get(yb_db *db, const char *key, long long *v, int *found, yb_err *err) {
+    sqlite3_stmt *st;
+    yb_rc rc = yb_db_prepare(db, "SELECT value FROM meta WHERE key=?1", &st, err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    *found = r == SQLITE_ROW;
+    if (*found) *v = sqlite3_column_int64(st, 0);
+    yb_db_done(st);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? YB_OK : db_err(db, err, "meta");
+}
+
+yb_rc yb_db_meta_set(yb_db *db, const char *key, long long v, int only_new, yb_err *err) {
+    sqlite3_stmt *st;
+    yb_rc rc = yb_db_prepare(db,
+                             only_new ? "INSERT OR IGNORE INTO meta(key, value) VALUES (?1, ?2)"
+                                      : "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value=?2",
+                             &st, err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, v);
+    rc = yb_db_step_done(db, st, err);
+    yb_db_done(st);
+    return rc;
+}
+
 static int mkdir_parent(const char *path) {
     char dir[512];
     snprintf(dir, sizeof dir, "%s", path);
