@@ -94,7 +94,7 @@ static void ref_free(rec *r, size_t n) {
 
 /* Read s[0..size) with the reader (window of `chunk` bytes, 0 = normal) and compare with the
  * reference records; abort on any disagreement. */
-static void check(const char *s, size_t size, size_t chunk, uint64_t sel, rec *rr, size_t nr, int ref_rc) {
+static void check(const char *s, size_t size, size_t chunk, uint64_t sel, int avx2, rec *rr, size_t nr, int ref_rc) {
     yb_csv *c = NULL;
     yb_err e; yb_err_clear(&e);
     yb_rc rc = yb__csv_open_mem_chunked(s, size, "fuzz", chunk, &c, &e);
@@ -109,6 +109,7 @@ static void check(const char *s, size_t size, size_t chunk, uint64_t sel, rec *r
         return;
     }
     if (nr == 0 || yb_csv_ncols(c) != rr[0].n) abort();
+    yb__csv_set_avx2(c, avx2);   /* both fast paths (16 and 32 bytes a step) */
     for (size_t i = 0; i < rr[0].n; i++) if (strcmp(yb_csv_header(c, i), rr[0].f[i])) abort();
     if (sel) { /* yb_csv_only: the columns of the set bits (and one out of range), the rest read "" */
         int cols[66], nc = 0;
@@ -147,15 +148,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *s = (const char *)data;
     rec *rr; size_t nr;
     int ref_rc = ref_parse(s, size, &rr, &nr);
-    check(s, size, 0, 0, rr, nr, ref_rc);
+    check(s, size, 0, 0, 1, rr, nr, ref_rc);
+    check(s, size, 0, 0, 0, rr, nr, ref_rc);
     /* small windows: every record and field straddles refills somewhere */
-    check(s, size, 1 + (size ? data[size - 1] % 7 : 0), 0, rr, nr, ref_rc);
-    check(s, size, 16, 0, rr, nr, ref_rc);
+    check(s, size, 1 + (size ? data[size - 1] % 7 : 0), 0, 1, rr, nr, ref_rc);
+    check(s, size, 16, 0, 0, rr, nr, ref_rc);
+    check(s, size, 40, 0, 1, rr, nr, ref_rc);
     /* a selection of columns taken from the input's first bytes */
     uint64_t sel = 0;
     for (size_t i = 0; i < 8 && i < size; i++) sel = sel << 8 | data[i];
-    check(s, size, 0, sel | 1u << 20, rr, nr, ref_rc);
-    check(s, size, 5, sel | 1u << 20, rr, nr, ref_rc);
+    check(s, size, 0, sel | 1u << 20, 1, rr, nr, ref_rc);
+    check(s, size, 0, sel | 1u << 20, 0, rr, nr, ref_rc);
+    check(s, size, 5, sel | 1u << 20, 1, rr, nr, ref_rc);
     ref_free(rr, nr);
     return 0;
 }

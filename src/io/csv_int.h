@@ -13,4 +13,8 @@
 yb_rc yb__csv_open_mem_chunked(const char *buf, size_t len, const char *name, size_t chunk, yb_csv **out,
                                yb_err *err);
 
+/* Use the 32-byte (AVX2) fast path or not (it is on by default where the CPU has it); returns
+ * whether it is on. Tests and the fuzzer run both paths. */
+int yb__csv_set_avx2(yb_csv *c, int on);
+
 #endif
