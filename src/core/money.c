@@ -46,9 +46,15 @@ yb_rc yb_dec_parse(const char *s, size_t n, int scale, int allow_neg, int64_t *o
     /* the bound counts every integer digit, leading zeros included, so the work is bounded */
     if (int_digits > DEC_INT_DIGITS_MAX) return YB_E_OVERFLOW;
     if (int_digits + (size_t)scale <= 18) {   /* below 10^18: 64 bits suffice (the common case) */
-        uint64_t u = 0;
+        static const uint64_t p10[19] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+                                         100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+                                         1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+                                         1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+                                         1000000000000000000ULL};
+        uint64_t u = 0, fr = 0;
         for (size_t k = int_start; k < int_start + int_digits; k++) u = u * 10 + (uint64_t)(s[k] - '0');
-        for (size_t f = 0; f < (size_t)scale; f++) u = u * 10 + (uint64_t)(f < frac_digits ? s[frac_start + f] - '0' : 0);
+        for (size_t f = 0; f < frac_digits; f++) fr = fr * 10 + (uint64_t)(s[frac_start + f] - '0');
+        u = u * p10[scale] + fr * p10[(size_t)scale - frac_digits];
         if (u > (uint64_t)YB_DEC_MAX) return YB_E_OVERFLOW;
         *out = neg ? -(int64_t)u : (int64_t)u;
         return YB_OK;

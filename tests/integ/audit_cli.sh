@@ -156,6 +156,11 @@ grep -q ',9,V2,P1,bkkp_sn,.*control character in an id' "$D/rc.csv" && ok || bad
 grep -q ',10,V1,P1,bkkp_sn,.*control character in an id' "$D/rc.csv" && ok || bad "DEL in bkkp_sn: $(cat "$D/rc.csv")"
 if grep -q ',11,' "$D/rc.csv"; then bad "a UTF-8 id was refused: $(cat "$D/rc.csv")"; else ok; fi
 
+# a bad hour on a date the reader has just seen (its day is remembered): still refused
+{ cat "$D/fee.csv"; printf 'L15,V2,P1,2024-03-10 24:00:00,X00000000000001,x,1,1,1.00\n'; } > "$D/feet.csv"
+"$Y" audit --rules $R --mdtrt "$D/md.csv" --fee "$D/feet.csv" --rejects "$D/rt.csv" >/dev/null 2>&1
+grep -q ',8,V2,P1,fee_ocur_time,2024-03-10 24:00:00,invalid,not a time' "$D/rt.csv" && ok || bad "bad hour: $(cat "$D/rt.csv")"
+
 out=$("$Y" audit --compare "$D/rules/nhsa" $R --mdtrt "$D/md.csv" --fee "$D/fee.csv" 2>&1)
 expect "compare reversed" "$out" "total                                      1        3       2       0       0        30.00       150.00      120.00        0.00"
 
