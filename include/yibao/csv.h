@@ -50,6 +50,8 @@ const char *yb_csv_field(const yb_csv *c, int i, size_t *len);
  * reader skips over the others faster, and yb_csv_field gives "" for them. Records are checked
  * as before (quotes, number of fields). Parts opened with yb_csv_open_part inherit it. */
 void yb_csv_only(yb_csv *c, const int *cols, size_t n);
+/* yb_csv_field of n columns at once: ptr[k], len[k] for cols[k]. */
+void yb_csv_fields(const yb_csv *c, const int *cols, size_t n, const char **ptr, size_t *len);
 /* Physical line number where the current record starts (header = 1). */
 long yb_csv_line(const yb_csv *c);
 const char *yb_csv_name(const yb_csv *c);

@@ -680,6 +680,25 @@ const char *yb_csv_field(const yb_csv *c, int i, size_t *len) {
     return c->fptr[i];
 }
 
+void yb_csv_fields(const yb_csv *c, const int *cols, size_t n, const char **ptr, size_t *len) {
+    if (!c->lazy) {
+        for (size_t k = 0; k < n; k++) ptr[k] = yb_csv_field(c, cols[k], &len[k]);
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        int i = cols[k];
+        if (i < 0 || (size_t)i >= c->nf || (c->only && !(c->sel[i >> 6] >> (i & 63) & 1))) {
+            ptr[k] = "";
+            len[k] = 0;
+            continue;
+        }
+        size_t s = c->start[i], e = (size_t)i + 1 < c->nf ? c->start[i + 1] - 1 : c->rec_end;
+        c->buf[e] = '\0';
+        ptr[k] = c->buf + s;
+        len[k] = e - s;
+    }
+}
+
 long yb_csv_line(const yb_csv *c) { return c->rec_line; }
 
 void yb_csv_only(yb_csv *c, const int *cols, size_t n) {

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,11 +162,23 @@ static yb_rc bad(const yb_csv *c, yb_err *err, yb_rc rc, const char *col, const 
     return rc;
 }
 
-/* Copy column col into dst[cap] (col < 0: ""). ID: required, no control characters. */
-enum { OPT = 0, REQ = 1, ID = 3 };
-static yb_rc text(const yb_csv *c, int col, const char *name, char *dst, size_t cap, int kind, yb_err *err) {
+/* A field of the current record (fetched with yb_csv_field or yb_csv_fields). */
+typedef struct fld {
+    const char *s;
     size_t n;
-    const char *s = yb_csv_field(c, col, &n);
+} fld;
+
+static fld get(const yb_csv *c, int col) {
+    fld f;
+    f.s = yb_csv_field(c, col, &f.n);
+    return f;
+}
+
+/* Copy a field into dst[cap]. ID: required, no control characters. */
+enum { OPT = 0, REQ = 1, ID = 3 };
+static yb_rc text_f(const yb_csv *c, fld f, const char *name, char *dst, size_t cap, int kind, yb_err *err) {
+    size_t n = f.n;
+    const char *s = f.s;
     if (!n && (kind & REQ)) return bad(c, err, YB_E_INVALID, name, s, "empty: a value is required");
     if (n >= cap) {
         char m[64];
@@ -180,10 +193,14 @@ static yb_rc text(const yb_csv *c, int col, const char *name, char *dst, size_t 
     return YB_OK;
 }
 
+static yb_rc text(const yb_csv *c, int col, const char *name, char *dst, size_t cap, int kind, yb_err *err) {
+    return text_f(c, get(c, col), name, dst, cap, kind, err);
+}
+
 /* An id checked in place (required, shorter than YB_ID_MAX, no control characters), not copied. */
-static yb_rc check_id(const yb_csv *c, int col, const char *name, yb_err *err) {
-    size_t n;
-    const char *s = yb_csv_field(c, col, &n);
+static yb_rc check_id_f(const yb_csv *c, fld f, const char *name, yb_err *err) {
+    size_t n = f.n;
+    const char *s = f.s;
     if (!n) return bad(c, err, YB_E_INVALID, name, s, "empty: a value is required");
     if (n >= YB_ID_MAX) {
         char m[64];
@@ -210,6 +227,10 @@ static yb_rc check_id(const yb_csv *c, int col, const char *name, yb_err *err) {
     return YB_OK;
 }
 
+static yb_rc check_id(const yb_csv *c, int col, const char *name, yb_err *err) {
+    return check_id_f(c, get(c, col), name, err);
+}
+
 /* yb_datetime_parse, with the day of the last "yyyy-MM-dd HH:mm:ss" a thread parsed kept: rows
  * of one file mostly share their dates, and the day number is most of the work. Same results. */
 static int two(const char *p) {
@@ -234,9 +255,9 @@ static yb_rc time_parse(const char *s, size_t n, yb_datetime *out) {
     return rc;
 }
 
-static yb_rc when(const yb_csv *c, int col, const char *name, int required, yb_datetime *out, yb_err *err) {
-    size_t n;
-    const char *s = yb_csv_field(c, col, &n);
+static yb_rc when_f(const yb_csv *c, fld f, const char *name, int required, yb_datetime *out, yb_err *err) {
+    size_t n = f.n;
+    const char *s = f.s;
     *out = YB_DATETIME_NONE;
     if (!n && !required) return YB_OK;
     if (!n) return bad(c, err, YB_E_INVALID, name, s, "empty: a time yyyy-MM-dd HH:mm:ss is required");
@@ -244,9 +265,13 @@ static yb_rc when(const yb_csv *c, int col, const char *name, int required, yb_d
     return YB_OK;
 }
 
-static yb_rc dec(const yb_csv *c, int col, const char *name, int scale, int allow_neg, int64_t *out, yb_err *err) {
-    size_t n;
-    const char *s = yb_csv_field(c, col, &n);
+static yb_rc when(const yb_csv *c, int col, const char *name, int required, yb_datetime *out, yb_err *err) {
+    return when_f(c, get(c, col), name, required, out, err);
+}
+
+static yb_rc dec_f(const yb_csv *c, fld f, const char *name, int scale, int allow_neg, int64_t *out, yb_err *err) {
+    size_t n = f.n;
+    const char *s = f.s;
     yb_rc rc = yb_dec_parse(s, n, scale, allow_neg, out);
     if (!rc) return YB_OK;
     char m[64];
@@ -257,10 +282,11 @@ static yb_rc dec(const yb_csv *c, int col, const char *name, int scale, int allo
     return bad(c, err, rc == YB_E_PRECISION || rc == YB_E_OVERFLOW ? rc : YB_E_INVALID, name, s, m);
 }
 
+
 /* A whole number of days 0..100000 (decimals allowed and dropped: "7.00" -> 7); "" -> 0. */
-static yb_rc days(const yb_csv *c, int col, const char *name, int32_t *out, yb_err *err) {
-    size_t n;
-    const char *s = yb_csv_field(c, col, &n);
+static yb_rc days_f(const yb_csv *c, fld f, const char *name, int32_t *out, yb_err *err) {
+    size_t n = f.n;
+    const char *s = f.s;
     *out = 0;
     if (!n) return YB_OK;
     int64_t q;
@@ -268,6 +294,10 @@ static yb_rc days(const yb_csv *c, int col, const char *name, int32_t *out, yb_e
         return bad(c, err, YB_E_INVALID, name, s, "not a number of days from 0 to 100000");
     *out = (int32_t)(q / YB_QTY_ONE);
     return YB_OK;
+}
+
+static yb_rc days(const yb_csv *c, int col, const char *name, int32_t *out, yb_err *err) {
+    return days_f(c, get(c, col), name, out, err);
 }
 
 /* ------------------------------------------------------------------ small buffers */
@@ -592,8 +622,13 @@ static yb_rc read_lines(inputs *in, yb_extsort *ls, lfilter *f, yb_audit_batch_s
     buf b = {0};
     yb_rc rc = YB_OK;
     int r;
+    enum { NF = sizeof(lmap) / sizeof(int) };
+    const char *fp[NF];
+    size_t fl[NF];
+#define LF(member) ((fld){fp[offsetof(lmap, member) / sizeof(int)], fl[offsetof(lmap, member) / sizeof(int)]})
     while (!rc && (r = yb_csv_next(c, err)) == 1) {
         st->lines++;
+        yb_csv_fields(c, (const int *)(const void *)m, NF, fp, fl);   /* every column read, at once */
         lhead h;
         memset(&h, 0, sizeof h);
         h.line = yb_csv_line(c);
@@ -601,29 +636,30 @@ static yb_rc read_lines(inputs *in, yb_extsort *ls, lfilter *f, yb_audit_batch_s
         err_init(&e);
         char code[YB_CODE_MAX], init[YB_ID_MAX];
         code[0] = init[0] = '\0';
-        yb_rc vr = check_id(c, m->mdtrt_id, "mdtrt_id", &e);
-        if (!vr) vr = check_id(c, m->psn_no, "psn_no", &e);
-        if (!vr) vr = check_id(c, m->bkkp_sn, "bkkp_sn", &e);
+        const fld fmd = LF(mdtrt_id), fpsn = LF(psn_no), fsn = LF(bkkp_sn);
+        yb_rc vr = check_id_f(c, fmd, "mdtrt_id", &e);
+        if (!vr) vr = check_id_f(c, fpsn, "psn_no", &e);
+        if (!vr) vr = check_id_f(c, fsn, "bkkp_sn", &e);
         if (!vr) {
-            size_t n = 0;
-            if (m->codg >= 0) yb_csv_field(c, m->codg, &n);
-            int col = n || m->hilist < 0 ? m->codg : m->hilist;
-            vr = text(c, col, col == m->codg ? "med_list_codg" : "hilist_code", code, sizeof code, REQ, &e);
+            int use_codg = LF(codg).n || m->hilist < 0;
+            vr = text_f(c, use_codg ? LF(codg) : LF(hilist), use_codg ? "med_list_codg" : "hilist_code", code,
+                        sizeof code, REQ, &e);
         }
-        if (!vr) vr = when(c, m->fee_ocur_time, "fee_ocur_time", 0, &h.t, &e);
-        if (!vr) vr = dec(c, m->cnt, "cnt", YB_QTY_SCALE, 1, &h.cnt, &e);
-        if (!vr) vr = dec(c, m->pric, "pric", YB_PRICE_SCALE, 0, &h.pric, &e);
-        if (!vr) vr = dec(c, m->sumamt, "det_item_fee_sumamt", YB_FEN_SCALE, 1, &h.sumamt, &e);
-        if (!vr) vr = text(c, m->type, "med_chrgitm_type", h.type, sizeof h.type, OPT, &e);
-        if (!vr) vr = days(c, m->prd_days, "prd_days", &h.prd_days, &e);
-        if (!vr) vr = text(c, m->init_sn, "init_feedetl_sn", init, sizeof init, OPT, &e);
+        if (!vr) vr = when_f(c, LF(fee_ocur_time), "fee_ocur_time", 0, &h.t, &e);
+        if (!vr) vr = dec_f(c, LF(cnt), "cnt", YB_QTY_SCALE, 1, &h.cnt, &e);
+        if (!vr) vr = dec_f(c, LF(pric), "pric", YB_PRICE_SCALE, 0, &h.pric, &e);
+        if (!vr) vr = dec_f(c, LF(sumamt), "det_item_fee_sumamt", YB_FEN_SCALE, 1, &h.sumamt, &e);
+        if (!vr) vr = text_f(c, LF(type), "med_chrgitm_type", h.type, sizeof h.type, OPT, &e);
+        if (!vr) vr = days_f(c, LF(prd_days), "prd_days", &h.prd_days, &e);
+        if (!vr) vr = text_f(c, LF(init_sn), "init_feedetl_sn", init, sizeof init, OPT, &e);
         h.bad = vr != YB_OK;
         b.n = 0;
-        size_t n1, n2;
-        const char *name = yb_csv_field(c, m->name, &n1);
+        const fld fname = LF(name);
+        const char *name = fname.s;
+        size_t n1 = fname.n;
         if (f->on && !h.bad) {
-            size_t pn, mn;
-            const char *psn = yb_csv_field(c, m->psn_no, &pn), *md = yb_csv_field(c, m->mdtrt_id, &mn);
+            size_t pn = fpsn.n, mn = fmd.n;
+            const char *psn = fpsn.s, *md = fmd.s;
             int need = line_needed(f, code, name, psn, pn, md, mn);
             if (need < 0) {
                 rc = nomem(err);
@@ -635,18 +671,18 @@ static yb_rc read_lines(inputs *in, yb_extsort *ls, lfilter *f, yb_audit_batch_s
             }
         }
         f->kept++;
-        const char *dept = yb_csv_field(c, m->dept, &n2);
+        const fld fdept = LF(dept);
         if (!buf_put(&b, &h, sizeof h) || (h.bad && !buf_put_err(&b, &e)) ||
             !buf_str(&b, code, strlen(code), YB_CODE_MAX - 1) || !buf_str(&b, name, n1, STR_MAX) ||
-            !buf_str(&b, dept, n2, STR_MAX) || !buf_str(&b, init, strlen(init), YB_ID_MAX - 1)) {
+            !buf_str(&b, fdept.s, fdept.n, STR_MAX) || !buf_str(&b, init, strlen(init), YB_ID_MAX - 1)) {
             rc = nomem(err);
             break;
         }
         /* key: H psn_no \1 mdtrt_id \1 bkkp_sn \1 input order */
         yb_extsort_key k;
-        yb_extsort_key_person(&k, yb_csv_field(c, m->psn_no, NULL));
-        yb_extsort_key_add(&k, yb_csv_field(c, m->mdtrt_id, NULL));
-        yb_extsort_key_add(&k, yb_csv_field(c, m->bkkp_sn, NULL));
+        yb_extsort_key_person(&k, fpsn.s);
+        yb_extsort_key_add(&k, fmd.s);
+        yb_extsort_key_add(&k, fsn.s);
         char sq[24];
         digits(sq, (unsigned long long)h.line, 12); /* input order, across the parts of a split file */
         yb_extsort_key_add(&k, sq);
@@ -656,6 +692,7 @@ static yb_rc read_lines(inputs *in, yb_extsort *ls, lfilter *f, yb_audit_batch_s
     if (!rc && r < 0) rc = err->rc ? err->rc : YB_E_INVALID;
     if (!rc && f->on) rc = pslot_flush_all(f, ls, err);
     return rc;
+#undef LF
 }
 
 static yb_rc read_diags(inputs *in, yb_extsort *ds, yb_audit_batch_stats *st, yb_err *err) {
