@@ -685,16 +685,20 @@ void yb_csv_fields(const yb_csv *c, const int *cols, size_t n, const char **ptr,
         for (size_t k = 0; k < n; k++) ptr[k] = yb_csv_field(c, cols[k], &len[k]);
         return;
     }
+    /* locals: the NUL stores through buf (char) would otherwise reload all of *c each time */
+    char *buf = c->buf;
+    const size_t *st = c->start, nf = c->nf, rec_end = c->rec_end;
+    const uint64_t *sel = c->only ? c->sel : NULL;
     for (size_t k = 0; k < n; k++) {
         int i = cols[k];
-        if (i < 0 || (size_t)i >= c->nf || (c->only && !(c->sel[i >> 6] >> (i & 63) & 1))) {
+        if (i < 0 || (size_t)i >= nf || (sel && !(sel[i >> 6] >> (i & 63) & 1))) {
             ptr[k] = "";
             len[k] = 0;
             continue;
         }
-        size_t s = c->start[i], e = (size_t)i + 1 < c->nf ? c->start[i + 1] - 1 : c->rec_end;
-        c->buf[e] = '\0';
-        ptr[k] = c->buf + s;
+        size_t s = st[i], e = (size_t)i + 1 < nf ? st[i + 1] - 1 : rec_end;
+        buf[e] = '\0';
+        ptr[k] = buf + s;
         len[k] = e - s;
     }
 }
