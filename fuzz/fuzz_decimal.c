@@ -18,6 +18,7 @@
 #include "yibao/date.h"
 #include "yibao/idcard.h"
 #include "yibao/money.h"
+#include "core/money_int.h"
 
 static int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
@@ -25,8 +26,10 @@ static void check_decimal(const char *s, size_t size) {
     for (int scale = -1; scale <= 13; scale++) {
         int64_t prev = 0;
         for (int neg = 0; neg <= 1; neg++) {
-            int64_t v;
+            int64_t v, g = 0;
             yb_rc rc = yb_dec_parse(s, size, scale, neg, &v);
+            /* the one-pass path for plain forms agrees with the general parser */
+            if (yb__dec_parse_general(s, size, scale, neg, &g) != rc || (rc == YB_OK && g != v)) abort();
             if (rc != YB_OK) {
                 if (neg && prev) abort(); /* allowing a sign never loses a value */
                 continue;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "yibao/money.h"
+#include "core/money_int.h"
 
 static const int64_t pow10_tab[19] = {
     INT64_C(1), INT64_C(10), INT64_C(100), INT64_C(1000), INT64_C(10000), INT64_C(100000),
@@ -20,7 +21,40 @@ static const int64_t pow10_tab[19] = {
 #define DEC_SCALE_MAX 12
 #define DEC_INT_DIGITS_MAX 18
 
+/* The plain forms ("12", "-3", "30.00": at most 12 integer digits, at most `scale` decimals) in
+ * one pass; 0 for anything else, which the general parser below then decides. */
+static int dec_plain(const char *s, size_t n, int scale, int allow_neg, int64_t *out) {
+    static const uint64_t p10[7] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    size_t i = 0;
+    int neg = 0;
+    if (n && s[0] == '-') {
+        if (!allow_neg) return 0;
+        neg = 1;
+        i = 1;
+    }
+    uint64_t u = 0;
+    size_t id = 0;
+    for (; i < n && (unsigned)(s[i] - '0') < 10u; i++, id++) u = u * 10 + (uint64_t)(s[i] - '0');
+    if (!id || id > 12 || scale > 6) return 0;
+    int fd = 0;
+    if (i < n) {
+        if (s[i++] != '.') return 0;
+        for (; i < n && fd < scale && (unsigned)(s[i] - '0') < 10u; i++, fd++) u = u * 10 + (uint64_t)(s[i] - '0');
+        if (!fd || i != n) return 0;
+    }
+    u *= p10[scale - fd];
+    if (u > (uint64_t)YB_DEC_MAX) return 0;
+    *out = neg ? -(int64_t)u : (int64_t)u;
+    return 1;
+}
+
 yb_rc yb_dec_parse(const char *s, size_t n, int scale, int allow_neg, int64_t *out) {
+    if (!s || !out || scale < 0 || scale > DEC_SCALE_MAX) return YB_E_INVALID;
+    if (dec_plain(s, n, scale, allow_neg, out)) return YB_OK;
+    return yb__dec_parse_general(s, n, scale, allow_neg, out);
+}
+
+yb_rc yb__dec_parse_general(const char *s, size_t n, int scale, int allow_neg, int64_t *out) {
     if (!s || !out || scale < 0 || scale > DEC_SCALE_MAX) return YB_E_INVALID;
     size_t i = 0;
     int neg = 0;

@@ -237,22 +237,31 @@ static int two(const char *p) {
     return p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' ? (p[0] - '0') * 10 + (p[1] - '0') : -1;
 }
 
+#define DAYS_KEPT 512
 static yb_rc time_parse(const char *s, size_t n, yb_datetime *out) {
-    static _Thread_local char day_s[10];
-    static _Thread_local yb_datetime day_t = YB_DATETIME_NONE;
-    if (n == 19 && day_t != YB_DATETIME_NONE && !memcmp(s, day_s, 10) && (s[10] == ' ' || s[10] == 'T') &&
-        s[13] == ':' && s[16] == ':') {
-        int hh = two(s + 11), mi = two(s + 14), ss = two(s + 17);
-        if (hh < 0 || mi < 0 || ss < 0 || hh > 23 || mi > 59 || ss > 59) return YB_E_INVALID;
-        *out = day_t + hh * 3600 + mi * 60 + ss;
-        return YB_OK;
+    /* days already parsed, by month and day of month (a file's dates mostly fall in a year) */
+    static _Thread_local struct {
+        char s[10];
+        yb_datetime t;   /* 0 and s[0] == 0: empty */
+    } days_kept[DAYS_KEPT];
+    if (n == 19 && (s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':') {
+        unsigned k = ((unsigned)(unsigned char)s[5] * 10u + (unsigned char)s[6]) * 31u +
+                     (unsigned)(unsigned char)s[8] * 10u + (unsigned char)s[9];
+        k = (k ^ (unsigned)(unsigned char)s[3] * 7u) & (DAYS_KEPT - 1);
+        if (days_kept[k].s[0] && !memcmp(s, days_kept[k].s, 10)) {
+            int hh = two(s + 11), mi = two(s + 14), ss = two(s + 17);
+            if (hh < 0 || mi < 0 || ss < 0 || hh > 23 || mi > 59 || ss > 59) return YB_E_INVALID;
+            *out = days_kept[k].t + hh * 3600 + mi * 60 + ss;
+            return YB_OK;
+        }
+        yb_rc rc = yb_datetime_parse(s, n, out);
+        if (!rc) {
+            memcpy(days_kept[k].s, s, 10);
+            days_kept[k].t = (yb_datetime)yb_datetime_date(*out) * 86400;
+        }
+        return rc;
     }
-    yb_rc rc = yb_datetime_parse(s, n, out);
-    if (!rc && n == 19) {
-        memcpy(day_s, s, 10);
-        day_t = (yb_datetime)yb_datetime_date(*out) * 86400;
-    }
-    return rc;
+    return yb_datetime_parse(s, n, out);
 }
 
 static yb_rc when_f(const yb_csv *c, fld f, const char *name, int required, yb_datetime *out, yb_err *err) {

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "yibao/money.h"
+#include "core/money_int.h"
 
 struct parse_case {
     const char *text;
@@ -118,6 +119,30 @@ static void test_parse_edges(void **state) {
     assert_int_equal(yb_price_parse("0.000001", 8, 0, &p), YB_OK);
     assert_int_equal(p, 1);
     assert_int_equal(yb_price_parse("0.0000001", 9, 0, &p), YB_E_PRECISION);
+}
+
+/* the one-pass path for plain forms and the general parser agree, value and rc, on the forms at
+ * the edges of the plain path (12 digits, a full scale, signs, a bound just crossed) */
+static void test_parse_paths(void **state) {
+    (void)state;
+    static const char *in[] = {"0", "-0", "7", "007.5", "30.00", "-3", "+3", "5.", ".5", "-", "", "1.2345", "1.23456",
+                               "999999999999", "9999999999999", "99999999.99", "100000000000000.00", "1e3", " 1",
+                               "1 ", "1.0000000", "0.000001", "12.3.4", "--1"};
+    for (size_t i = 0; i < sizeof in / sizeof *in; i++)
+        for (int scale = 0; scale <= 6; scale++)
+            for (int neg = 0; neg <= 1; neg++) {
+                int64_t a = -1, b = -1;
+                yb_rc ra = yb_dec_parse(in[i], strlen(in[i]), scale, neg, &a);
+                yb_rc rb = yb__dec_parse_general(in[i], strlen(in[i]), scale, neg, &b);
+                assert_int_equal(ra, rb);
+                if (ra == YB_OK) assert_int_equal(a, b);
+            }
+    int64_t v;
+    assert_int_equal(yb_dec_parse("30.00", 5, 2, 0, &v), YB_OK);
+    assert_int_equal(v, 3000);
+    assert_int_equal(yb_dec_parse("-1.5", 4, 4, 1, &v), YB_OK);
+    assert_int_equal(v, -15000);
+    assert_int_equal(yb_dec_parse("1.234", 5, 2, 0, &v), YB_E_PRECISION);
 }
 
 static void test_ratio(void **state) {
@@ -291,7 +316,7 @@ static void test_products(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_table), cmocka_unit_test(test_parse_edges), cmocka_unit_test(test_ratio), cmocka_unit_test(test_format),
+        cmocka_unit_test(test_parse_table), cmocka_unit_test(test_parse_edges), cmocka_unit_test(test_parse_paths), cmocka_unit_test(test_ratio), cmocka_unit_test(test_format),
         cmocka_unit_test(test_round_div), cmocka_unit_test(test_products),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
