@@ -400,7 +400,7 @@ static const char *next_str(const char **d) {
  * (yb_auditor_wants_all_lines: a fixed-size Bloom filter of their (psn_no, mdtrt_id), filled
  * while mdtrt_d is read, before the fee lines; a false positive only keeps more lines), and,
  * so that lines without a visit in mdtrt_d are still reported exactly, a count per visit: a
- * direct-mapped table of (psn_no, mdtrt_id) -> lines, first line, written out as a left_out
+ * direct-mapped table of (psn_no, mdtrt_id) -> lines, first line, written out as a lout
  * record when its slot is taken by another visit and at the end. Memory is fixed: the filter
  * and one table per reader. */
 
@@ -461,10 +461,9 @@ static int bloom_has(const uint64_t *b, uint64_t h) {
     return 1;
 }
 
-/* Write slot p out as a left_out record and empty it. */
-static yb_rc pslot_flush(pslot *p, yb_extsort *ls, buf *b, yb_err *err) {
+/* Write slot p out as a lout record and empty it. */
+static yb_rc pslot_flush(pslot *p, yb_extsort *ls, yb_err *err) {
     if (!p->count) return YB_OK;
-    (void)b;
     lout d;
     memset(&d, 0, sizeof d);
     d.first = p->first;
@@ -482,7 +481,7 @@ static yb_rc pslot_flush(pslot *p, yb_extsort *ls, buf *b, yb_err *err) {
 }
 
 /* Count a left-out line of visit (psn, md). */
-static yb_rc pslot_count(lfilter *f, yb_extsort *ls, buf *b, const char *psn, size_t pn, const char *md, size_t mn,
+static yb_rc pslot_count(lfilter *f, yb_extsort *ls, const char *psn, size_t pn, const char *md, size_t mn,
                          long line, yb_err *err) {
     uint64_t h = visit_hash(psn, pn, md, mn);
     pslot *p = &f->slot[h & (PSLOTS - 1)];
@@ -492,7 +491,7 @@ static yb_rc pslot_count(lfilter *f, yb_extsort *ls, buf *b, const char *psn, si
         if (line < p->first) p->first = line;
         return YB_OK;
     }
-    yb_rc rc = pslot_flush(p, ls, b, err);
+    yb_rc rc = pslot_flush(p, ls, err);
     if (rc) return rc;
     p->h = h;
     p->first = line;
@@ -505,10 +504,8 @@ static yb_rc pslot_count(lfilter *f, yb_extsort *ls, buf *b, const char *psn, si
 }
 
 static yb_rc pslot_flush_all(lfilter *f, yb_extsort *ls, yb_err *err) {
-    buf b = {0};
     yb_rc rc = YB_OK;
-    for (size_t i = 0; f->slot && !rc && i < PSLOTS; i++) rc = pslot_flush(&f->slot[i], ls, &b, err);
-    free(b.p);
+    for (size_t i = 0; f->slot && !rc && i < PSLOTS; i++) rc = pslot_flush(&f->slot[i], ls, err);
     return rc;
 }
 
@@ -675,7 +672,7 @@ static yb_rc read_lines(inputs *in, yb_extsort *ls, lfilter *f, yb_audit_batch_s
                 break;
             }
             if (!need) {
-                rc = pslot_count(f, ls, &b, psn, pn, md, mn, h.line, err);
+                rc = pslot_count(f, ls, psn, pn, md, mn, h.line, err);
                 continue;
             }
         }
@@ -1475,7 +1472,7 @@ static void orphans(job *j, group *g, size_t ng, int lines) {
         if (g[k].claimed) continue;
         long first = -1;
         const char *psn = "";
-        size_t rows = 0;   /* a left_out record stands for that many lines */
+        size_t rows = 0;   /* a lout record stands for that many lines */
         for (size_t i = g[k].first; i < g[k].first + g[k].n; i++) {
             long ln = lines ? j->pl[i].h.line : j->pd[i].h.line;
             if (first < 0 || ln < first) first = ln;
