@@ -16,18 +16,18 @@ database through a fresh server: each gives the same amounts, and the accumulato
 
 Prints one line per check failure and ends with "N passed, M failed".
 """
-import atexit
 import http.client
 import json
 import os
 import random
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ybtest  # noqa: E402
 
 Y, WORK, ROUNDS, SEED = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 THREADS = int(sys.argv[5]) if len(sys.argv) > 5 else 6
@@ -36,18 +36,8 @@ FIX = "H36010000001"
 PERSONS = [("P390A", "390"), ("P310C", "310")]
 LINES = [("A", "1", "80.00"), ("B", "2", "15.50"), ("C", "1", "30.00"), ("D", "3", "95.00")]
 
-passed = failed = 0
-
-
-def ok():
-    global passed
-    passed += 1
-
-
-def bad(msg):
-    global failed
-    failed += 1
-    print("FAIL: " + msg, file=sys.stderr)
+CHECKS = ybtest.Checks()
+ok, bad = CHECKS.ok, CHECKS.bad
 
 
 def setup(db):
@@ -62,76 +52,12 @@ def setup(db):
         subprocess.run([Y] + args, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+def Server(db):
+    return ybtest.Server(Y, db, os.path.join(WORK, "server.log"), threads=4)
 
 
-SERVERS = []
-atexit.register(lambda: [x.kill() for x in SERVERS if x.poll() is None])
-
-
-class Server:
-    def __init__(self, db):
-        self.db = db
-        self.port = free_port()
-        env = dict(os.environ)
-        env.pop("YIBAO_KEY_FILE", None)
-        self.log = open(os.path.join(WORK, "server.log"), "ab")
-        self.p = subprocess.Popen([Y, "serve", "--listen", "127.0.0.1:%d" % self.port, "--db", db, "--threads", "4"],
-                                  stdout=self.log, stderr=self.log, env=env)
-        SERVERS.append(self.p)
-        for _ in range(100):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                c.request("GET", "/healthz")
-                if c.getresponse().read() == b"ok\n":
-                    return
-            except OSError:
-                pass
-            if self.p.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise RuntimeError("server did not start")
-
-    def kill(self):
-        self.p.send_signal(signal.SIGKILL)
-        self.p.wait()
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        return self.p.wait(timeout=30)
-
-
-class Client:
-    def __init__(self, port, tag):
-        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.tag = tag
-        self.n = 0
-        self.sign = ""
-
-    def body(self, infno, inp, msgid=None):
-        self.n += 1
-        msgid = msgid or "%s%s%010d" % (FIX, self.tag, self.n)
-        env = {"infno": infno, "msgid": msgid, "mdtrtarea_admvs": "360100", "insuplc_admdvs": "360100",
-               "recer_sys_code": "YBXT", "infver": "V1.0", "opter_type": "1", "opter": "1001", "opter_name": "测试",
-               "inf_time": "2025-06-01 09:00:00", "fixmedins_code": FIX, "fixmedins_name": "示例",
-               "sign_no": self.sign, "input": inp}
-        return msgid, json.dumps(env, ensure_ascii=False).encode()
-
-    def send(self, body):
-        self.c.request("POST", "/fsi/api/rsfComIfsService/callService", body, {"Content-Type": "application/json"})
-        return json.loads(self.c.getresponse().read())
-
-    def call(self, infno, inp):
-        return self.send(self.body(infno, inp)[1])
-
-    def signin(self):
-        r = self.call("9001", {"signIn": {"opter_no": "1001", "mac": "", "ip": "127.0.0.1"}})
-        self.sign = r["output"]["signinoutb"]["sign_no"]
+def Client(port, tag):
+    return ybtest.Client(port, FIX, tag, fix_name="示例", inf_time="2025-06-01 09:00:00", opter="1001")
 
 
 def register_and_upload(cl, psn, insutype, rnd):
@@ -297,8 +223,8 @@ def main():
     (ok() if db_rows(db, q) == db_rows(rdb, q) else bad("accumulators after the replay differ"))
     print("crash campaign: %d rounds, %d settlements acknowledged, %d in flight when killed, %d in the store"
           % (ROUNDS, acked_total, lost_total, len(order)))
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    print(CHECKS.summary())
+    sys.exit(1 if CHECKS.failed else 0)
 
 
 if __name__ == "__main__":

@@ -10,19 +10,14 @@ the same answer; 2206 shows the hits and writes nothing; a server without rules 
 
   serve_audit.py YIBAO WORKDIR      (prints "N passed, M failed")
 """
-import atexit, http.client, json, os, socket, sqlite3, subprocess, sys, time
+import json, os, sqlite3, subprocess, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ybtest  # noqa: E402
 
 Y, W = sys.argv[1], sys.argv[2]
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s %s" % (name, detail), file=sys.stderr)
+CHECKS = ybtest.Checks()
+check = CHECKS.check
 
 
 POLICY = """{"admdvs":"360100","version":"t1","effective_from":"2025-01-01",
@@ -53,37 +48,19 @@ def setup(db):
         subprocess.run([Y] + a, check=True, stdout=subprocess.DEVNULL)
 
 
-SERVERS = []
-atexit.register(lambda: [x.kill() for x in SERVERS if x.poll() is None])
-
-
 class Server:
+    """The server (2 worker threads, with or without rules) and a signed-in client of institution H1."""
+
     def __init__(self, db, rules):
-        s = socket.socket(); s.bind(("127.0.0.1", 0)); self.port = s.getsockname()[1]; s.close()
-        cmd = [Y, "serve", "--listen", "127.0.0.1:%d" % self.port, "--db", db, "--threads", "2"] + (["--rules", rules] if rules else [])
-        self.p = subprocess.Popen(cmd, stderr=open(os.path.join(W, "server.log"), "ab"))
-        SERVERS.append(self.p)
-        for _ in range(100):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2); c.request("GET", "/healthz")
-                if c.getresponse().read() == b"ok\n":
-                    break
-            except OSError:
-                time.sleep(0.05)
-        self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        self.n, self.sign = 0, ""
-        self.sign = self.call("9001", {"signIn": {"opter_no": "1", "mac": "", "ip": "127.0.0.1"}})["output"]["signinoutb"]["sign_no"]
+        self.srv = ybtest.Server(Y, db, os.path.join(W, "server.log"), threads=2, rules=rules)
+        self.cl = ybtest.Client(self.srv.port, "H1", None, fix_name="示例医院", inf_time="2025-03-02 09:00:00",
+                                opter="1").signin()
 
     def call(self, infno, inp):
-        self.n += 1
-        env = {"infno": infno, "msgid": "H1%s%010d" % (infno, self.n), "mdtrtarea_admvs": "360100", "insuplc_admdvs": "360100",
-               "recer_sys_code": "YBXT", "infver": "V1.0", "opter_type": "1", "opter": "1", "opter_name": "t",
-               "inf_time": "2025-03-02 09:00:00", "fixmedins_code": "H1", "fixmedins_name": "示例医院", "sign_no": self.sign, "input": inp}
-        self.c.request("POST", "/fsi/api/rsfComIfsService/callService", json.dumps(env, ensure_ascii=False).encode())
-        return json.loads(self.c.getresponse().read())
+        return self.cl.call(infno, inp)
 
     def stop(self):
-        self.p.terminate(); return self.p.wait(timeout=30)
+        return self.srv.stop()
 
 
 def visit(srv, begn, lines):
@@ -264,5 +241,5 @@ check("3101 without rules refused", r["infcode"] == -1 and "--rules" in r["err_m
 s.stop()
 v = subprocess.run([Y, "verify-log", "--db", dba], capture_output=True, text=True)
 check("verify-log", v.returncode == 0, v.stdout + v.stderr)
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+print(CHECKS.summary())
+sys.exit(1 if CHECKS.failed else 0)
