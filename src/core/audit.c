@@ -472,7 +472,6 @@ void yb__hit_reset(yb_auditor *a) {
     a->hit.vola_evid[0] = '\0';
 }
 
-/* Copy an id into a YB_ID_MAX buffer (truncating). */
 /* src cut to cap - 1 bytes (as snprintf "%s" would), NUL-terminated */
 static void copy_cut(char *dst, size_t cap, const char *src) {
     size_t n = strnlen(src, cap - 1);
@@ -480,6 +479,7 @@ static void copy_cut(char *dst, size_t cap, const char *src) {
     dst[n] = '\0';
 }
 
+/* Copy an id into a YB_ID_MAX buffer (truncating). */
 static void copy_id(char *dst, const char *src) { copy_cut(dst, YB_ID_MAX, src); }
 
 static yb_rc push_ref(yb_auditor *a, const char *mdtrt, const char *sn, size_t line, int type, yb_qty q, yb_fen amt) {

@@ -24,7 +24,6 @@ static const int64_t pow10_tab[19] = {
 /* The plain forms ("12", "-3", "30.00": at most 12 integer digits, at most `scale` decimals) in
  * one pass; 0 for anything else, which the general parser below then decides. */
 static int dec_plain(const char *s, size_t n, int scale, int allow_neg, int64_t *out) {
-    static const uint64_t p10[7] = {1, 10, 100, 1000, 10000, 100000, 1000000};
     size_t i = 0;
     int neg = 0;
     if (n && s[0] == '-') {
@@ -42,7 +41,7 @@ static int dec_plain(const char *s, size_t n, int scale, int allow_neg, int64_t 
         for (; i < n && fd < scale && (unsigned)(s[i] - '0') < 10u; i++, fd++) u = u * 10 + (uint64_t)(s[i] - '0');
         if (!fd || i != n) return 0;
     }
-    u *= p10[scale - fd];
+    u *= (uint64_t)pow10_tab[scale - fd];
     if (u > (uint64_t)YB_DEC_MAX) return 0;
     *out = neg ? -(int64_t)u : (int64_t)u;
     return 1;
@@ -79,20 +78,6 @@ yb_rc yb__dec_parse_general(const char *s, size_t n, int scale, int allow_neg, i
     if (frac_digits > (size_t)scale) return YB_E_PRECISION;
     /* the bound counts every integer digit, leading zeros included, so the work is bounded */
     if (int_digits > DEC_INT_DIGITS_MAX) return YB_E_OVERFLOW;
-    if (int_digits + (size_t)scale <= 18) {   /* below 10^18: 64 bits suffice (the common case) */
-        static const uint64_t p10[19] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
-                                         100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
-                                         1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
-                                         1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
-                                         1000000000000000000ULL};
-        uint64_t u = 0, fr = 0;
-        for (size_t k = int_start; k < int_start + int_digits; k++) u = u * 10 + (uint64_t)(s[k] - '0');
-        for (size_t f = 0; f < frac_digits; f++) fr = fr * 10 + (uint64_t)(s[frac_start + f] - '0');
-        u = u * p10[scale] + fr * p10[(size_t)scale - frac_digits];
-        if (u > (uint64_t)YB_DEC_MAX) return YB_E_OVERFLOW;
-        *out = neg ? -(int64_t)u : (int64_t)u;
-        return YB_OK;
-    }
     yb_i128 v = 0;  /* at most 18 + 12 digits: below 10^30, far inside 128 bits */
     for (size_t k = int_start; k < int_start + int_digits; k++) v = v * 10 + (s[k] - '0');
     for (size_t f = 0; f < (size_t)scale; f++) {

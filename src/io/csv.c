@@ -159,10 +159,6 @@ static int add_start(yb_csv *c, size_t at) {
     return 0;
 }
 
-/* Fast path: the record at pos is one line in the window without '"' or CR (a CRLF end is fine).
- * One pass finds its commas and its end, 16 bytes at a time with SSE2. 1 = done (c->nf, *end,
- * *term set), 0 = not such a record (the general path decides), -1 = too many fields.
- * (Locals rather than c->nf: stores through `st` would make the compiler reload the struct.) */
 /* The rest of fast_line one byte at a time from i (nf fields found so far). */
 static int fast_tail(yb_csv *c, size_t i, size_t nf, size_t *end, size_t *term) {
     const char *b = c->buf;
@@ -186,6 +182,43 @@ static int fast_tail(yb_csv *c, size_t i, size_t nf, size_t *end, size_t *term) 
     return 0;
 }
 
+#ifdef YB_CSV_SSE2
+/* One block of `width` bytes at i of fast_line, from its masks of line feeds (ml), commas (*mc) and
+ * quotes or CRs (*mb): where the record ends in it (*stop, terminator *t bytes; *t = 0 when it
+ * goes on), commas and CRs after the end dropped. 0 when the record is not for the fast path (a
+ * quote, or a CR that is not the CR of a CRLF). */
+static inline int block_end(const char *b, size_t i, size_t len, unsigned width, uint32_t ml, uint32_t *mc,
+                            uint32_t *mb, size_t *stop, size_t *t) {
+    *stop = *t = 0;
+    if (ml) {
+        unsigned at = (unsigned)__builtin_ctz(ml);
+        uint32_t keep = at ? (uint32_t)((1ull << at) - 1) : 0;
+        *mc &= keep;
+        *mb &= keep;
+        *stop = at;
+        *t = 1;
+        if (*mb && *mb == 1u << (at - 1)) { /* only the CR of a CRLF (a quote here would be a bit too) */
+            if (b[i + at - 1] != '\r') return 0;
+            *mb = 0;
+            *stop = at - 1;
+            *t = 2;
+        }
+    } else if (*mb == 1u << (width - 1) && b[i + width - 1] == '\r' && i + width < len && b[i + width] == '\n') {
+        *mb = 0; /* a CRLF across two blocks */
+        *stop = width - 1;
+        *t = 2;
+    }
+    return !*mb;
+}
+
+/* The needed-start bits (yb_csv_only) of fields nf .. nf + k - 1 (k <= 32), bit 0 for field nf. */
+static inline uint64_t need_bits(const yb_csv *c, size_t nf, size_t k) {
+    uint64_t w = c->need[nf >> 6] >> (nf & 63);
+    if ((nf & 63) + k > 64) w |= c->need[(nf >> 6) + 1] << (64 - (nf & 63));
+    return w & ((1ull << k) - 1);
+}
+#endif
+
 #ifdef YB_CSV_AVX2
 /* fast_line 32 bytes a step (AVX2, BMI2, POPCNT), the same decisions as the 16-byte loop below;
  * with a selection, the starts of the needed fields are picked out of the comma mask directly
@@ -204,33 +237,13 @@ __attribute__((target("avx2,bmi2,popcnt"))) static int fast_line_avx2(yb_csv *c,
         uint32_t ml = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, lf));
         uint32_t mc = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, comma));
         uint32_t mb = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, cr)));
-        size_t stop = 0, t = 0;
-        if (ml) {
-            unsigned at = (unsigned)__builtin_ctz(ml);
-            uint32_t keep = at ? (uint32_t)((1ull << at) - 1) : 0;
-            mc &= keep;
-            mb &= keep;
-            stop = at;
-            t = 1;
-            if (mb && mb == 1u << (at - 1)) {
-                if (b[i + at - 1] != '\r') return 0;
-                mb = 0;
-                stop = at - 1;
-                t = 2;
-            }
-        } else if (mb == 1u << 31 && b[i + 31] == '\r' && i + 32 < len && b[i + 32] == '\n') {
-            mb = 0;
-            stop = 31;
-            t = 2;
-        }
-        if (mb) return 0;
+        size_t stop, t;
+        if (!block_end(b, i, len, 32, ml, &mc, &mb, &stop, &t)) return 0;
         if (mc) {
             size_t k = (size_t)__builtin_popcount(mc);
             if (nf + k > YB_CSV_MAX_FIELDS) return -1;
             if (only) {
-                uint64_t w = c->need[nf >> 6] >> (nf & 63);
-                if ((nf & 63) + k > 64) w |= c->need[(nf >> 6) + 1] << (64 - (nf & 63));
-                w &= (1ull << k) - 1;
+                uint64_t w = need_bits(c, nf, k);
                 while (w) {
                     unsigned j = (unsigned)__builtin_ctzll(w);
                     st[nf + j] = i + (size_t)__builtin_ctz(_pdep_u32(1u << j, mc)) + 1;
@@ -256,6 +269,10 @@ __attribute__((target("avx2,bmi2,popcnt"))) static int fast_line_avx2(yb_csv *c,
 }
 #endif
 
+/* Fast path: the record at pos is one line in the window without '"' or CR (a CRLF end is fine).
+ * One pass finds its commas and its end, 16 bytes at a time with SSE2 (32 with AVX2). 1 = done
+ * (c->nf, *end, *term set), 0 = not such a record (the general path decides), -1 = too many fields.
+ * (Locals rather than c->nf: stores through `st` would make the compiler reload the struct.) */
 static int fast_line(yb_csv *c, size_t *end, size_t *term) {
 #ifdef YB_CSV_AVX2
     if (c->avx2) return fast_line_avx2(c, end, term);
@@ -271,37 +288,18 @@ static int fast_line(yb_csv *c, size_t *end, size_t *term) {
     for (; i + 16 <= len; i += 16) {
         if (i - pos > YB_CSV_MAX_RECORD) return 0;
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        unsigned ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
-        unsigned mc = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma));
-        unsigned mb = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr)));
-        size_t stop = 0, t = 0; /* the record ends in this block at i + stop, terminator t bytes */
-        if (ml) {
-            unsigned at = (unsigned)__builtin_ctz(ml), keep = (1u << at) - 1;
-            mc &= keep;
-            mb &= keep;
-            stop = at;
-            t = 1;
-            if (mb && mb == 1u << (at - 1)) { /* only the CR of a CRLF (a quote here would be a bit too) */
-                if (b[i + at - 1] != '\r') return 0;
-                mb = 0;
-                stop = at - 1;
-                t = 2;
-            }
-        } else if (mb == 1u << 15 && b[i + 15] == '\r' && i + 16 < len && b[i + 16] == '\n') {
-            mb = 0; /* a CRLF across two blocks */
-            stop = 15;
-            t = 2;
-        }
-        if (mb) return 0;
+        uint32_t ml = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+        uint32_t mc = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma));
+        uint32_t mb = (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr)));
+        size_t stop, t; /* the record ends in this block at i + stop, terminator t bytes */
+        if (!block_end(b, i, len, 16, ml, &mc, &mb, &stop, &t)) return 0;
         if (mc) {
             if (only) {
                 /* the fields this block starts are nf .. nf + k - 1: keep their starts only when
                  * one of them is needed, else just count them */
                 size_t k = (size_t)pop8[mc & 0xff] + pop8[mc >> 8];
                 if (nf + k > YB_CSV_MAX_FIELDS) return -1;
-                uint64_t w = c->need[nf >> 6] >> (nf & 63);
-                if ((nf & 63) + k > 64) w |= c->need[(nf >> 6) + 1] << (64 - (nf & 63));
-                if (!(w & ((1ull << k) - 1))) {
+                if (!need_bits(c, nf, k)) {
                     nf += k;
                     mc = 0;
                 }

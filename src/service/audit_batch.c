@@ -174,22 +174,23 @@ static fld get(const yb_csv *c, int col) {
     return f;
 }
 
-/* Copy a field into dst[cap]. ID: required, no control characters. */
-enum { OPT = 0, REQ = 1, ID = 3 };
-static yb_rc text_f(const yb_csv *c, fld f, const char *name, char *dst, size_t cap, int kind, yb_err *err) {
-    size_t n = f.n;
-    const char *s = f.s;
-    if (!n && (kind & REQ)) return bad(c, err, YB_E_INVALID, name, s, "empty: a value is required");
-    if (n >= cap) {
+/* A field present when required, and shorter than cap bytes. */
+static inline yb_rc fits(const yb_csv *c, fld f, const char *name, size_t cap, int required, yb_err *err) {
+    if (!f.n && required) return bad(c, err, YB_E_INVALID, name, f.s, "empty: a value is required");
+    if (f.n >= cap) {
         char m[64];
         snprintf(m, sizeof m, "longer than %zu bytes", cap - 1);
-        return bad(c, err, YB_E_LIMIT, name, s, m);
+        return bad(c, err, YB_E_LIMIT, name, f.s, m);
     }
-    if (kind == ID)
-        for (size_t i = 0; i < n; i++)
-            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-                return bad(c, err, YB_E_INVALID, name, s, "control character in an id");
-    memcpy(dst, s, n + 1);
+    return YB_OK;
+}
+
+/* Copy a field into dst[cap]. */
+enum { OPT = 0, REQ = 1 };
+static inline yb_rc text_f(const yb_csv *c, fld f, const char *name, char *dst, size_t cap, int kind, yb_err *err) {
+    yb_rc rc = fits(c, f, name, cap, kind == REQ, err);
+    if (rc) return rc;
+    memcpy(dst, f.s, f.n + 1);
     return YB_OK;
 }
 
@@ -201,12 +202,8 @@ static yb_rc text(const yb_csv *c, int col, const char *name, char *dst, size_t 
 static yb_rc check_id_f(const yb_csv *c, fld f, const char *name, yb_err *err) {
     size_t n = f.n;
     const char *s = f.s;
-    if (!n) return bad(c, err, YB_E_INVALID, name, s, "empty: a value is required");
-    if (n >= YB_ID_MAX) {
-        char m[64];
-        snprintf(m, sizeof m, "longer than %d bytes", YB_ID_MAX - 1);
-        return bad(c, err, YB_E_LIMIT, name, s, m);
-    }
+    yb_rc rc = fits(c, f, name, YB_ID_MAX, 1, err);
+    if (rc) return rc;
     /* 8 bytes at a time: a byte below 0x20 or equal to 0x7f sets its high bit in `ctl` */
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     uint64_t ctl = 0;

@@ -508,8 +508,6 @@ static yb_rc h_visitinfo(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 
 /* ------------------------------------------------------------------ fee lines */
 
-/* Build the settlement document of a registered visit from the store: the person from the registry,
- * the uploaded lines that are not settled. */
 /* A stored fee line from six columns of a row, from column c on: feedetl_sn, med_list_codg,
  * fee_ocur_time (text, may be empty), cnt, pric, sumamt (integers at their scales). */
 static void line_from_row(sqlite3_stmt *st, int c, yb_line *l) {
@@ -524,6 +522,8 @@ static void line_from_row(sqlite3_stmt *st, int c, yb_line *l) {
     l->sumamt = sqlite3_column_int64(st, c + 5);
 }
 
+/* Build the settlement document of a registered visit from the store: the person from the registry,
+ * the uploaded lines that are not settled. */
 static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v, yb_visit_doc *d, yb_err *err) {
     memset(d, 0, sizeof *d);
     snprintf(d->infno, sizeof d->infno, "%s", r->infno);
