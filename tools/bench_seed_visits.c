@@ -22,6 +22,13 @@
  * the five totals (yuan, 2 decimals) being the sums of the split the 2204 reply returned, as a
  * hospital system declares them. --start makes visit indexes (and so dates and persons) continue
  * from an earlier call. The last line on stdout is "seeded N visits (L fee lines) in S s: R visits/s".
+ *
+ * The third form is the server's writer without HTTP, for profiling (perf, callgrind):
+ *   build-dir/bench_seed_visits --db PATH --fix CODE --settle FILE [--group G] [--durable]
+ * sends a 2207 for each visit of FILE (the same body as bench/serve/settle.lua) through yb_fsi_handle,
+ * G requests (default 16) in one group transaction as `yibao serve` commits them; synchronous=OFF
+ * unless --durable (then FULL, as the server). Any reply other than infcode 0 stops it. The last line
+ * is "settled N visits in S s: R settlements/s".
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -276,6 +283,80 @@ static int seed_one(seeder *s, long long idx, FILE *out, long *n_lines) {
     return 0;
 }
 
+/* The writer's work for each visit of the pool file, in groups of `group`. */
+static int settle_pool(seeder *s, const char *pool, long group) {
+    FILE *in = fopen(pool, "r");
+    if (!in) {
+        fprintf(stderr, "bench_seed_visits: cannot read %s\n", pool);
+        return 1;
+    }
+    char line[1024];
+    char **bodies = calloc((size_t)group, sizeof *bodies);
+    size_t *lens = calloc((size_t)group, sizeof *lens);
+    long done = 0, n = 0;
+    int bad = !bodies || !lens, eof = 0;
+    double t0 = now_s();
+    while (!bad && !eof) {
+        n = 0;
+        while (n < group) {
+            if (!fgets(line, sizeof line, in)) {
+                eof = 1;
+                break;
+            }
+            char f[10][64];
+            if (sscanf(line, "%63s %63s %63s %63s %63s %63s %63s %63s %63s %63s", f[0], f[1], f[2], f[3], f[4], f[5], f[6],
+                       f[7], f[8], f[9]) != 10) {
+                fprintf(stderr, "bench_seed_visits: %s: malformed line %ld\n", pool, done + n + 1);
+                bad = 1;
+                break;
+            }
+            char b[2048];
+            int k = snprintf(b, sizeof b,
+                             "{\"infno\":\"2207\",\"msgid\":\"%sW%012ld\",\"mdtrtarea_admvs\":\"" AREA "\","
+                             "\"insuplc_admdvs\":\"" AREA "\",\"recer_sys_code\":\"YBXT\",\"infver\":\"V1.0\","
+                             "\"opter_type\":\"1\",\"opter\":\"1001\",\"opter_name\":\"bench\","
+                             "\"inf_time\":\"2025-06-01 09:00:00\",\"fixmedins_code\":\"%s\",\"fixmedins_name\":\"bench\","
+                             "\"sign_no\":\"%s\",\"input\":{\"data\":{\"psn_no\":\"%s\",\"mdtrt_id\":\"%s\","
+                             "\"insutype\":\"%s\",\"acct_used_flag\":\"%s\",\"medfee_sumamt\":%s,"
+                             "\"fulamt_ownpay_amt\":%s,\"overlmt_selfpay\":%s,\"preselfpay_amt\":%s,"
+                             "\"inscp_scp_amt\":%s}}}",
+                             s->fix, done + n, s->fix, f[4], f[1], f[0], f[2], f[3], f[5], f[6], f[7], f[8], f[9]);
+            free(bodies[n]);
+            bodies[n] = strdup(b);
+            lens[n] = (size_t)k;
+            if (!bodies[n]) bad = 1;
+            n++;
+        }
+        if (bad || !n) break;
+        yb_err e;
+        yb_err_clear(&e);
+        yb_rc rc = yb_db_group_begin(s->fsi.db, &e);
+        for (long i = 0; i < n && !rc && !bad; i++) {
+            char *reply = NULL;
+            yb_fsi_handle(&s->fsi, bodies[i], lens[i], NULL, &reply);
+            if (!reply || !strstr(reply, "\"infcode\":0")) {
+                fprintf(stderr, "bench_seed_visits: 2207 refused: %.300s\n", reply ? reply : "(no reply)");
+                bad = 1;
+            }
+            free(reply);
+        }
+        if (!rc) rc = yb_db_group_commit(s->fsi.db, &e);
+        if (rc) {
+            char msg[600];
+            fprintf(stderr, "bench_seed_visits: %s\n", yb_err_fmt(&e, msg, sizeof msg));
+            bad = 1;
+        }
+        done += n;
+    }
+    double dt = now_s() - t0;
+    for (long i = 0; bodies && i < group; i++) free(bodies[i]);
+    free(bodies);
+    free(lens);
+    fclose(in);
+    if (!bad) printf("settled %ld visits in %.2f s: %.0f settlements/s\n", done, dt, dt > 0 ? (double)done / dt : 0.0);
+    return bad;
+}
+
 static int parse_long(const char *v, long lo, long hi, long *out) {
     char *end;
     long n = v ? strtol(v, &end, 10) : 0;
@@ -287,20 +368,29 @@ static int parse_long(const char *v, long lo, long hi, long *out) {
 static int usage(void) {
     fprintf(stderr, "usage: bench_seed_visits --persons-csv FILE [--persons N]\n"
                     "       bench_seed_visits --db PATH --fix CODE --visits N --out FILE [--persons N] [--start K]"
-                    " [--lines MAX] [--seed S]\n");
+                    " [--lines MAX] [--seed S]\n"
+                    "       bench_seed_visits --db PATH --fix CODE --settle FILE [--group G] [--durable]\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
-    const char *db_path = NULL, *out_path = NULL, *persons_csv = NULL, *fix = NULL;
-    long persons = 20000, visits = -1, start = 0, max_lines = 6, seed = 2025;
+    const char *db_path = NULL, *out_path = NULL, *persons_csv = NULL, *fix = NULL, *settle = NULL;
+    long persons = 20000, visits = -1, start = 0, max_lines = 6, seed = 2025, group = 16;
+    int durable = 0;
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--durable")) {
+            durable = 1;
+            i--;
+            continue;
+        }
         if (!v) return usage();
         if (!strcmp(a, "--db")) db_path = v;
         else if (!strcmp(a, "--out")) out_path = v;
         else if (!strcmp(a, "--persons-csv")) persons_csv = v;
         else if (!strcmp(a, "--fix")) fix = v;
+        else if (!strcmp(a, "--settle")) settle = v;
+        else if (!strcmp(a, "--group") && !parse_long(v, 1, 512, &group)) continue;
         else if (!strcmp(a, "--persons") && !parse_long(v, 1, MAX_PERSONS, &persons)) continue;
         else if (!strcmp(a, "--visits") && !parse_long(v, 0, MAX_VISITS, &visits)) continue;
         else if (!strcmp(a, "--start") && !parse_long(v, 0, MAX_VISITS * 100, &start)) continue;
@@ -309,7 +399,7 @@ int main(int argc, char **argv) {
         else return usage();
     }
     if (persons_csv) return write_persons(persons_csv, persons);
-    if (!db_path || !out_path || !fix || visits < 0 || strlen(fix) > 20) return usage();
+    if (!db_path || !fix || strlen(fix) > 20 || (!settle && (!out_path || visits < 0))) return usage();
 
     static seeder s;
     snprintf(s.fix, sizeof s.fix, "%s", fix);
@@ -323,7 +413,7 @@ int main(int argc, char **argv) {
     char msg[600];
     yb_rc rc = yb_db_open(db_path, 0, &s.fsi.db, &e);
     /* this connection only: seed data need not be durable (see the comment at the top) */
-    if (!rc) rc = yb_db_exec(s.fsi.db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144", &e);
+    if (!rc) rc = yb_db_exec(s.fsi.db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144", &e);
     if (!rc) rc = yb_store_load_refdata(s.fsi.db, &rd, &e);
     if (rc) {
         fprintf(stderr, "bench_seed_visits: %s\n", yb_err_fmt(&e, msg, sizeof msg));
@@ -332,6 +422,13 @@ int main(int argc, char **argv) {
     }
     s.fsi.rd = rd;
     snprintf(s.fsi.area, sizeof s.fsi.area, "%s", rd->n_policies ? rd->policies[0]->admdvs : "000000");
+    if (settle) {
+        snprintf(s.sign_no, sizeof s.sign_no, "-"); /* each pool line names its own */
+        int bad = settle_pool(&s, settle, group);
+        yb_refdata_free(rd);
+        yb_db_close(s.fsi.db);
+        return bad;
+    }
     FILE *out = NULL;
     int bad = pick_codes(&s) || sign_in(&s);
     if (!bad && !(out = fopen(out_path, "w"))) {
