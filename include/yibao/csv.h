@@ -27,12 +27,19 @@ yb_rc yb_csv_open_mem(const char *buf, size_t len, const char *name, yb_csv **ou
 void yb_csv_close(yb_csv *c);
 /* A reader of len bytes of the file at path from byte off, which must start a record, with the
  * header (and name) of `whole` (a reader of the same file) and `line` the line number there. For
- * reading a file in parts on several threads; only right when no quoted field spans the cut. */
+ * reading a file in parts on several threads; only right when no quoted field spans the cut:
+ * that holds exactly when the reader of the part before the cut (yb_csv_set_end) reaches its end
+ * without yb_csv_ended_in_quote. */
+yb_rc yb_csv_open_part(const yb_csv *whole, const char *path, size_t off, size_t len, long line, yb_csv **out,
+                       yb_err *err);
 /* Stop a file reader at byte `end` of its file (the cut of yb_csv_open_part); -1 when it already
  * read past it or reads no file. */
 int yb_csv_set_end(yb_csv *c, size_t end);
-yb_rc yb_csv_open_part(const yb_csv *whole, const char *path, size_t off, size_t len, long line, yb_csv **out,
-                       yb_err *err);
+/* 1 when yb_csv_next failed because the input ended inside a quoted field (for a reader stopped
+ * at a cut: the cut is inside a record, and the parts must be read as one). */
+int yb_csv_ended_in_quote(const yb_csv *c);
+/* The physical line where the next record starts (after the last record: one past the input). */
+long yb_csv_next_line(const yb_csv *c);
 
 /* Column index of a header name, -1 when absent. */
 int yb_csv_col(const yb_csv *c, const char *name);

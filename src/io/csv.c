@@ -74,6 +74,7 @@ struct yb_csv {
     uint64_t sel[YB_CSV_MAX_FIELDS / 64 + 2];  /* field i was selected */
     long line;            /* physical line of buf[pos] (header = 1) */
     long rec_line;        /* line where the current record starts */
+    int quote_at_end;     /* the input ended inside a quoted field */
     char **hdr;
     size_t nh;
 };
@@ -355,6 +356,7 @@ static int scan(yb_csv *c, size_t *end, size_t *term, long *nl, yb_err *err) {
                 const char *q = memchr(b + from, '"', len - from);
                 if (!q) {
                     if (!c->eof) goto need;
+                    c->quote_at_end = 1;
                     return fail(c, err, YB_E_INVALID, "unterminated quoted field%s", "");
                 }
                 size_t qi = (size_t)(q - b);
@@ -576,6 +578,10 @@ int yb_csv_set_end(yb_csv *c, size_t end) {
     if (!c->left) c->eof = 1;
     return 0;
 }
+
+long yb_csv_next_line(const yb_csv *c) { return c->line; }
+
+int yb_csv_ended_in_quote(const yb_csv *c) { return c->quote_at_end; }
 
 yb_rc yb_csv_open_part(const yb_csv *whole, const char *path, size_t off, size_t len, long line, yb_csv **out,
                        yb_err *err) {

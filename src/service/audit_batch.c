@@ -57,6 +57,10 @@ typedef struct vhead {
  * `count` valid lines of the visit that the line filter left out (see lfilter), the first of
  * them on line `first`: they only count for the report of rows without a visit. Its key is
  * H psn_no \1 mdtrt_id, before every line of the visit; read into a pline with h.left_out set. */
+/* The second part of a fee file read in two parts is numbered from here (see find_cut): above any
+ * line of the first part, and 12 digits in the sort key. */
+#define PART2_LINE 500000000000L
+
 typedef struct lout {
     long first;
     uint32_t count;
@@ -810,8 +814,12 @@ typedef struct job {
     yb_audit_hits hs[YB_AUDIT_BATCH_MAX_SETS];
     buf sn, vl, inv;         /* the reference texts of an output row */
     buf keys;                /* compare: the keys of a visit's hits */
+    long part2_line;         /* the true line of the second part's first line (0: one part) */
     yb_err *err;
 } job;
+
+/* A line number of the fee file as read (the second part numbered from PART2_LINE) made true. */
+static long fix_line(const job *j, long line) { return j->part2_line && line >= PART2_LINE ? line - PART2_LINE + j->part2_line : line; }
 
 static size_t ptr_hash(const void *p) {
     uint64_t x = (uint64_t)(uintptr_t)p;
@@ -1097,7 +1105,7 @@ static yb_rc index_person(job *j) {
             lout o;
             memcpy(&o, d, sizeof o);
             memset(&l->h, 0, sizeof l->h);
-            l->h.line = o.first;
+            l->h.line = fix_line(j, o.first);
             l->h.left_out = o.count;
             l->err = NULL;
             l->code = l->name = l->dept = l->init = l->sn = "";
@@ -1106,6 +1114,7 @@ static yb_rc index_person(job *j) {
             continue;
         }
         memcpy(&l->h, d, sizeof l->h);
+        l->h.line = fix_line(j, l->h.line);
         d += sizeof l->h;
         l->err = NULL;
         if (l->h.bad) {
@@ -1553,58 +1562,13 @@ static yb_rc setup_sets(job *j, const yb_audit_batch_opts *o, yb_audit_batch_sta
 }
 
 /* Where to cut the fee file for two readers: at the first line start after the middle, when the
- * file is large enough (min_bytes) and holds no '"' at all (so no quoted field spans a line end and
- * every line end ends a record). *cut = 0 when it is not to be cut; *line = the line number at the
- * cut. One pass over the mapped file (page cache), 16 bytes a step: a few tens of ms a GB. */
-static size_t count_lf(const unsigned char *p, size_t n, int *quote) {
-    size_t lf = 0, i = 0;
-#ifdef __SSE2__
-    const __m128i vl = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"');
-    __m128i any = _mm_setzero_si128();
-    while (i + 16 * 255 <= n) {   /* byte counters, flushed before they can wrap */
-        __m128i acc = _mm_setzero_si128();
-        for (size_t k = 0; k < 255; k++, i += 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, vl));
-            any = _mm_or_si128(any, _mm_cmpeq_epi8(v, vq));
-        }
-        __m128i s = _mm_sad_epu8(acc, _mm_setzero_si128());
-        lf += (size_t)_mm_cvtsi128_si32(s) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(s, 8));
-    }
-    if (_mm_movemask_epi8(any)) *quote = 1;
-#endif
-    for (; i < n; i++) {
-        lf += p[i] == '\n';
-        if (p[i] == '"') *quote = 1;
-    }
-    return lf;
-}
-
-/* count_lf over [off, off + n) of the file, mapped a window at a time (so the mapping never holds
- * more than WIN bytes of it); with quote_only, only look for a quote (memchr) and count nothing.
- * -1 when it cannot be mapped. */
-#define WIN ((size_t)32 << 20)
-static long long count_file(int fd, size_t off, size_t n, int quote_only, int *quote) {
-    long long lf = 0;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    while (n) {
-        size_t base = off / page * page, skip = off - base, len = n < WIN ? n : WIN;
-        const unsigned char *m = mmap(NULL, skip + len, PROT_READ, MAP_PRIVATE, fd, (off_t)base);
-        if (m == MAP_FAILED) return -1;
-        if (!quote_only) lf += (long long)count_lf(m + skip, len, quote);
-        else if (memchr(m + skip, '"', len)) *quote = 1;
-        munmap((void *)(uintptr_t)m, skip + len);
-        off += len;
-        n -= len;
-    }
-    return lf;
-}
-
-static void find_cut(const char *path, size_t min_bytes, size_t *cut, long *line) {
-    *cut = 0;
-    *line = 1;
+ * file is large enough (min_bytes); 0 when it is not to be cut. Nothing else is read here: the
+ * second part is numbered from PART2_LINE (its true line numbers are known when the first part is
+ * read, see fix_line), and a quoted field across the cut shows as the first part ending inside a
+ * quote (yb_csv_ended_in_quote), when the file is read again as one part. */
+static size_t find_cut(const char *path, size_t min_bytes) {
     int fd = open(path, O_RDONLY);
-    if (fd < 0) return;
+    if (fd < 0) return 0;
     struct stat sb;
     size_t c = 0;
     if (!fstat(fd, &sb) && S_ISREG(sb.st_mode) && (size_t)sb.st_size >= min_bytes && (size_t)sb.st_size >= 4096) {
@@ -1615,14 +1579,10 @@ static void find_cut(const char *path, size_t min_bytes, size_t *cut, long *line
             const char *nl = memchr(b, '\n', (size_t)got);
             if (nl) c = at + (size_t)(nl - b) + 1;
         }
-        int quote = 0;
-        long long lines = c && c < size ? count_file(fd, 0, c, 0, &quote) : -1;
-        if (lines >= 0 && !quote && count_file(fd, c, size - c, 1, &quote) >= 0 && !quote) {
-            *cut = c;
-            *line = 1 + (long)lines;
-        }
+        if (c >= size) c = 0;
     }
     close(fd);
+    return c;
 }
 
 typedef struct part_read {
@@ -1777,14 +1737,12 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
     if (!rc && !threaded) side_reader(&sj);
 
     size_t cut = 0;
-    long cut_line = 1;
-    if (!rc && strcmp(o->fee_path, "-"))
-        find_cut(o->fee_path, o->split_min_bytes ? o->split_min_bytes : (size_t)32 << 20, &cut, &cut_line);
+    if (!rc && strcmp(o->fee_path, "-")) cut = find_cut(o->fee_path, o->split_min_bytes ? o->split_min_bytes : (size_t)32 << 20);
     if (!rc && cut && yb_csv_set_end(in.fee, cut)) cut = 0;
     if (!rc && cut) {
         pr.in = in;
         pr.in.fee = NULL;
-        rc = yb_csv_open_part(in.fee, o->fee_path, cut, SIZE_MAX, cut_line, &pr.in.fee, err);
+        rc = yb_csv_open_part(in.fee, o->fee_path, cut, SIZE_MAX, PART2_LINE, &pr.in.fee, err);
     }
     if (!rc) rc = yb_extsort_new(cut ? mem / 4 : mem / 2, dir, &sst, &ls, err);
     if (!rc && cut) rc = yb_extsort_new(mem / 4, dir, &sst3, &pr.ls, err);
@@ -1812,6 +1770,30 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
         }
         if (part_threaded) pthread_join(pt, NULL);
         if (threaded) pthread_join(th, NULL);
+        if (cut && rc && !sj.rc && yb_csv_ended_in_quote(in.fee)) {
+            /* a quoted field spans the cut: what both parts read is dropped, the file is read
+             * again as one part */
+            yb_extsort_free(ls);
+            yb_extsort_free(pr.ls);
+            ls = pr.ls = NULL;
+            filter_free(&mf, 0);
+            filter_free(&pr.f, 1);
+            memset(&mf, 0, sizeof mf);
+            memset(&pr.f, 0, sizeof pr.f);
+            memset(&pr.st, 0, sizeof pr.st);
+            pr.rc = YB_OK;
+            yb_csv_close(in.fee);
+            in.fee = NULL;
+            cut = 0;
+            st->lines = 0;
+            yb_err_clear(err);
+            rc = yb_csv_open(o->fee_path, &in.fee, err);
+            if (!rc) yb_csv_only(in.fee, (const int *)(const void *)&in.lm, sizeof in.lm / sizeof(int));
+            if (!rc) rc = yb_extsort_new(mem / 2, dir, &sst, &ls, err);
+            if (!rc) rc = filter_init(&mf, &j, 0, bloom, err);
+            if (!rc) rc = read_lines(&in, ls, &mf, st, err);
+        }
+        if (cut) j.part2_line = yb_csv_next_line(in.fee);
         st->lines += pr.st.lines;
         st->lines_kept = mf.kept + pr.f.kept;
         /* the first error in the order a single reader meets them: visits, then the fee lines */
@@ -1820,7 +1802,10 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
             if (err) *err = sj.err;
         } else if (!rc && pr.rc) {
             rc = pr.rc;
-            if (err) *err = pr.err;
+            if (err) {
+                *err = pr.err;
+                err->line = fix_line(&j, err->line);
+            }
         }
         if (!rc && cut) rc = yb_extsort_absorb(ls, pr.ls, err);
         st->fee_parts = cut ? 2 : 1;
