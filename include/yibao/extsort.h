@@ -54,8 +54,9 @@ yb_rc yb_extsort_add(yb_extsort *s, const void *key, uint32_t keylen, const void
 /* No more input: sort what is in memory or prepare the final merge. */
 yb_rc yb_extsort_finish(yb_extsort *s, yb_err *err);
 /* Take over everything added to o before s is finished (o's records in memory are added to s,
- * its runs join s's): records added to two sorters on two threads come out of one. o is left
- * empty. */
+ * or, when neither has runs, s takes o's memory over as it is; its runs join s's): records added
+ * to two sorters on two threads come out of one. o is left empty, to be freed: nothing more may be
+ * added to it. */
 yb_rc yb_extsort_absorb(yb_extsort *s, yb_extsort *o, yb_err *err);
 /* The smallest record not yet consumed, NULL at the end. */
 const yb_extsort_rec *yb_extsort_peek(const yb_extsort *s);

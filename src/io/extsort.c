@@ -9,6 +9,7 @@
  * they are read. With one run nothing touches the disk. A record read back from a run lives in
  * that run's head buffer until the run advances, so the consumer copies what it keeps.
  */
+#define _GNU_SOURCE /* mremap */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,8 @@ struct yb_extsort {
     yb_extsort_stats own;
     char *arena;
     size_t used, cap;
+    char **adopted;    /* arenas of absorbed sorters: entries of v point into them too */
+    size_t nadopted;
     sent *v, *tmp;     /* entries, and the radix sort's second buffer (vcap each) */
     size_t n, vcap;
     run *runs;
@@ -229,6 +232,8 @@ static yb_rc cascade(sorter *s, yb_err *err) {
 }
 
 /* Sort the arena and write it out as one more run. */
+static void free_adopted(sorter *s);
+
 static yb_rc spill(sorter *s, yb_err *err) {
     sort_entries(s->v, s->n, s->tmp, s->cnt);
     FILE *f;
@@ -243,6 +248,7 @@ static yb_rc spill(sorter *s, yb_err *err) {
     rewind(f);
     s->used = 0;
     s->n = 0;
+    free_adopted(s);
     return cascade(s, err);
 }
 
@@ -267,14 +273,41 @@ static void big_free(void *q) {
     munmap(p, *(size_t *)(void *)p);
 }
 
-/* Grow a big_alloc block to n bytes (old contents kept); NULL when out of memory (old block kept). */
-static void *big_grow(void *q, size_t old, size_t n) {
-    if (q && n + 64 <= *(size_t *)(void *)((char *)q - 64)) return q;
-    void *nq = big_alloc(n + 64);
-    if (!nq) return NULL;
-    if (q) memcpy(nq, q, old);
-    big_free(q);
-    return nq;
+/* Grow a big_alloc block to n bytes, contents kept (moved by the page tables, not copied); NULL when
+ * out of memory (the old block kept). */
+static void *big_grow(void *q, size_t n) {
+    if (!q) return big_alloc(n);
+    char *p = (char *)q - 64;
+    size_t total = *(size_t *)(void *)p, nt = (n + 64 + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    if (nt <= total) return q;
+    char *np = mremap(p, total, nt, MREMAP_MAYMOVE);
+    if (np == MAP_FAILED) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(np, nt, MADV_HUGEPAGE);
+#endif
+    *(size_t *)(void *)np = nt;
+    return np + 64;
+}
+
+/* Room for `need` entries in v (tmp, used by the sort only, is made as large untouched). */
+static yb_rc grow_entries(sorter *s, size_t need, yb_err *err) {
+    if (need <= s->vcap) return YB_OK;
+    size_t nc = s->vcap ? s->vcap : 4096;
+    while (nc < need) nc *= 2;
+    sent *nv = big_grow(s->v, nc * sizeof *nv);
+    if (!nv) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    s->v = nv;
+    big_free(s->tmp); /* NULL when out of memory: the sort falls back to qsort */
+    s->tmp = big_alloc(nc * sizeof *s->tmp);
+    s->vcap = nc;
+    return YB_OK;
+}
+
+static void free_adopted(sorter *s) {
+    for (size_t i = 0; i < s->nadopted; i++) big_free(s->adopted[i]);
+    free(s->adopted);
+    s->adopted = NULL;
+    s->nadopted = 0;
 }
 
 yb_rc yb_extsort_add(yb_extsort *s, const void *key, uint32_t keylen, const void *data, uint32_t dlen, yb_err *err) {
@@ -287,13 +320,8 @@ yb_rc yb_extsort_add(yb_extsort *s, const void *key, uint32_t keylen, const void
         if (rc) return rc;
     }
     if (s->n == s->vcap) {
-        size_t nc = s->vcap ? s->vcap * 2 : 4096;
-        sent *nv = big_grow(s->v, s->n * sizeof *nv, nc * sizeof *nv);
-        if (!nv) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-        s->v = nv;
-        big_free(s->tmp); /* NULL when out of memory: the sort falls back to qsort */
-        s->tmp = big_alloc(nc * sizeof *s->tmp);
-        s->vcap = nc;
+        yb_rc rc = grow_entries(s, s->n + 1, err);
+        if (rc) return rc;
     }
     rec *r = (rec *)(void *)(s->arena + s->used);
     r->len = keylen + dlen;
@@ -406,6 +434,30 @@ static yb_rc merge_next(sorter *s, yb_err *err) {
 }
 
 yb_rc yb_extsort_absorb(yb_extsort *s, yb_extsort *o, yb_err *err) {
+    /* neither has runs: s takes o's entries and arena over as they are */
+    if (!s->nruns && !o->nruns && o->n) {
+        char **na = realloc(s->adopted, (s->nadopted + 1) * sizeof *na);
+        if (!na) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        s->adopted = na;
+        yb_rc rc = grow_entries(s, s->n + o->n, err);
+        if (rc) return rc;
+        memcpy(s->v + s->n, o->v, o->n * sizeof *o->v);
+        s->n += o->n;
+        s->adopted[s->nadopted++] = o->arena;
+        for (size_t i = 0; i < o->nadopted; i++) {   /* (o absorbed others: they come along) */
+            na = realloc(s->adopted, (s->nadopted + 1) * sizeof *na);
+            if (!na) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+            s->adopted = na;
+            s->adopted[s->nadopted++] = o->adopted[i];
+            o->adopted[i] = NULL;
+        }
+        o->nadopted = 0;
+        o->arena = NULL;
+        o->cap = 0;
+        o->n = 0;
+        o->used = 0;
+        return YB_OK;
+    }
     /* o's records in memory are added to s (which spills as usual when it fills): a copy in
      * memory rather than a run written and read back */
     for (size_t i = 0; i < o->n; i++) {
@@ -476,6 +528,7 @@ void yb_extsort_free(yb_extsort *s) {
     for (size_t i = 0; i < s->nruns; i++) close_run(s, &s->runs[i]);
     free(s->runs);
     free(s->heap);
+    free_adopted(s);
     big_free(s->v);
     big_free(s->tmp);
     big_free(s->arena);

@@ -149,6 +149,38 @@ static void test_absorb(void **state) {
 
 /* person_cmp and person_is agree with memcmp of the person parts, whether the hashes differ or
  * not (one person with several fields; persons whose psn_no is a prefix of another's) */
+/* Memory taken over in an absorb: a chain (o3 absorbed by o, o by s), then more records into s
+ * until it spills: the taken-over records are written with s's and come out once each. */
+static void test_absorb_then_spill(void **state) {
+    (void)state;
+    char dir[] = "/tmp/yb-test-extsort-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    size_t n = 20000, run_bytes = 1 << 16;
+    key *k = make_keys(n);
+    yb_extsort_stats st = {0, 0, 0};
+    yb_extsort *s = NULL, *o = NULL, *o3 = NULL;
+    yb_err e;
+    yb_err_clear(&e);
+    assert_int_equal(yb_extsort_new(run_bytes, dir, &st, &s, &e), YB_OK);
+    assert_int_equal(yb_extsort_new(run_bytes, dir, &st, &o, &e), YB_OK);
+    assert_int_equal(yb_extsort_new(run_bytes, dir, &st, &o3, &e), YB_OK);
+    size_t i = 0;
+    for (; i < 600; i++) /* all in memory */
+        assert_int_equal(yb_extsort_add(i % 3 == 0 ? s : i % 3 == 1 ? o : o3, k[i].b, k[i].n, &k[i].id, sizeof k[i].id, &e), YB_OK);
+    assert_int_equal(yb_extsort_absorb(o, o3, &e), YB_OK);
+    assert_int_equal(yb_extsort_absorb(s, o, &e), YB_OK);
+    assert_int_equal(st.runs, 0);
+    for (; i < n; i++) assert_int_equal(yb_extsort_add(s, k[i].b, k[i].n, &k[i].id, sizeof k[i].id, &e), YB_OK);
+    assert_true(st.runs > 1);
+    assert_int_equal(yb_extsort_finish(s, &e), YB_OK);
+    check_sorted(s, k, n);
+    yb_extsort_free(s);
+    yb_extsort_free(o);
+    yb_extsort_free(o3);
+    free(k);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_person(void **state) {
     (void)state;
     const char *psn[] = {"P1", "P10", "P1", "P2", "P10"};
@@ -180,6 +212,7 @@ int main(void) {
         cmocka_unit_test(test_in_memory),
         cmocka_unit_test(test_spilled),
         cmocka_unit_test(test_absorb),
+        cmocka_unit_test(test_absorb_then_spill),
         cmocka_unit_test(test_person),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
