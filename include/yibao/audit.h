@@ -257,6 +257,9 @@ yb_rc yb_auditor_select(yb_auditor *a, const char *ids, yb_err *err);
  * v NULL: whether any enabled rule may want all the lines of some visit. */
 int yb_auditor_line_relevant(yb_auditor *a, const char *code, const char *name);
 int yb_auditor_wants_all_lines(const yb_auditor *a, const yb_audit_visit *v);
+/* Whether an enabled rule reads a visit's diagnoses (indication, readmission, a course counted
+ * per disease episode): when none does, a batch reader need not read them. */
+int yb_auditor_reads_diags(const yb_auditor *a);
 
 yb_audit_history *yb_audit_history_new(void);
 /* Forget the person (keeps the memory for the next one). */

@@ -100,6 +100,8 @@ typedef struct yb_audit_batch_stats {
     size_t orphan_lines, orphan_diags;  /* rows whose visit is not in mdtrt_d */
     size_t runs, peak_run_files;        /* external sort */
     int fee_parts;                      /* 2 when the fee file was read in two parts on two threads */
+    int diags_unread;                   /* the diagnosis file was not read: no enabled rule reads
+                                           diagnoses */
     size_t hits[YB_AUDIT_BATCH_MAX_SETS];
     yb_fen amount[YB_AUDIT_BATCH_MAX_SETS];
     /* per rule of each set, in manifest order: yb_audit_ruleset_count(sets[i]) entries */

@@ -54,8 +54,12 @@ static void put_label(const char *s, int width) {
 }
 
 static void print_head(const yb_audit_batch_stats *st, const rejects *rj) {
-    printf("  visits read %zu, fee lines read %zu, diagnoses read %zu, persons %zu\n", st->visits, st->lines, st->diags,
-           st->persons);
+    if (st->diags_unread)
+        printf("  visits read %zu, fee lines read %zu, diagnoses not read (no rule run reads them), persons %zu\n",
+               st->visits, st->lines, st->persons);
+    else
+        printf("  visits read %zu, fee lines read %zu, diagnoses read %zu, persons %zu\n", st->visits, st->lines, st->diags,
+               st->persons);
     printf("  fee lines some rule needs %zu of %zu (the others are counted, not sorted)\n", st->lines_kept, st->lines);
     printf("  visits audited %zu, rejected %zu%s\n", st->audited, st->rejected,
            st->orphan_lines || st->orphan_diags ? " (including rows without a visit)" : "");

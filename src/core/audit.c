@@ -393,6 +393,26 @@ int yb_auditor_wants_all_lines(const yb_auditor *a, const yb_audit_visit *v) {
     return 0;
 }
 
+int yb_auditor_reads_diags(const yb_auditor *a) {
+    const yb_audit_ruleset *rs = a->rs;
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        if (!a->enabled[i]) continue;
+        const ar_rule *r = &rs->rules[i];
+        switch (r->info.kind) {
+        case YB_AK_INDICATION:
+        case YB_AK_READMISSION:
+            return 1;
+        case YB_AK_COURSE:   /* g_course keys a course by the main diagnosis on these rows */
+            for (size_t k = 0; k < r->n_rows; k++)
+                if (r->rows[k].c & AR_COURSE_EPISODE) return 1;
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ helpers for kinds */
 
 int yb__is_inpatient(const ar_rule *r, const char *mt) {

@@ -524,6 +524,8 @@ static int line_needed(lfilter *f, const char *code, const char *name, const cha
 
 typedef struct inputs {
     yb_csv *md, *fee, *dg;
+    int diags_read;           /* an enabled rule reads diagnoses: dg (if any) is read, and the
+                                 visits keep their main diagnosis */
     vmap vm;
     lmap lm;
     dmap dm;
@@ -602,10 +604,12 @@ static yb_rc read_visits(inputs *in, yb_extsort *vs, yb_audit_batch_stats *st, y
         size_t n, n2;
         const char *dept = yb_csv_field(c, m->dept, &n);
         if (!n) dept = yb_csv_field(c, m->dept2, &n);
-        const char *dg = yb_csv_field(c, m->dg_code, &n2);
+        const char *dg = in->diags_read ? yb_csv_field(c, m->dg_code, &n2) : "";
+        size_t n3 = 0;
+        const char *dgn = in->diags_read ? yb_csv_field(c, m->dg_name, &n3) : "";
+        if (!in->diags_read) n2 = 0;
         if (!buf_str(&b, fix, strlen(fix), 31) || !buf_str(&b, dept, n, STR_MAX) ||
-            !buf_str(&b, dg, n2, YB_AUDIT_DIAG_MAX - 1) ||
-            !buf_str(&b, yb_csv_field(c, m->dg_name, &n), n, STR_MAX)) {
+            !buf_str(&b, dg, n2, YB_AUDIT_DIAG_MAX - 1) || !buf_str(&b, dgn, n3, STR_MAX)) {
             rc = nomem(err);
             break;
         }
@@ -1716,7 +1720,14 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
     /* run memory: visits 3/8, lines 1/2 (halved between the parts; the line filter keeps few of
      * them, so most of what a table needs goes to the visits), diagnoses 1/8 */
     size_t mem = o->run_bytes ? o->run_bytes : (size_t)256 << 20;
-    if (!rc) rc = yb_extsort_new(mem / 8 * 3, dir, &sst2, &vs, err);
+    /* the diagnoses only when a rule reads them (their file was opened: its columns are checked) */
+    for (size_t s = 0; s < o->n_sets; s++) in.diags_read |= yb_auditor_reads_diags(j.aud[s]);
+    if (!in.diags_read && in.dg) {
+        yb_csv_close(in.dg);
+        in.dg = NULL;
+        st->diags_unread = 1;
+    }
+    if (!rc) rc = yb_extsort_new(in.dg ? mem / 8 * 3 : mem / 2, dir, &sst2, &vs, err);
     if (!rc && in.dg) rc = yb_extsort_new(mem / 8, dir, &sst2, &ds, err);
     /* the Bloom filter of visits that need all their lines, when a rule may want them */
     uint64_t *bloom = NULL;

@@ -147,6 +147,40 @@ PY
     || bad "quoted line break ($where): rejects differ: $(diff "$D/rq${where}1099511627776.csv" "$D/rq${where}4096.csv" | head -5)"
   grep -q ",$((BADLINE + 1)),.*,cnt,x," "$D/rq${where}4096.csv" && ok || bad "quoted line break ($where): line $((BADLINE + 1)) not rejected by number"
 done
+# rules that read no diagnoses: the diagnosis file is not read (a broken one makes no rejects), and
+# their hits are those of the full run; a rule that reads diagnoses (YB40 readmission, YB20 a
+# course per disease episode) has them read
+python3 - "$D/s1/setl_list_diag_d.csv" "$D/bad_diag.csv" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding='utf-8').read().split('\n')
+h = lines[0].split(',')
+f = lines[3].split(',')
+f[h.index('diag_code')] = 'X' * 40
+lines[3] = ','.join(f)
+open(sys.argv[2], 'w', encoding='utf-8').write('\n'.join(lines))
+PY
+SOME=YB03,YB05,YB09,YB10,YB11,YB12,YB18,YB25
+out=$("$Y" audit --rules data/rules/nhsa --rule-ids $SOME --mdtrt "$D/s1/mdtrt_d.csv" --fee "$D/s1/fee_list_d.csv" \
+    --diag "$D/bad_diag.csv" --out "$D/v_some.csv" --rejects "$D/r_some.csv" 2>&1) && ok || bad "audit of $SOME failed: ${out: -300}"
+case "$out" in *"diagnoses not read"*) ok ;; *) bad "the diagnoses were read for rules that do not read them: ${out: -300}" ;; esac
+[ "$(wc -l < "$D/r_some.csv")" -eq 1 ] && ok || bad "rejects from a diagnosis file not read: $(head -3 "$D/r_some.csv")"
+python3 - "$D/s1/v.csv" "$D/v_some.csv" "$SOME" <<'PY' && ok || bad "the hits of $SOME differ from the full run's"
+import csv, sys
+ids = sys.argv[3].split(',')
+def rows(p, keep):
+    return sorted(tuple(v for k, v in r.items() if k != 'jr_id')
+                  for r in csv.DictReader(open(p, encoding='utf-8')) if keep(r['id']))
+full = rows(sys.argv[1], lambda i: i.split('.')[0] in ids)
+some = rows(sys.argv[2], lambda i: True)
+sys.exit(0 if full == some and some else 1)
+PY
+for rid in YB40 YB20; do
+  out=$("$Y" audit --rules data/rules/nhsa --rule-ids $rid --mdtrt "$D/s1/mdtrt_d.csv" --fee "$D/s1/fee_list_d.csv" \
+      --diag "$D/bad_diag.csv" --out "$D/v_rid.csv" --rejects "$D/r_rid.csv" 2>&1) && ok || bad "audit of $rid failed"
+  case "$out" in *"diagnoses read "[1-9]*) ok ;; *) bad "$rid: the diagnoses were not read: ${out: -300}" ;; esac
+done
+grep -q ",diag_code," "$D/r_rid.csv" && ok || bad "the broken diagnosis was not rejected when read: $(cat "$D/r_rid.csv")"
+
 # a broken record in the second part stops the audit naming its true line
 python3 - "$D/s1/fee_list_d.csv" "$D/broken_fee.csv" <<'PY'
 import sys
