@@ -56,14 +56,16 @@ typedef struct vhead {
  * A record whose data is a lout instead (told apart by its size) is no line but stands for
  * `count` valid lines of the visit that the line filter left out (see lfilter), the first of
  * them on line `first`: they only count for the report of rows without a visit. Its key is
- * H psn_no \1 mdtrt_id, before every line of the visit; read into a pline with h.left_out set. */
+ * H psn_no \1 mdtrt_id, before every line of the visit; read into a pline with h.left_out set.
+ * first and count share one 64-bit word (40 and 24 bits): a visit with more left-out lines than
+ * LOUT_COUNT_MAX gets more than one lout. */
 /* The second part of a fee file read in two parts is numbered from here (see find_cut): above any
- * line of the first part, and 12 digits in the sort key. */
+ * line of the first part, and within the 42 bits of the sort key's line number. */
 #define PART2_LINE 500000000000L
+#define LOUT_COUNT_MAX ((1u << 24) - 1)
 
 typedef struct lout {
-    long first;
-    uint32_t count;
+    uint64_t first_count;     /* first << 24 | count */
 } lout;
 
 typedef struct lhead {
@@ -331,9 +333,11 @@ static void err_pack(const yb_err *e, yb_err *out) {
 }
 
 /* n as exactly `width` decimal digits (n < 10^width). */
-static void digits(char *out, unsigned long long n, int width) {
+/* n as `width` digits of base 64 ('0' + 0..63: no \1 separator, and text order is number order):
+ * the sort keys' times (8 digits, 48 bits) and line numbers (7 digits, 42 bits). */
+static void digits64(char *out, unsigned long long n, int width) {
     out[width] = '\0';
-    for (int i = width - 1; i >= 0; i--, n /= 10) out[i] = (char)('0' + n % 10);
+    for (int i = width - 1; i >= 0; i--, n >>= 6) out[i] = (char)('0' + (n & 63));
 }
 
 typedef struct buf {
@@ -465,10 +469,7 @@ static int bloom_has(const uint64_t *b, uint64_t h) {
 /* Write slot p out as a lout record and empty it. */
 static yb_rc pslot_flush(pslot *p, yb_extsort *ls, yb_err *err) {
     if (!p->count) return YB_OK;
-    lout d;
-    memset(&d, 0, sizeof d);
-    d.first = p->first;
-    d.count = p->count;
+    lout d = {(uint64_t)p->first << 24 | p->count};
     char psn[YB_ID_MAX + 1], md[YB_ID_MAX + 1];
     memcpy(psn, p->key, p->pn);
     psn[p->pn] = '\0';
@@ -487,7 +488,7 @@ static yb_rc pslot_count(lfilter *f, yb_extsort *ls, const char *psn, size_t pn,
     uint64_t h = visit_hash(psn, pn, md, mn);
     pslot *p = &f->slot[h & (PSLOTS - 1)];
     if (p->count && p->h == h && p->pn == pn && p->mn == mn && !memcmp(p->key, psn, pn) &&
-        !memcmp(p->key + pn, md, mn)) {
+        !memcmp(p->key + pn, md, mn) && p->count < LOUT_COUNT_MAX) {
         p->count++;
         if (line < p->first) p->first = line;
         return YB_OK;
@@ -617,7 +618,7 @@ static yb_rc read_visits(inputs *in, yb_extsort *vs, yb_audit_batch_stats *st, y
         yb_extsort_key k;
         yb_extsort_key_person(&k, yb_csv_field(c, m->psn_no, NULL));
         char t[24];
-        digits(t, (unsigned long long)(h.begn + 999999999999LL), 20); /* times from year 1 are > -10^12 */
+        digits64(t, (unsigned long long)(h.begn + 999999999999LL), 8); /* times from year 1 are > -10^12 */
         yb_extsort_key_add(&k, t);
         yb_extsort_key_add(&k, yb_csv_field(c, m->mdtrt_id, NULL));
         rc = yb_extsort_add(vs, k.b, k.n, b.p, (uint32_t)b.n, err);
@@ -695,7 +696,7 @@ static yb_rc read_lines(inputs *in, yb_extsort *ls, lfilter *f, yb_audit_batch_s
         yb_extsort_key_add(&k, fmd.s);
         yb_extsort_key_add(&k, fsn.s);
         char sq[24];
-        digits(sq, (unsigned long long)h.line, 12); /* input order, across the parts of a split file */
+        digits64(sq, (unsigned long long)h.line, 7); /* input order, across the parts of a split file */
         yb_extsort_key_add(&k, sq);
         rc = yb_extsort_add(ls, k.b, k.n, b.p, (uint32_t)b.n, err);
     }
@@ -739,7 +740,7 @@ static yb_rc read_diags(inputs *in, yb_extsort *ds, yb_audit_batch_stats *st, yb
         yb_extsort_key_person(&k, yb_csv_field(c, m->psn_no, NULL));
         yb_extsort_key_add(&k, yb_csv_field(c, m->mdtrt_id, NULL));
         char sq[24];
-        digits(sq, (unsigned long long)h.line, 12); /* input order, across the parts of a split file */
+        digits64(sq, (unsigned long long)h.line, 7); /* input order, across the parts of a split file */
         yb_extsort_key_add(&k, sq);
         rc = yb_extsort_add(ds, k.b, k.n, b.p, (uint32_t)b.n, err);
     }
@@ -1109,8 +1110,8 @@ static yb_rc index_person(job *j) {
             lout o;
             memcpy(&o, d, sizeof o);
             memset(&l->h, 0, sizeof l->h);
-            l->h.line = fix_line(j, o.first);
-            l->h.left_out = o.count;
+            l->h.line = fix_line(j, (long)(o.first_count >> 24));
+            l->h.left_out = (uint32_t)(o.first_count & LOUT_COUNT_MAX);
             l->err = NULL;
             l->code = l->name = l->dept = l->init = l->sn = "";
             l->mdtrt = key_str(r, 1);   /* (the last key field: after the data was read) */
