@@ -83,8 +83,9 @@ typedef struct yb_audit_batch_opts {
     const char *rejects_path;   /* optional */
     const char *tmpdir;         /* default $TMPDIR or /tmp */
     size_t run_bytes;           /* memory for the sort runs of all tables; default 256 MiB */
-    size_t split_min_bytes;     /* a fee file of at least this size without '"' is read in two parts on
-                                   two threads; default 32 MiB */
+    size_t split_min_bytes;     /* a fee file of at least this size is read in two parts on two
+                                   threads (again as one when a quoted field spans the cut);
+                                   default 32 MiB */
     int keep_all_lines;         /* sort every fee line, also those no rule needs (see audit.h,
                                    yb_auditor_line_relevant): the same hits, slower; for checking */
     /* called for each hit of each set (set = 0 or 1), after it is written; optional */
