@@ -231,9 +231,9 @@ static yb_rc cascade(sorter *s, yb_err *err) {
     return YB_OK;
 }
 
-/* Sort the arena and write it out as one more run. */
 static void free_adopted(sorter *s);
 
+/* Sort the arena and write it out as one more run. */
 static yb_rc spill(sorter *s, yb_err *err) {
     sort_entries(s->v, s->n, s->tmp, s->cnt);
     FILE *f;
@@ -255,21 +255,22 @@ static yb_rc spill(sorter *s, yb_err *err) {
 /* Memory for the arena and the entry arrays: large blocks, filled front to back, so they are asked
  * for in huge pages where the kernel offers them on request (a fault per 2 MiB, not per 4 KiB: a
  * page fault costs microseconds on a virtual machine). The size is kept before the block. */
+#define BIG_HEAD 64 /* the size, and records and entries stay aligned */
 static void *big_alloc(size_t n) {
-    size_t total = (n + sizeof(size_t) + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    if (total < n) return NULL;
+    if (n > SIZE_MAX - BIG_HEAD - HUGE_PAGE) return NULL;
+    size_t total = (n + BIG_HEAD + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
     void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return NULL;
 #ifdef MADV_HUGEPAGE
     if (total >= HUGE_PAGE) madvise(p, total, MADV_HUGEPAGE);
 #endif
     *(size_t *)p = total;
-    return (char *)p + 64; /* 64: records and entries stay aligned */
+    return (char *)p + BIG_HEAD;
 }
 
 static void big_free(void *q) {
     if (!q) return;
-    char *p = (char *)q - 64;
+    char *p = (char *)q - BIG_HEAD;
     munmap(p, *(size_t *)(void *)p);
 }
 
@@ -277,8 +278,9 @@ static void big_free(void *q) {
  * out of memory (the old block kept). */
 static void *big_grow(void *q, size_t n) {
     if (!q) return big_alloc(n);
-    char *p = (char *)q - 64;
-    size_t total = *(size_t *)(void *)p, nt = (n + 64 + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    if (n > SIZE_MAX - BIG_HEAD - HUGE_PAGE) return NULL;
+    char *p = (char *)q - BIG_HEAD;
+    size_t total = *(size_t *)(void *)p, nt = (n + BIG_HEAD + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
     if (nt <= total) return q;
     char *np = mremap(p, total, nt, MREMAP_MAYMOVE);
     if (np == MAP_FAILED) return NULL;
@@ -286,7 +288,7 @@ static void *big_grow(void *q, size_t n) {
     madvise(np, nt, MADV_HUGEPAGE);
 #endif
     *(size_t *)(void *)np = nt;
-    return np + 64;
+    return np + BIG_HEAD;
 }
 
 /* Room for `need` entries in v (tmp, used by the sort only, is made as large untouched). */

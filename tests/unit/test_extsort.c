@@ -139,6 +139,7 @@ static void test_spilled(void **state) {
     (void)state;
     run_case(20000, 8192, 0);      /* hundreds of runs: the cascade merges 64 at a time */
     run_case(50000, 1 << 18, 0);   /* runs of a few thousand records, radix in each */
+    run_case(80000, (2u << 20) - 16, 0); /* an arena filled to within bytes of a huge page's end */
 }
 
 static void test_absorb(void **state) {
