@@ -824,7 +824,9 @@ typedef struct job {
 } job;
 
 /* A line number of the fee file as read (the second part numbered from PART2_LINE) made true. */
-static long fix_line(const job *j, long line) { return j->part2_line && line >= PART2_LINE ? line - PART2_LINE + j->part2_line : line; }
+static long fix_line(const job *j, long line) {
+    return j->part2_line && line >= PART2_LINE ? line - PART2_LINE + j->part2_line : line;
+}
 
 static size_t ptr_hash(const void *p) {
     uint64_t x = (uint64_t)(uintptr_t)p;
@@ -1749,7 +1751,8 @@ yb_rc yb_audit_batch_run(const yb_audit_batch_opts *o, yb_audit_batch_stats *st,
     if (!rc && !threaded) side_reader(&sj);
 
     size_t cut = 0;
-    if (!rc && strcmp(o->fee_path, "-")) cut = find_cut(o->fee_path, o->split_min_bytes ? o->split_min_bytes : (size_t)32 << 20);
+    if (!rc && strcmp(o->fee_path, "-"))
+        cut = find_cut(o->fee_path, o->split_min_bytes ? o->split_min_bytes : (size_t)32 << 20);
     if (!rc && cut && yb_csv_set_end(in.fee, cut)) cut = 0;
     if (!rc && cut) {
         pr.in = in;
