@@ -143,20 +143,29 @@ static int pick_codes(seeder *s) {
     return 0;
 }
 
-/* One interface call; the reply is parsed into *out (caller puts it). */
-static int call(seeder *s, const char *infno, const char *msgid, const char *input, json_object **out) {
-    char *body = NULL;
+/* The interface envelope around input (malloc'd, *len its length; NULL when out of memory). */
+static char *envelope(const seeder *s, const char *infno, const char *msgid, const char *sign_no, const char *input,
+                      size_t *len) {
     size_t cap = strlen(input) + 512;
-    body = malloc(cap);
-    if (!body) return 1;
+    char *body = malloc(cap);
+    if (!body) return NULL;
     int n = snprintf(body, cap,
                      "{\"infno\":\"%s\",\"msgid\":\"%s\",\"mdtrtarea_admvs\":\"" AREA "\",\"insuplc_admdvs\":\"" AREA "\","
                      "\"recer_sys_code\":\"YBXT\",\"infver\":\"V1.0\",\"opter_type\":\"1\",\"opter\":\"1001\","
                      "\"opter_name\":\"bench\",\"inf_time\":\"2025-06-01 09:00:00\",\"fixmedins_code\":\"%s\","
                      "\"fixmedins_name\":\"bench\",\"sign_no\":\"%s\",\"input\":%s}",
-                     infno, msgid, s->fix, s->sign_no, input);
+                     infno, msgid, s->fix, sign_no, input);
+    *len = (size_t)n;
+    return body;
+}
+
+/* One interface call; the reply is parsed into *out (caller puts it). */
+static int call(seeder *s, const char *infno, const char *msgid, const char *input, json_object **out) {
+    size_t n;
+    char *body = envelope(s, infno, msgid, s->sign_no, input, &n);
+    if (!body) return 1;
     char *reply = NULL;
-    yb_rc rc = yb_fsi_handle(&s->fsi, body, (size_t)n, NULL, &reply);
+    yb_rc rc = yb_fsi_handle(&s->fsi, body, n, NULL, &reply);
     free(body);
     yb_err e;
     yb_err_clear(&e);
@@ -310,20 +319,15 @@ static int settle_pool(seeder *s, const char *pool, long group) {
                 bad = 1;
                 break;
             }
-            char b[2048];
-            int k = snprintf(b, sizeof b,
-                             "{\"infno\":\"2207\",\"msgid\":\"%sW%012ld\",\"mdtrtarea_admvs\":\"" AREA "\","
-                             "\"insuplc_admdvs\":\"" AREA "\",\"recer_sys_code\":\"YBXT\",\"infver\":\"V1.0\","
-                             "\"opter_type\":\"1\",\"opter\":\"1001\",\"opter_name\":\"bench\","
-                             "\"inf_time\":\"2025-06-01 09:00:00\",\"fixmedins_code\":\"%s\",\"fixmedins_name\":\"bench\","
-                             "\"sign_no\":\"%s\",\"input\":{\"data\":{\"psn_no\":\"%s\",\"mdtrt_id\":\"%s\","
-                             "\"insutype\":\"%s\",\"acct_used_flag\":\"%s\",\"medfee_sumamt\":%s,"
-                             "\"fulamt_ownpay_amt\":%s,\"overlmt_selfpay\":%s,\"preselfpay_amt\":%s,"
-                             "\"inscp_scp_amt\":%s}}}",
-                             s->fix, done + n, s->fix, f[4], f[1], f[0], f[2], f[3], f[5], f[6], f[7], f[8], f[9]);
+            char input[1024], msgid[64];
+            snprintf(input, sizeof input,
+                     "{\"data\":{\"psn_no\":\"%s\",\"mdtrt_id\":\"%s\",\"insutype\":\"%s\",\"acct_used_flag\":\"%s\","
+                     "\"medfee_sumamt\":%s,\"fulamt_ownpay_amt\":%s,\"overlmt_selfpay\":%s,\"preselfpay_amt\":%s,"
+                     "\"inscp_scp_amt\":%s}}",
+                     f[1], f[0], f[2], f[3], f[5], f[6], f[7], f[8], f[9]);
+            snprintf(msgid, sizeof msgid, "%sW%012ld", s->fix, done + n);
             free(bodies[n]);
-            bodies[n] = strdup(b);
-            lens[n] = (size_t)k;
+            bodies[n] = envelope(s, "2207", msgid, f[4], input, &lens[n]);
             if (!bodies[n]) bad = 1;
             n++;
         }
