@@ -160,6 +160,27 @@ static int add_start(yb_csv *c, size_t at) {
     return 0;
 }
 
+/* The starts (into st from field nf) of the fields that the commas of a block at i (mask mc) begin;
+ * the new field count. */
+static inline size_t put_starts(size_t *st, size_t nf, size_t i, uint32_t mc) {
+    while (mc) {
+        st[nf++] = i + (size_t)__builtin_ctz(mc) + 1;
+        mc &= mc - 1;
+    }
+    return nf;
+}
+
+/* The record of fast_line (nf fields from pos) ends in the block at i, at i + stop with a terminator
+ * of t bytes: 1 = done (c->nf, *end, *term set), 0 = longer than YB_CSV_MAX_RECORD. */
+static inline int rec_done(yb_csv *c, size_t nf, size_t pos, size_t i, size_t stop, size_t t, size_t *end,
+                           size_t *term) {
+    if (i + stop - pos > YB_CSV_MAX_RECORD) return 0;
+    c->nf = nf;
+    *end = i + stop;
+    *term = t;
+    return 1;
+}
+
 /* The rest of fast_line one byte at a time from i (nf fields found so far). */
 static int fast_tail(yb_csv *c, size_t i, size_t nf, size_t *end, size_t *term) {
     const char *b = c->buf;
@@ -171,11 +192,7 @@ static int fast_tail(yb_csv *c, size_t i, size_t nf, size_t *end, size_t *term) 
             st[nf++] = i + 1;
         } else if (ch == '\n' || ch == '\r') {
             if (ch == '\r' && !(i + 1 < len && b[i + 1] == '\n')) return 0;
-            if (i - pos > YB_CSV_MAX_RECORD) return 0;
-            c->nf = nf;
-            *end = i;
-            *term = ch == '\r' ? 2 : 1;
-            return 1;
+            return rec_done(c, nf, pos, i, 0, ch == '\r' ? 2 : 1, end, term);
         } else if (ch == '"') {
             return 0;
         }
@@ -253,18 +270,9 @@ __attribute__((target("avx2,bmi2,popcnt"))) static int fast_line_avx2(yb_csv *c,
                 nf += k;
                 mc = 0;
             }
-            while (mc) {
-                st[nf++] = i + (size_t)__builtin_ctz(mc) + 1;
-                mc &= mc - 1;
-            }
+            nf = put_starts(st, nf, i, mc);
         }
-        if (t) {
-            if (i + stop - pos > YB_CSV_MAX_RECORD) return 0;
-            c->nf = nf;
-            *end = i + stop;
-            *term = t;
-            return 1;
-        }
+        if (t) return rec_done(c, nf, pos, i, stop, t, end, term);
     }
     return fast_tail(c, i, nf, end, term);
 }
@@ -308,18 +316,9 @@ static int fast_line(yb_csv *c, size_t *end, size_t *term) {
                 /* (the count only near the bound: without -mpopcnt it is a library call) */
                 return -1;
             }
-            while (mc) {
-                st[nf++] = i + (size_t)__builtin_ctz(mc) + 1;
-                mc &= mc - 1;
-            }
+            nf = put_starts(st, nf, i, mc);
         }
-        if (t) {
-            if (i + stop - pos > YB_CSV_MAX_RECORD) return 0;
-            c->nf = nf;
-            *end = i + stop;
-            *term = t;
-            return 1;
-        }
+        if (t) return rec_done(c, nf, pos, i, stop, t, end, term);
     }
 #endif
     return fast_tail(c, i, nf, end, term);
