@@ -7,8 +7,11 @@
  * (a refused request rolls back alone), one COMMIT with one fsync (synchronous=FULL), and only
  * then are the replies released. So every acknowledged write is durable, requests of the same
  * person are applied one after the other in commit order, and the fsync is shared by all the
- * requests that arrived while the previous group was being written. Under /api/ the staff REST
- * API (http/api.c) runs on a second connection.
+ * requests that arrived while the previous group was being written. A request's connection is
+ * suspended while its job waits (MHD_suspend_connection), so the thread pool goes on reading other
+ * requests and a group holds every request in flight, not one per thread. Under /api/ the staff
+ * REST API (http/api.c) runs on a second connection. SIGTERM: no new connections or requests, the
+ * requests begun are answered (their replies close the connections), then the daemon stops.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -35,18 +38,20 @@ typedef struct job {
     size_t len;
     yb_fsi_auth auth;
     char *reply;
-    int done;
+    struct MHD_Connection *conn; /* suspended until its group is committed */
     struct job *next;
 } job;
 
 typedef struct server {
     yb_fsi fsi;
-    pthread_mutex_t lock;     /* guards the queue and the done flags */
+    pthread_mutex_t lock;     /* guards the queue, the replies, active and closing */
     pthread_cond_t work;      /* the writer waits for jobs */
-    pthread_cond_t done;      /* request threads wait for their group's commit */
     job *head, *tail;
     int stop;
     unsigned long groups, jobs; /* counters for the exit line */
+    unsigned active;          /* requests begun and not yet completed (their reply not yet sent) */
+    int closing;              /* SIGTERM: no new requests; the last replies close their connections */
+    pthread_cond_t idle;      /* signalled when active drops to 0 */
     yb_db *api_db;            /* the staff API's own connection */
     pthread_mutex_t api_lock;
 } server;
@@ -87,33 +92,29 @@ static void *writer(void *arg) {
         pthread_mutex_lock(&s->lock);
         s->groups++;
         s->jobs += n;
-        for (size_t i = 0; i < n; i++) batch[i]->done = 1;
-        pthread_cond_broadcast(&s->done);
+        for (size_t i = 0; i < n; i++) {
+            MHD_resume_connection(batch[i]->conn); /* suspended under s->lock before it was queued */
+        }
         pthread_mutex_unlock(&s->lock);
     }
-}
-
-/* Queue a request for the writer and wait until its group is committed. */
-static char *run_job(server *s, const char *body, size_t len, const yb_fsi_auth *a) {
-    job j = {body, len, *a, NULL, 0, NULL};
-    pthread_mutex_lock(&s->lock);
-    if (s->tail) s->tail->next = &j;
-    else s->head = &j;
-    s->tail = &j;
-    pthread_cond_signal(&s->work);
-    while (!j.done) pthread_cond_wait(&s->done, &s->lock);
-    pthread_mutex_unlock(&s->lock);
-    return j.reply;
 }
 
 typedef struct conn {
     char *buf;
     size_t len, cap;
     int too_large;
+    int queued; /* the body went to the writer as j; the connection is suspended until it is answered */
+    job j;
     struct timespec t0;
 } conn;
 
-static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *type, char *text, int owned) {
+/* While shutting down, every reply closes its connection, so that no new request follows it. */
+static void maybe_close(server *s, struct MHD_Response *r) {
+    if (__atomic_load_n(&s->closing, __ATOMIC_ACQUIRE)) MHD_add_response_header(r, "Connection", "close");
+}
+
+static enum MHD_Result send_text(server *s, struct MHD_Connection *c, unsigned status, const char *type, char *text,
+                                 int owned) {
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text,
                                                              owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!r) {
@@ -121,6 +122,7 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, cons
         return MHD_NO;
     }
     MHD_add_response_header(r, "Content-Type", type);
+    maybe_close(s, r);
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -208,6 +210,7 @@ static enum MHD_Result api_call(server *s, struct MHD_Connection *c, const char 
     MHD_add_response_header(r, "Content-Type", "application/json;charset=utf-8");
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (*status == 401) MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+    maybe_close(s, r);
     enum MHD_Result ret = MHD_queue_response(c, *status, r);
     MHD_destroy_response(r);
     return ret;
@@ -219,8 +222,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     server *s = cls;
     conn *k = *con_cls;
     if (!k) {
+        pthread_mutex_lock(&s->lock);
+        int closing = s->closing;
+        if (!closing) s->active++;
+        pthread_mutex_unlock(&s->lock);
+        if (closing) return MHD_NO; /* shutting down: the connection is closed, nothing was read */
         k = calloc(1, sizeof *k);
-        if (!k) return MHD_NO;
+        if (!k) {
+            pthread_mutex_lock(&s->lock);
+            if (--s->active == 0) pthread_cond_broadcast(&s->idle);
+            pthread_mutex_unlock(&s->lock);
+            return MHD_NO;
+        }
         clock_gettime(CLOCK_MONOTONIC, &k->t0);
         *con_cls = k;
         return MHD_YES;
@@ -246,36 +259,61 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     unsigned status = 200;
     enum MHD_Result ret;
     if (!strcmp(url, "/healthz") && !strcmp(method, "GET")) {
-        ret = send_text(c, status, "text/plain", "ok\n", 0);
+        ret = send_text(s, c, status, "text/plain", "ok\n", 0);
     } else if (is_call(url) && !strcmp(method, "POST")) {
         if (k->too_large) {
             status = 413;
-            ret = send_text(c, status, "application/json;charset=utf-8",
+            ret = send_text(s, c, status, "application/json;charset=utf-8",
                             "{\"infcode\":-1,\"err_msg\":\"FSI-request body larger than 8 MiB\",\"output\":null}", 0);
         } else {
-            yb_fsi_auth a = {MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-key"),
-                             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-signature"), (int64_t)time(NULL), 300};
-            char *reply = run_job(s, k->buf ? k->buf : "", k->len, &a);
+            if (!k->queued) {
+                /* hand the request to the writer and let this thread serve other connections until
+                 * its group is committed: the group then holds every request in flight */
+                k->j = (job){k->buf ? k->buf : "", k->len,
+                             (yb_fsi_auth){MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-key"),
+                                           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-signature"),
+                                           (int64_t)time(NULL), 300},
+                             NULL, c, NULL};
+                k->queued = 1;
+                pthread_mutex_lock(&s->lock);
+                MHD_suspend_connection(c);
+                if (s->tail) s->tail->next = &k->j;
+                else s->head = &k->j;
+                s->tail = &k->j;
+                pthread_cond_signal(&s->work);
+                pthread_mutex_unlock(&s->lock);
+                return MHD_YES;
+            }
+            /* resumed: the writer has committed the group (the reply was set under s->lock) */
+            pthread_mutex_lock(&s->lock);
+            char *reply = k->j.reply;
+            k->j.reply = NULL;
+            pthread_mutex_unlock(&s->lock);
             if (!reply) return MHD_NO;
-            ret = send_text(c, status, "application/json;charset=utf-8", reply, 1);
+            ret = send_text(s, c, status, "application/json;charset=utf-8", reply, 1);
         }
     } else if (!strncmp(url, "/api/", 5)) {
         ret = api_call(s, c, url, method, k, &status);
     } else {
         status = 404;
-        ret = send_text(c, status, "text/plain", "not found\n", 0);
+        ret = send_text(s, c, status, "text/plain", "not found\n", 0);
     }
     access_log(method, url, status, &k->t0);
     return ret;
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
-    (void)cls, (void)c, (void)toe;
+    (void)c, (void)toe;
+    server *s = cls;
     conn *k = *con_cls;
     if (k) {
+        free(k->j.reply);
         free(k->buf);
         free(k);
         *con_cls = NULL;
+        pthread_mutex_lock(&s->lock);
+        if (--s->active == 0) pthread_cond_broadcast(&s->idle);
+        pthread_mutex_unlock(&s->lock);
     }
 }
 
@@ -284,7 +322,7 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     memset(&s, 0, sizeof s);
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.work, NULL);
-    pthread_cond_init(&s.done, NULL);
+    pthread_cond_init(&s.idle, NULL);
     pthread_mutex_init(&s.api_lock, NULL);
     pthread_t wt;
     int writer_started = 0;
@@ -327,9 +365,10 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, &s,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        handle, &s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 4),
-        MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, completed, &s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!d) {
         rc = yb_err_set(err, YB_E_IO, "listen", o->host ? o->host : "127.0.0.1", "cannot listen on port %d", o->port);
         goto done;
@@ -344,6 +383,17 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     fprintf(stderr, "yibao serve: signal %d, finishing requests in flight\n", sig);
     MHD_socket ls = MHD_quiesce_daemon(d);
     if (ls != MHD_INVALID_SOCKET) close(ls);
+    /* no new connections; wait (at most 10 s) until every request begun has had its reply sent:
+     * the writer finishes the queued ones and resumes their connections */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&s.lock);
+    __atomic_store_n(&s.closing, 1, __ATOMIC_RELEASE);
+    while (s.active && pthread_cond_timedwait(&s.idle, &s.lock, &until) == 0) {}
+    unsigned left = s.active;
+    pthread_mutex_unlock(&s.lock);
+    if (left) fprintf(stderr, "yibao serve: %u requests still unfinished after 10 s; closing them\n", left);
     MHD_stop_daemon(d);
 done:
     if (writer_started) {
@@ -361,7 +411,7 @@ done:
     yb_db_close(s.fsi.db);
     pthread_mutex_destroy(&s.api_lock);
     pthread_cond_destroy(&s.work);
-    pthread_cond_destroy(&s.done);
+    pthread_cond_destroy(&s.idle);
     pthread_mutex_destroy(&s.lock);
     return rc;
 }
