@@ -33,6 +33,12 @@ void yb_db_rollback(yb_db *db);
  * savepoint, rolled back alone when it fails); one COMMIT, one fsync, for them all. */
 yb_rc yb_db_group_begin(yb_db *db, yb_err *err);
 yb_rc yb_db_group_commit(yb_db *db, yb_err *err);
+/* For a commit made durable apart from COMMIT (synchronous=NORMAL, then fdatasync of the WAL on
+ * another thread, while the next group is written): a descriptor of the database's WAL file
+ * (which exists while any connection is open; its directory is synced once here). The caller
+ * closes it. In WAL mode a commit's frames, written before an fdatasync of this file began, are
+ * durable when it returns; checkpoints sync the WAL and the database themselves. */
+yb_rc yb_db_wal_open(yb_db *db, int *fd, yb_err *err);
 
 /* Who the writes made through this handle are for (the audit log's actor), e.g. "local user
  * root" for the command line; "-" until set. */

@@ -4,16 +4,20 @@
  * Thin by design: collect the body, hand it to the store's writer, send the reply. libmicrohttpd's
  * thread pool does the network work; one writer thread owns the SQLite connection and runs the
  * requests queued meanwhile as one group: BEGIN IMMEDIATE, each request in its own savepoint
- * (a refused request rolls back alone), one COMMIT with one fsync (synchronous=FULL), and only
- * then are the replies released. So every acknowledged write is durable, requests of the same
- * person are applied one after the other in commit order, and the fsync is shared by all the
- * requests that arrived while the previous group was being written. A request's connection is
+ * (a refused request rolls back alone), one COMMIT that writes the WAL (synchronous=NORMAL).
+ * A syncer thread then fdatasyncs the WAL while the writer goes on with the next group, and only
+ * when that sync has ended are the group's replies released. So every acknowledged write is
+ * durable, requests of the same person are applied one after the other in commit order, one
+ * fsync serves every group committed while the previous one ran, and the writer never waits for
+ * the disk. (The staff API's connection may read a group in the moment between its commit and
+ * its sync; its own writes commit with synchronous=FULL.) A request's connection is
  * suspended while its job waits (MHD_suspend_connection), so the thread pool goes on reading other
  * requests and a group holds every request in flight, not one per thread. Under /api/ the staff
  * REST API (http/api.c) runs on a second connection. SIGTERM: no new connections or requests, the
  * requests begun are answered (their replies close the connections), then the daemon stops.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -48,7 +52,11 @@ typedef struct server {
     pthread_cond_t work;      /* the writer waits for jobs */
     job *head, *tail;
     int stop;
-    unsigned long groups, jobs; /* counters for the exit line */
+    job *synced_head, *synced_tail; /* committed groups' jobs waiting for the WAL's fdatasync */
+    pthread_cond_t sync_work;  /* the syncer waits for them */
+    int sync_stop;
+    int wal_fd;
+    unsigned long groups, jobs, syncs; /* counters for the exit line */
     unsigned active;          /* requests begun and not yet completed (their reply not yet sent) */
     int closing;              /* SIGTERM: no new requests; the last replies close their connections */
     pthread_cond_t idle;      /* signalled when active drops to 0 */
@@ -89,14 +97,61 @@ static void *writer(void *arg) {
                 batch[i]->reply = yb_fsi_error_reply(&s->fsi, &e2);
             }
         }
+        /* the group is committed (synchronous=NORMAL: written, not yet synced); its replies go
+         * out when the syncer's next fdatasync of the WAL has ended, while this thread goes on
+         * with the next group */
         pthread_mutex_lock(&s->lock);
         s->groups++;
         s->jobs += n;
         for (size_t i = 0; i < n; i++) {
-            MHD_resume_connection(batch[i]->conn); /* suspended under s->lock before it was queued */
+            batch[i]->next = NULL;
+            if (s->synced_tail) s->synced_tail->next = batch[i];
+            else s->synced_head = batch[i];
+            s->synced_tail = batch[i];
+        }
+        pthread_cond_signal(&s->sync_work);
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
+/* Makes the committed groups durable and releases their replies. Every job on the list was
+ * committed before the list was taken, so one fdatasync begun after that covers them all (and
+ * every group committed before them, whose data their replies may show). */
+static void *syncer(void *arg) {
+    server *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        while (!s->synced_head && !s->sync_stop) pthread_cond_wait(&s->sync_work, &s->lock);
+        job *list = s->synced_head;
+        s->synced_head = s->synced_tail = NULL;
+        pthread_mutex_unlock(&s->lock);
+        if (!list) return NULL;
+        if (fdatasync(s->wal_fd) != 0) {
+            /* the kernel may have dropped the pages it could not write: nothing committed since
+             * the last good sync can be promised; stop before any of it is acknowledged (a
+             * restart recovers what is on disk) */
+            fprintf(stderr, "yibao serve: cannot sync the write-ahead log (%s); stopping without answering\n",
+                    strerror(errno));
+            _exit(70);
+        }
+        pthread_mutex_lock(&s->lock);
+        s->syncs++;
+        while (list) {
+            job *next = list->next; /* the connection may be answered and freed once resumed */
+            MHD_resume_connection(list->conn); /* suspended under s->lock before it was queued */
+            list = next;
         }
         pthread_mutex_unlock(&s->lock);
     }
+}
+
+/* Stops a worker thread that waits on cond for work or *flag (under s->lock). */
+static void stop_thread(server *s, int *flag, pthread_cond_t *cond, pthread_t t) {
+    pthread_mutex_lock(&s->lock);
+    *flag = 1;
+    pthread_cond_signal(cond);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(t, NULL);
 }
 
 typedef struct conn {
@@ -324,12 +379,15 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     pthread_cond_init(&s.work, NULL);
     pthread_cond_init(&s.idle, NULL);
     pthread_mutex_init(&s.api_lock, NULL);
-    pthread_t wt;
-    int writer_started = 0;
+    pthread_t wt, st;
+    int writer_started = 0, syncer_started = 0;
+    s.wal_fd = -1;
+    pthread_cond_init(&s.sync_work, NULL);
     yb_refdata *rd = NULL;
     yb_rc rc = yb_db_open(o->db_path, 0, &s.fsi.db, err);
-    /* an answer is sent only after its group's transaction is on disk */
-    if (!rc) rc = yb_db_exec(s.fsi.db, "PRAGMA synchronous=FULL", err);
+    /* an answer is sent only after its group's transaction is on disk: COMMIT writes the WAL
+     * (synchronous=NORMAL), the syncer thread syncs it */
+    if (!rc) rc = yb_db_wal_open(s.fsi.db, &s.wal_fd, err);
     if (!rc) rc = yb_db_open(o->db_path, 0, &s.api_db, err);
     if (!rc) rc = yb_db_exec(s.api_db, "PRAGMA synchronous=FULL", err);
     if (!rc) rc = yb_store_load_refdata(s.fsi.db, &rd, err);
@@ -343,6 +401,11 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
         return rc;
     }
     s.fsi.rd = rd;
+    if (pthread_create(&st, NULL, syncer, &s)) {
+        rc = yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "cannot start the syncer thread");
+        goto done;
+    }
+    syncer_started = 1;
     if (pthread_create(&wt, NULL, writer, &s)) {
         rc = yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "cannot start the writer thread");
         goto done;
@@ -396,15 +459,11 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     if (left) fprintf(stderr, "yibao serve: %u requests still unfinished after 10 s; closing them\n", left);
     MHD_stop_daemon(d);
 done:
-    if (writer_started) {
-        pthread_mutex_lock(&s.lock);
-        s.stop = 1;
-        pthread_cond_signal(&s.work);
-        pthread_mutex_unlock(&s.lock);
-        pthread_join(wt, NULL);
-        if (s.jobs)
-            fprintf(stderr, "yibao serve: %lu requests in %lu commits\n", s.jobs, s.groups);
-    }
+    /* the writer first: the syncer then syncs and answers its last group */
+    if (writer_started) stop_thread(&s, &s.stop, &s.work, wt);
+    if (syncer_started) stop_thread(&s, &s.sync_stop, &s.sync_work, st);
+    if (s.jobs) fprintf(stderr, "yibao serve: %lu requests in %lu commits, %lu syncs\n", s.jobs, s.groups, s.syncs);
+    if (s.wal_fd >= 0) close(s.wal_fd);
     yb_refdata_free(rd);
     yb_audit_ruleset_free(rules);
     yb_db_close(s.api_db);
@@ -412,6 +471,7 @@ done:
     pthread_mutex_destroy(&s.api_lock);
     pthread_cond_destroy(&s.work);
     pthread_cond_destroy(&s.idle);
+    pthread_cond_destroy(&s.sync_work);
     pthread_mutex_destroy(&s.lock);
     return rc;
 }

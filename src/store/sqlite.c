@@ -7,12 +7,14 @@
  * database newer than this program, or whose two version records disagree, is refused untouched.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -198,6 +200,28 @@ yb_rc yb_db_group_commit(yb_db *db, yb_err *err) {
     yb_rc rc = yb_db_exec(db, "COMMIT", err);
     if (rc && !sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     return rc;
+}
+
+yb_rc yb_db_wal_open(yb_db *db, int *fd, yb_err *err) {
+    char wal[sizeof db->path + 8], dir[sizeof db->path];
+    snprintf(wal, sizeof wal, "%s-wal", db->path);
+    *fd = open(wal, O_RDWR | O_CLOEXEC);
+    if (*fd < 0) {
+        yb_err_set(err, YB_E_IO, NULL, NULL, "cannot open the write-ahead log: %s", strerror(errno));
+        yb_err_at(err, wal, 0);
+        return YB_E_IO;
+    }
+    /* the WAL's name in its directory must survive a crash as well as its content */
+    snprintf(dir, sizeof dir, "%s", db->path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return YB_OK;
 }
 
 yb_rc yb_db_next_seq(yb_db *db, const char *name, long long *out, yb_err *err) {
