@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "yibao/rc.h"
 #include "yibao/refdata.h"
 #include "yibao/store.h"
 
@@ -44,6 +45,21 @@ typedef struct yb_fsi_auth {
  * stale timestamp or a wrong signature is refused. Institutions without a secret may send unsigned
  * requests (for tests and closed networks). */
 yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, char **reply);
+/* The same in two steps, so that the first can run on the thread that read the request while the
+ * store's writer is busy: yb_fsi_prepare notes the receive time, hashes the body and parses it (no
+ * store, thread-safe); yb_fsi_handle_pre then does the rest on the writer (signature first, then
+ * the parse's result), and releases p. yb_fsi_pre_release frees a p that is not handled. */
+typedef struct yb_fsi_pre {
+    char recv[18];            /* yyyyMMddHHmmssSSS */
+    char hash[72];            /* sha256:HEX of the body */
+    struct json_object *root; /* the parsed body, or NULL with rc and err */
+    yb_rc rc;
+    yb_err err;
+} yb_fsi_pre;
+void yb_fsi_prepare(const char *body, size_t len, yb_fsi_pre *p);
+yb_rc yb_fsi_handle_pre(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, yb_fsi_pre *p,
+                        char **reply);
+void yb_fsi_pre_release(yb_fsi_pre *p);
 /* The refusal envelope (infcode -1, err_msg from e) for a request that could not be answered,
  * e.g. when the group commit it was part of failed. Heap string. */
 char *yb_fsi_error_reply(yb_fsi *f, const yb_err *e);

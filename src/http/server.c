@@ -41,6 +41,7 @@ typedef struct job {
     const char *body;
     size_t len;
     yb_fsi_auth auth;
+    yb_fsi_pre pre; /* parsed on the HTTP thread (yb_fsi_prepare) */
     char *reply;
     struct MHD_Connection *conn; /* suspended until its group is committed */
     struct job *next;
@@ -85,7 +86,10 @@ static void *writer(void *arg) {
         yb_err e;
         yb_err_clear(&e);
         yb_rc rc = yb_db_group_begin(s->fsi.db, &e);
-        for (size_t i = 0; i < n && !rc; i++) yb_fsi_handle(&s->fsi, batch[i]->body, batch[i]->len, &batch[i]->auth, &batch[i]->reply);
+        for (size_t i = 0; i < n && !rc; i++) {
+            job *j = batch[i];
+            yb_fsi_handle_pre(&s->fsi, j->body, j->len, &j->auth, &j->pre, &j->reply);
+        }
         if (!rc) rc = yb_db_group_commit(s->fsi.db, &e);
         if (rc) {
             /* nothing of this group is on disk: every request of it is refused */
@@ -324,11 +328,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             if (!k->queued) {
                 /* hand the request to the writer and let this thread serve other connections until
                  * its group is committed: the group then holds every request in flight */
-                k->j = (job){k->buf ? k->buf : "", k->len,
-                             (yb_fsi_auth){MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-key"),
-                                           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-signature"),
-                                           (int64_t)time(NULL), 300},
-                             NULL, c, NULL};
+                k->j.body = k->buf ? k->buf : "";
+                k->j.len = k->len;
+                k->j.auth = (yb_fsi_auth){MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-key"),
+                                          MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-signature"),
+                                          (int64_t)time(NULL), 300};
+                k->j.conn = c; /* reply and next are NULL (calloc) */
+                yb_fsi_prepare(k->j.body, k->j.len, &k->j.pre);
                 k->queued = 1;
                 pthread_mutex_lock(&s->lock);
                 MHD_suspend_connection(c);
@@ -363,6 +369,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     conn *k = *con_cls;
     if (k) {
         free(k->j.reply);
+        yb_fsi_pre_release(&k->j.pre);
         free(k->buf);
         free(k);
         *con_cls = NULL;

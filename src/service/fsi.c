@@ -1957,19 +1957,46 @@ char *yb_fsi_error_reply(yb_fsi *f, const yb_err *e) {
     return envelope(f, recv, e, NULL);
 }
 
+void yb_fsi_prepare(const char *body, size_t len, yb_fsi_pre *p) {
+    memset(p, 0, sizeof *p);
+    stamp(p->recv);
+    hash_body(body, len, p->hash);
+    p->rc = yb_json_parse(body, len, "request", &p->root, &p->err);
+}
+
+void yb_fsi_pre_release(yb_fsi_pre *p) {
+    if (p->root) json_object_put(p->root);
+    p->root = NULL;
+}
+
 yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, char **reply) {
+    yb_fsi_pre p;
+    yb_fsi_prepare(body, len, &p);
+    return yb_fsi_handle_pre(f, body, len, auth, &p, reply);
+}
+
+yb_rc yb_fsi_handle_pre(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, yb_fsi_pre *pre, char **reply) {
     char recv[18];
-    stamp(recv);
+    memcpy(recv, pre->recv, sizeof recv);
     yb_err e;
     yb_err_clear(&e);
     req r;
     memset(&r, 0, sizeof r);
     r.body = body;
     r.len = len;
-    hash_body(body, len, r.hash);
+    memcpy(r.hash, pre->hash, sizeof r.hash);
     char caller[32];
+    /* the signature first: an unsigned or wrongly signed request learns nothing of its parse */
     yb_rc rc = authenticate(f, auth, body, len, caller, &e);
-    if (!rc) rc = yb_json_parse(body, len, "request", &r.root, &e);
+    if (!rc && pre->rc) {
+        e = pre->err;
+        rc = pre->rc;
+    }
+    if (!rc) {
+        r.root = pre->root;
+        pre->root = NULL;
+    }
+    yb_fsi_pre_release(pre);
     if (!rc) rc = check_envelope(f, &r, caller, &e);
     char *prev = NULL;
     if (!rc) rc = replay(f, &r, &prev, &e);
