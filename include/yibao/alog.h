@@ -34,4 +34,18 @@ typedef struct {
  * problem set when it does not; an error only when the database cannot be read. */
 yb_rc yb_alog_verify(yb_db *db, yb_alog_report *r, yb_err *err);
 
+/* Inside the store: a handle keeps the chain's head while its transaction is open, so that the
+ * entries of one transaction (a group commit holds many) read the last entry once, and the head
+ * record is written once, just before COMMIT (yb__alog_flush, called by store/sqlite.c). Any
+ * rollback forgets the cached head (it is read again); a new transaction starts without it. */
+typedef struct yb_alog_head {
+    int valid;      /* seq and hash are the last entry's in this transaction */
+    int dirty;      /* entries were appended: the head record must be written before COMMIT */
+    long long seq;
+    char hash[65];
+} yb_alog_head;
+yb_alog_head *yb__db_alog_head(yb_db *db);
+int yb__db_in_transaction(yb_db *db);
+yb_rc yb__alog_flush(yb_db *db, yb_err *err);
+
 #endif

@@ -69,19 +69,43 @@ static void now_text(char *out, size_t cap) {
              tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 }
 
+/* The last entry (seq 0 and the zero hash for an empty log), from the cache or the table. */
+static yb_rc read_head(yb_db *db, yb_alog_head *h, yb_err *err) {
+    if (h->valid) return YB_OK;
+    sqlite3_stmt *st;
+    yb_rc rc = yb_db_prepare(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st, err);
+    if (rc) return rc;
+    h->seq = 0;
+    snprintf(h->hash, sizeof h->hash, "%s", ZERO_HASH);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        h->seq = sqlite3_column_int64(st, 0);
+        const unsigned char *t = sqlite3_column_text(st, 1);
+        snprintf(h->hash, sizeof h->hash, "%s", t ? (const char *)t : "");
+    }
+    yb_db_done(st);
+    h->valid = 1;
+    return YB_OK;
+}
+
+yb_rc yb__alog_flush(yb_db *db, yb_err *err) {
+    yb_alog_head *h = yb__db_alog_head(db);
+    if (!h->dirty) return YB_OK;
+    yb_rc rc = read_head(db, h, err);
+    if (!rc) rc = yb_db_meta_set(db, "alog_seq", h->seq, 0, err);
+    if (!rc) rc = yb_db_meta_set(db, "alog_head", head_mac(db, h->seq, h->hash), 0, err);
+    if (!rc) h->dirty = 0;
+    return rc;
+}
+
 yb_rc yb_alog_append(yb_db *db, const char *actor, const char *action, const char *object, const char *detail,
                      yb_err *err) {
     sqlite3_stmt *st;
-    char prev[65] = ZERO_HASH, hash[65], ts[32];
-    long long seq = 1;
-    yb_rc rc = yb_db_prepare(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st, err);
+    char prev[65], hash[65], ts[32];
+    yb_alog_head *h = yb__db_alog_head(db);
+    yb_rc rc = read_head(db, h, err);
     if (rc) return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        seq = sqlite3_column_int64(st, 0) + 1;
-        const unsigned char *h = sqlite3_column_text(st, 1);
-        snprintf(prev, sizeof prev, "%s", h ? (const char *)h : "");
-    }
-    yb_db_done(st);
+    long long seq = h->seq + 1;
+    memcpy(prev, h->hash, sizeof prev);
     now_text(ts, sizeof ts);
     if (!actor || !*actor) actor = "-";
     entry_hash(db, prev, seq, ts, actor, action, object, detail, hash);
@@ -100,9 +124,15 @@ yb_rc yb_alog_append(yb_db *db, const char *actor, const char *action, const cha
     sqlite3_bind_text(st, 8, hash, -1, SQLITE_STATIC);
     rc = yb_db_step_done(db, st, err);
     yb_db_done(st);
-    if (!rc) rc = yb_db_meta_set(db, "alog_seq", seq, 0, err);
-    if (!rc) rc = yb_db_meta_set(db, "alog_head", head_mac(db, seq, hash), 0, err);
-    return rc;
+    if (rc) {
+        h->valid = 0;
+        return rc;
+    }
+    h->seq = seq;
+    memcpy(h->hash, hash, sizeof h->hash);
+    h->dirty = 1;
+    /* outside a transaction the entry is committed already: its head record goes with it */
+    return yb__db_in_transaction(db) ? YB_OK : yb__alog_flush(db, err);
 }
 
 static const char *col(sqlite3_stmt *st, int i) {

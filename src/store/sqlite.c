@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "yibao/alog.h"
 #include "yibao/pdata.h"
 #include "yibao/store.h"
 
@@ -45,10 +46,17 @@ struct yb_db {
     int depth;   /* open yb_db_begin levels: the outer one is BEGIN IMMEDIATE, inner ones savepoints */
     int group;   /* 1 while a group transaction (yb_db_group_begin) holds the outer level */
     char actor[64];   /* who the writes on this handle are for, in the audit log */
+    yb_alog_head alog; /* the audit log's head while a transaction is open (store/alog.c) */
     unsigned char keys[YB_KEY_BYTES * 5]; /* master key, then the subkeys by enum yb_key_use */
 };
 
 unsigned char *yb__db_keybuf(yb_db *db) { return db->keys; }
+yb_alog_head *yb__db_alog_head(yb_db *db) { return &db->alog; }
+int yb__db_in_transaction(yb_db *db) { return db->depth > 0 || db->group; }
+
+/* A transaction ends (committed or not): the next one reads the head again, as other connections
+ * may append meanwhile. */
+static void alog_forget(yb_db *db) { db->alog.valid = db->alog.dirty = 0; }
 
 /* The open handles, so that yb_db_done finds a statement's cache from the statement alone. */
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -148,12 +156,14 @@ yb_rc yb_db_step_done(yb_db *db, sqlite3_stmt *st, yb_err *err) {
  * level while a group transaction is open) is SAVEPOINT ... RELEASE, so a service that fails
  * rolls back exactly its own writes. */
 yb_rc yb_db_begin(yb_db *db, yb_err *err) {
+    if (db->depth == 0 && !db->group) alog_forget(db);
     yb_rc rc = yb_db_exec(db, db->depth == 0 && !db->group ? "BEGIN IMMEDIATE" : "SAVEPOINT yb", err);
     if (!rc) db->depth++;
     return rc;
 }
 
 yb_rc yb_db_begin_read(yb_db *db, yb_err *err) {
+    if (db->depth == 0 && !db->group) alog_forget(db);
     yb_rc rc = yb_db_exec(db, db->depth == 0 && !db->group ? "BEGIN" : "SAVEPOINT yb", err);
     if (!rc) db->depth++;
     return rc;
@@ -170,9 +180,11 @@ yb_rc yb_db_commit(yb_db *db, yb_err *err) {
         db->depth--;
         return YB_OK;
     }
-    yb_rc rc = yb_db_exec(db, "COMMIT", err);
+    yb_rc rc = yb__alog_flush(db, err);
+    if (!rc) rc = yb_db_exec(db, "COMMIT", err);
     if (rc) yb_db_rollback(db);
     else db->depth = 0;
+    alog_forget(db);
     return rc;
 }
 
@@ -180,15 +192,18 @@ void yb_db_rollback(yb_db *db) {
     if (db->depth > 1 || (db->depth == 1 && db->group)) {
         sqlite3_exec(db->h, "ROLLBACK TO yb; RELEASE yb", NULL, NULL, NULL);
         db->depth--;
+        db->alog.valid = 0; /* entries may have been undone; dirty stays for the ones before */
         return;
     }
     if (db->group) return; /* nothing of the caller's is open */
     if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     db->depth = 0;
+    alog_forget(db);
 }
 
 yb_rc yb_db_group_begin(yb_db *db, yb_err *err) {
     if (db->depth || db->group) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "group inside a transaction");
+    alog_forget(db);
     yb_rc rc = yb_db_exec(db, "BEGIN IMMEDIATE", err);
     if (!rc) db->group = 1;
     return rc;
@@ -196,9 +211,11 @@ yb_rc yb_db_group_begin(yb_db *db, yb_err *err) {
 
 yb_rc yb_db_group_commit(yb_db *db, yb_err *err) {
     if (!db->group || db->depth) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "group commit out of place");
+    yb_rc rc = yb__alog_flush(db, err);
     db->group = 0;
-    yb_rc rc = yb_db_exec(db, "COMMIT", err);
+    if (!rc) rc = yb_db_exec(db, "COMMIT", err);
     if (rc && !sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    alog_forget(db);
     return rc;
 }
 

@@ -1,0 +1,153 @@
+/*
+ * test_alog.c — the audit log's chain across the ways a transaction can go (store/alog.c with the
+ * handle's cached head in store/sqlite.c): a group commit whose requests append in savepoints, one
+ * of them rolled back; nested levels; appends outside any transaction; a group that fails; two
+ * connections appending in turn to one file. After each, `verify` must hold and the head record
+ * (meta alog_seq) must name the last entry.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "yibao/alog.h"
+#include "yibao/store.h"
+
+static long long q_int(yb_db *db, const char *sql) {
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(yb_db_sql(db), sql, -1, &st, NULL), SQLITE_OK);
+    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -999;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The chain holds, has n entries, and the head record names the last one. */
+static void holds(yb_db *db, long long n) {
+    yb_err e;
+    yb_err_clear(&e);
+    yb_alog_report r;
+    assert_int_equal(yb_alog_verify(db, &r, &e), YB_OK);
+    if (r.bad_seq) fprintf(stderr, "verify: %s\n", r.problem);
+    assert_int_equal(r.bad_seq, 0);
+    assert_int_equal(r.entries, n);
+    assert_int_equal(q_int(db, "SELECT count(*) FROM audit_log"), n);
+    if (n) assert_int_equal(q_int(db, "SELECT value FROM meta WHERE key='alog_seq'"), n);
+}
+
+static void append(yb_db *db, const char *what) {
+    yb_err e;
+    yb_err_clear(&e);
+    assert_int_equal(yb_alog_append(db, "tester", "test", what, "", &e), YB_OK);
+}
+
+static int setup(void **state) {
+    yb_db *db;
+    yb_err e;
+    yb_err_clear(&e);
+    if (yb_db_open(":memory:", 1, &db, &e)) return -1;
+    *state = db;
+    return 0;
+}
+
+static int teardown(void **state) {
+    yb_db_close(*state);
+    return 0;
+}
+
+static void test_group_with_rollback(void **state) {
+    yb_db *db = *state;
+    yb_err e;
+    yb_err_clear(&e);
+    append(db, "before"); /* outside a transaction: committed with its head record */
+    holds(db, 1);
+    assert_int_equal(yb_db_group_begin(db, &e), YB_OK);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(yb_db_begin(db, &e), YB_OK);
+        append(db, "request");
+        if (i % 3 == 1) {
+            append(db, "second entry of a refused request");
+            yb_db_rollback(db); /* this request's entries go; the ones before stay */
+        } else {
+            assert_int_equal(yb_db_commit(db, &e), YB_OK);
+        }
+    }
+    assert_int_equal(yb_db_group_commit(db, &e), YB_OK);
+    holds(db, 5);
+    /* the last request of a group refused: the head record must not name its entry */
+    assert_int_equal(yb_db_group_begin(db, &e), YB_OK);
+    assert_int_equal(yb_db_begin(db, &e), YB_OK);
+    append(db, "kept");
+    assert_int_equal(yb_db_commit(db, &e), YB_OK);
+    assert_int_equal(yb_db_begin(db, &e), YB_OK);
+    append(db, "undone");
+    yb_db_rollback(db);
+    assert_int_equal(yb_db_group_commit(db, &e), YB_OK);
+    holds(db, 6);
+}
+
+static void test_nested_and_failed(void **state) {
+    yb_db *db = *state;
+    yb_err e;
+    yb_err_clear(&e);
+    assert_int_equal(yb_db_begin(db, &e), YB_OK);
+    append(db, "outer");
+    assert_int_equal(yb_db_begin(db, &e), YB_OK);
+    append(db, "inner");
+    assert_int_equal(yb_db_commit(db, &e), YB_OK);
+    append(db, "outer again");
+    assert_int_equal(yb_db_commit(db, &e), YB_OK);
+    holds(db, 3);
+    /* a whole transaction rolled back leaves nothing, and the next one chains on the last kept */
+    assert_int_equal(yb_db_begin(db, &e), YB_OK);
+    append(db, "gone");
+    append(db, "gone too");
+    yb_db_rollback(db);
+    holds(db, 3);
+    assert_int_equal(yb_db_group_begin(db, &e), YB_OK);
+    append(db, "in a group, no savepoint");
+    assert_int_equal(yb_db_group_commit(db, &e), YB_OK);
+    holds(db, 4);
+}
+
+static void test_two_connections(void **state) {
+    (void)state;
+    char dir[] = "/tmp/yb-alog-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64], cmd[96];
+    snprintf(path, sizeof path, "%s/a.db", dir);
+    yb_db *a, *b;
+    yb_err e;
+    yb_err_clear(&e);
+    assert_int_equal(yb_db_open(path, 1, &a, &e), YB_OK);
+    assert_int_equal(yb_db_open(path, 0, &b, &e), YB_OK);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(yb_db_group_begin(a, &e), YB_OK);
+        append(a, "a1");
+        append(a, "a2");
+        assert_int_equal(yb_db_group_commit(a, &e), YB_OK);
+        assert_int_equal(yb_db_begin(b, &e), YB_OK);
+        append(b, "b");
+        assert_int_equal(yb_db_commit(b, &e), YB_OK);
+        append(a, "a outside");
+    }
+    holds(a, 12);
+    holds(b, 12);
+    yb_db_close(b);
+    yb_db_close(a);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_group_with_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nested_and_failed, setup, teardown),
+        cmocka_unit_test(test_two_connections),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
