@@ -43,6 +43,13 @@ typedef struct yb_visit_doc {
     /* which declared totals were given, one bit each (YB_DECL_*); has_decl = all five. A total
      * that was given must equal the computed one, each on its own. */
     unsigned decl_given;
+    /* 1 when the lines are the visit's unsettled fee_lines rows (the interface's 2207/2304): the
+     * settlement then updates those rows in place; 0 (a visit file) replaces the visit's rows */
+    int lines_stored;
+    /* 1 when the caller records the request and its reply itself, in the same transaction (the
+     * interface's message log, keyed by institution and msgid): the settlement row then keeps the
+     * msgid but neither the body's hash nor the reply, and the msgid is not looked up here */
+    int reply_recorded;
 } yb_visit_doc;
 
 #define YB_DECL_MEDFEE 1u

@@ -562,6 +562,8 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
     vi->begntime = vi->endtime = YB_DATETIME_NONE;
     if (v->begn[0]) yb_datetime_parse(v->begn, strlen(v->begn), &vi->begntime);
     if (v->end[0]) yb_datetime_parse(v->end, strlen(v->end), &vi->endtime);
+    d->lines_stored = 1;
+    d->reply_recorded = 1; /* msg_log, in the same transaction (yb_fsi_handle_pre) */
     size_t cap = 16;
     d->lines = calloc(cap, sizeof *d->lines);
     if (!d->lines) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");

@@ -152,13 +152,23 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     yb_db_done(st);
     if (rc) return rc;
 
-    rc = exec_bound(db, "DELETE FROM fee_lines WHERE mdtrt_id=?1", err, v->mdtrt_id, NULL, NULL);
-    if (rc) return rc;
-    rc = yb_db_prepare(db,
-                       "INSERT INTO fee_lines(mdtrt_id, feedetl_sn, psn_no, med_list_codg, fee_ocur_time, cnt, pric,"
-                       " det_item_fee_sumamt, fulamt_ownpay_amt, overlmt_amt, preselfpay_amt, inscp_scp_amt, chrgitm_lv, setl_id)"
-                       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
-                       &st, err);
+    /* lines from the store are updated in place (the visit's lines settled before, by an interim
+     * settlement, stay as they are); the lines of a visit file replace the visit's rows */
+    if (d->lines_stored) {
+        rc = yb_db_prepare(db,
+                           "UPDATE fee_lines SET cnt=?6, det_item_fee_sumamt=?8, fulamt_ownpay_amt=?9, overlmt_amt=?10,"
+                           " preselfpay_amt=?11, inscp_scp_amt=?12, chrgitm_lv=?13, setl_id=?14"
+                           " WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND setl_id IS NULL",
+                           &st, err);
+    } else {
+        rc = exec_bound(db, "DELETE FROM fee_lines WHERE mdtrt_id=?1", err, v->mdtrt_id, NULL, NULL);
+        if (!rc)
+            rc = yb_db_prepare(db,
+                               "INSERT INTO fee_lines(mdtrt_id, feedetl_sn, psn_no, med_list_codg, fee_ocur_time, cnt, pric,"
+                               " det_item_fee_sumamt, fulamt_ownpay_amt, overlmt_amt, preselfpay_amt, inscp_scp_amt,"
+                               " chrgitm_lv, setl_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                               &st, err);
+    }
     if (rc) return rc;
     for (size_t i = 0; i < d->n_lines && !rc; i++) {
         const yb_line *l = &d->lines[i];
@@ -181,9 +191,11 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, v->mdtrt_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, l->feedetl_sn, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, p->psn_no, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, l->med_list_codg, -1, SQLITE_STATIC);
-        bind_time(st, 5, l->fee_ocur_time);
+        if (!d->lines_stored) {
+            sqlite3_bind_text(st, 3, p->psn_no, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, l->med_list_codg, -1, SQLITE_STATIC);
+            bind_time(st, 5, l->fee_ocur_time);
+        }
         sqlite3_bind_int64(st, 6, cnt);
         sqlite3_bind_int64(st, 7, l->pric);
         sqlite3_bind_int64(st, 8, sum);
@@ -194,6 +206,8 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         bind_text_or_null(st, 13, sp[i].chrgitm_lv);
         sqlite3_bind_text(st, 14, setl_id, -1, SQLITE_STATIC);
         rc = yb_db_step_done(db, st, err);
+        if (!rc && d->lines_stored && sqlite3_changes(yb_db_sql(db)) != 1)
+            rc = yb_err_set(err, YB_E_STATE, "feedetl_sn", l->feedetl_sn, "the fee line is no longer unsettled");
         i += (size_t)merged;
     }
     yb_db_done(st);
@@ -227,8 +241,13 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     for (size_t i = 0; i < sizeof amounts / sizeof amounts[0]; i++) sqlite3_bind_int64(st, k++, amounts[i]);
     bind_text_or_null(st, k++, d->fixmedins_code);
     bind_text_or_null(st, k++, d->msgid);
-    sqlite3_bind_text(st, k++, hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, k++, reply, -1, SQLITE_STATIC);
+    if (d->reply_recorded) {
+        sqlite3_bind_null(st, k++);
+        sqlite3_bind_null(st, k++);
+    } else {
+        sqlite3_bind_text(st, k++, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, k++, reply, -1, SQLITE_STATIC);
+    }
     sqlite3_bind_text(st, k++, setl_time, -1, SQLITE_STATIC);
     rc = yb_db_step_done(db, st, err);
     yb_db_done(st);
@@ -305,12 +324,12 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
         return yb_err_set(err, YB_E_POLICY, "insuplc_admdvs", p->insu_admdvs, "no policy of this area is in force on %s",
                           yb_date_fmt(on, b));
     }
-    char hash[40];
-    body_hash(body ? body : "", body ? body_len : 0, hash);
+    char hash[40] = "";
+    if (!d->reply_recorded) body_hash(body ? body : "", body ? body_len : 0, hash);
     yb_rc rc = yb_db_begin(db, err);
     if (rc) return rc;
     sqlite3_stmt *st = NULL;
-    if (!pre && d->msgid[0]) {
+    if (!pre && d->msgid[0] && !d->reply_recorded) {
         rc = yb_db_prepare(db,
                            "SELECT body_hash, reply, setl_id FROM settlements WHERE msgid=?1 AND"
                            " fixmedins_code IS ?2 AND refd_setl_flag=0",
@@ -319,7 +338,8 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
         sqlite3_bind_text(st, 1, d->msgid, -1, SQLITE_STATIC);
         bind_text_or_null(st, 2, d->fixmedins_code);
         if (sqlite3_step(st) == SQLITE_ROW) {
-            if (strcmp((const char *)sqlite3_column_text(st, 0), hash) != 0) {
+            const unsigned char *was = sqlite3_column_text(st, 0); /* NULL: the interface's (msg_log) */
+            if (!was || strcmp((const char *)was, hash) != 0) {
                 rc = yb_err_set(err, YB_E_DUPLICATE, "msgid", d->msgid, "this msgid was used for another request");
                 goto fail;
             }
