@@ -417,7 +417,8 @@ int main(int argc, char **argv) {
     char msg[600];
     yb_rc rc = yb_db_open(db_path, 0, &s.fsi.db, &e);
     /* this connection only: seed data need not be durable (see the comment at the top) */
-    if (!rc) rc = yb_db_exec(s.fsi.db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144", &e);
+    if (!rc) rc = yb_db_exec(s.fsi.db, durable ? "PRAGMA synchronous=FULL; PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY"
+                : "PRAGMA synchronous=OFF; PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY", &e);
     if (!rc) rc = yb_store_load_refdata(s.fsi.db, &rd, &e);
     if (rc) {
         fprintf(stderr, "bench_seed_visits: %s\n", yb_err_fmt(&e, msg, sizeof msg));
