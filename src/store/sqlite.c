@@ -33,6 +33,7 @@ extern const char *const yb__migration_notes[];
 
 typedef struct cached_stmt {
     sqlite3_stmt *st;
+    const char *text; /* the caller's pointer to the SQL when it was prepared (a string literal, mostly) */
     uint32_t hash;   /* of the SQL text */
     int busy;        /* handed out and not yet given back with yb_db_done */
 } cached_stmt;
@@ -126,11 +127,22 @@ yb_rc yb_db_exec(yb_db *db, const char *sql, yb_err *err) {
 }
 
 yb_rc yb_db_prepare(yb_db *db, const char *sql, sqlite3_stmt **st, yb_err *err) {
+    /* the same pointer as before: the same SQL, when the text still matches (a buffer may be reused
+     * for other SQL), without hashing it */
+    for (int i = 0; i < db->ncache; i++) {
+        cached_stmt *c = &db->cache[i];
+        if (!c->busy && c->text == sql && !strcmp(sqlite3_sql(c->st), sql)) {
+            c->busy = 1;
+            *st = c->st;
+            return YB_OK;
+        }
+    }
     uint32_t h = sql_hash(sql);
     for (int i = 0; i < db->ncache; i++) {
         cached_stmt *c = &db->cache[i];
         if (!c->busy && c->hash == h && !strcmp(sqlite3_sql(c->st), sql)) {
             c->busy = 1;
+            c->text = sql;
             *st = c->st;
             return YB_OK;
         }
@@ -138,7 +150,7 @@ yb_rc yb_db_prepare(yb_db *db, const char *sql, sqlite3_stmt **st, yb_err *err) 
     const char *tail = NULL;
     if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, &tail) != SQLITE_OK) return db_err(db, err, "prepare");
     /* one statement exactly: sqlite3_sql() is then the whole text, so the lookup above can match */
-    if (*st && tail && !*tail && db->ncache < STMT_CACHE) db->cache[db->ncache++] = (cached_stmt){*st, h, 1};
+    if (*st && tail && !*tail && db->ncache < STMT_CACHE) db->cache[db->ncache++] = (cached_stmt){*st, sql, h, 1};
     return YB_OK;
 }
 
