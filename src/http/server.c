@@ -61,7 +61,10 @@ typedef struct server {
     sqlite3 *ckpt_db;          /* the checkpointer's connection */
     pthread_cond_t ckpt_work;  /* the checkpointer waits for a WAL grown past CKPT_FRAMES */
     int ckpt_want, ckpt_stop;
-    unsigned long ckpts;
+    int ckpt_busy;             /* a background checkpoint was asked for and has not ended */
+    int ckpt_upto;             /* the WAL frames the last one ended with in the database (0: none) */
+    int ckpt_asked_at;         /* the WAL's frames when it was asked for */
+    unsigned long ckpts, tails;
     unsigned long groups, jobs, syncs; /* counters for the exit line */
     unsigned active;          /* requests begun and not yet completed (their reply not yet sent) */
     int closing;              /* SIGTERM: no new requests; the last replies close their connections */
@@ -156,24 +159,39 @@ static void *syncer(void *arg) {
 
 /* Checkpoints: copying the WAL's pages back into the database (and syncing both) is not the
  * writer's work. Its connection's WAL hook (which replaces SQLite's automatic checkpoint) asks
- * the checkpointer thread, on a connection of its own, for a PASSIVE checkpoint once the WAL
- * holds CKPT_FRAMES pages; it runs beside the writer, and the writer starts the WAL again from
- * its beginning at the first group after one that caught up. Should the WAL still reach
- * CKPT_HARD pages, the writer checkpoints itself, as SQLite would. */
+ * the checkpointer thread, on a connection of its own, for a PASSIVE checkpoint each time the WAL
+ * has grown by CKPT_FRAMES pages; that runs beside the writer and copies what was in the WAL when
+ * it began. Under steady load the writer keeps appending, so such a checkpoint never catches up
+ * and the WAL would never start again from its beginning: when one has ended within CKPT_TAIL
+ * pages of the WAL's end, the writer copies that tail itself (a few milliseconds), after which
+ * its next transaction starts the WAL over. Should the WAL still reach CKPT_HARD pages, the
+ * writer checkpoints all of it, as SQLite's own hook would. */
 #define CKPT_FRAMES 4000
+#define CKPT_TAIL 1500
 #define CKPT_HARD 262144
 
 static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames) {
     server *s = arg;
-    if (frames >= CKPT_HARD) {
-        /* as SQLite's own hook does: a checkpoint that cannot finish leaves the WAL as it is */
-        sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        return SQLITE_OK;
-    }
-    if (frames >= CKPT_FRAMES) {
-        pthread_mutex_lock(&s->lock);
+    pthread_mutex_lock(&s->lock);
+    if (frames < s->ckpt_asked_at) s->ckpt_asked_at = 0; /* the WAL started over */
+    int busy = s->ckpt_busy, upto = s->ckpt_upto, tail = 0;
+    if (!busy && upto && frames - upto <= CKPT_TAIL) {
+        tail = 1;
+    } else if (!busy && frames - s->ckpt_asked_at >= CKPT_FRAMES) {
+        s->ckpt_busy = 1;
+        s->ckpt_upto = 0;
+        s->ckpt_asked_at = frames;
         s->ckpt_want = 1;
         pthread_cond_signal(&s->ckpt_work);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (tail || frames >= CKPT_HARD) {
+        /* as SQLite's own hook does: a checkpoint that cannot finish leaves the WAL as it is */
+        sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&s->lock);
+        s->ckpt_upto = 0;
+        s->ckpt_asked_at = 0;
+        s->tails++;
         pthread_mutex_unlock(&s->lock);
     }
     return SQLITE_OK;
@@ -194,6 +212,8 @@ static void *checkpointer(void *arg) {
             fprintf(stderr, "yibao serve: checkpoint failed: %s (the WAL keeps the data)\n", sqlite3_errmsg(s->ckpt_db));
         pthread_mutex_lock(&s->lock);
         s->ckpts++;
+        s->ckpt_busy = 0;
+        s->ckpt_upto = rc == SQLITE_OK && done > 0 ? done : 0;
         pthread_mutex_unlock(&s->lock);
     }
 }
@@ -458,8 +478,12 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
         if (sqlite3_open_v2(file, &s.ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
             rc = yb_err_set(err, YB_E_DB, NULL, NULL, "cannot open the checkpointer's connection: %s",
                             s.ckpt_db ? sqlite3_errmsg(s.ckpt_db) : "out of memory");
-        else
+        else {
             sqlite3_busy_timeout(s.ckpt_db, 10000);
+            /* a first read opens the connection's view of the WAL; until then it cannot checkpoint */
+            if (sqlite3_exec(s.ckpt_db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
+                rc = yb_err_set(err, YB_E_DB, NULL, NULL, "checkpointer's connection: %s", sqlite3_errmsg(s.ckpt_db));
+        }
     }
     if (!rc) rc = yb_db_open(o->db_path, 0, &s.api_db, err);
     if (!rc) rc = yb_db_exec(s.api_db, "PRAGMA synchronous=FULL", err);
@@ -546,8 +570,8 @@ done:
     if (ckpt_started) stop_thread(&s, &s.ckpt_stop, &s.ckpt_work, ct);
     sqlite3_close(s.ckpt_db);
     if (s.jobs)
-        fprintf(stderr, "yibao serve: %lu requests in %lu commits, %lu syncs, %lu checkpoints\n", s.jobs, s.groups,
-                s.syncs, s.ckpts);
+        fprintf(stderr, "yibao serve: %lu requests in %lu commits, %lu syncs, %lu checkpoints (%lu tails)\n", s.jobs,
+                s.groups, s.syncs, s.ckpts, s.tails);
     if (s.wal_fd >= 0) close(s.wal_fd);
     yb_refdata_free(rd);
     yb_audit_ruleset_free(rules);
