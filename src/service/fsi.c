@@ -18,6 +18,7 @@
 #include "service/batch_audit.h"
 #include "yibao/alog.h"
 #include "yibao/audit.h"
+#include "yibao/digest.h"
 #include "yibao/fsi.h"
 #include "yibao/pdata.h"
 #include "yibao/policy.h"
@@ -79,8 +80,8 @@ static void now_text(char out[20]) {
 
 /* SHA-256 of the request body: the same msgid with another body is told apart for certain. */
 static void hash_body(const char *b, size_t n, char out[72]) {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)b, n);
+    unsigned char h[YB_SHA256_BYTES];
+    yb_sha256(b, n, h);
     memcpy(out, "sha256:", 7);
     sodium_bin2hex(out + 7, 65, h, sizeof h);
 }

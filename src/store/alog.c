@@ -13,26 +13,27 @@
 #include <time.h>
 
 #include "yibao/alog.h"
+#include "yibao/digest.h"
 #include "yibao/pdata.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
-static void part(crypto_auth_hmacsha256_state *s, const char *p) {
+static void part(yb_hmac256 *s, const char *p) {
     if (!p) p = "";
     size_t n = strlen(p);
     unsigned char len[8];
     for (int i = 0; i < 8; i++) len[i] = (unsigned char)((uint64_t)n >> (8 * i));
-    crypto_auth_hmacsha256_update(s, len, sizeof len);
-    crypto_auth_hmacsha256_update(s, (const unsigned char *)p, n);
+    yb_hmac256_update(s, len, sizeof len);
+    yb_hmac256_update(s, p, n);
 }
 
 static void entry_hash(yb_db *db, const char *prev, long long seq, const char *ts, const char *actor,
                        const char *action, const char *object, const char *detail, char out[65]) {
-    crypto_auth_hmacsha256_state s;
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    yb_hmac256 s;
+    unsigned char mac[YB_SHA256_BYTES];
     char sq[24];
     snprintf(sq, sizeof sq, "%lld", seq);
-    crypto_auth_hmacsha256_init(&s, yb_db_subkey(db, YB_KEY_AUDIT), YB_KEY_BYTES);
+    yb_hmac256_init(&s, yb_db_subkey(db, YB_KEY_AUDIT), YB_KEY_BYTES);
     part(&s, "yibao-alog-1");
     part(&s, prev);
     part(&s, sq);
@@ -41,20 +42,20 @@ static void entry_hash(yb_db *db, const char *prev, long long seq, const char *t
     part(&s, action);
     part(&s, object);
     part(&s, detail);
-    crypto_auth_hmacsha256_final(&s, mac);
+    yb_hmac256_final(&s, mac);
     sodium_bin2hex(out, 65, mac, sizeof mac);
 }
 
 static long long head_mac(yb_db *db, long long seq, const char *hash) {
-    crypto_auth_hmacsha256_state s;
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    yb_hmac256 s;
+    unsigned char mac[YB_SHA256_BYTES];
     char sq[24];
     snprintf(sq, sizeof sq, "%lld", seq);
-    crypto_auth_hmacsha256_init(&s, yb_db_subkey(db, YB_KEY_AUDIT), YB_KEY_BYTES);
+    yb_hmac256_init(&s, yb_db_subkey(db, YB_KEY_AUDIT), YB_KEY_BYTES);
     part(&s, "head");
     part(&s, sq);
     part(&s, hash);
-    crypto_auth_hmacsha256_final(&s, mac);
+    yb_hmac256_final(&s, mac);
     uint64_t v;
     memcpy(&v, mac, sizeof v);
     return (long long)(v & INT64_MAX);
