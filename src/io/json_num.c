@@ -491,7 +491,37 @@ static void put_escaped(yb_jw *w, const char *s) {
     put(w, "\"", 1);
 }
 
+/* Printable ASCII other than '"' and '\\': written as it is. */
+static const unsigned char plain_byte[256] = {
+#define R8(x) x, x, x, x, x, x, x, x
+    R8(0), R8(0), R8(0), R8(0), /* 0x00-0x1F */
+    1, 1, 0, 1, 1, 1, 1, 1, R8(1), R8(1), R8(1), /* 0x20-0x3F: '"' is 0x22 */
+    R8(1), R8(1), R8(1), 1, 1, 1, 1, 0, 1, 1, 1, /* 0x40-0x5F: '\\' is 0x5C */
+    R8(1), R8(1), R8(1), 1, 1, 1, 1, 1, 1, 1, 0, /* 0x60-0x7F: DEL is 0x7F */
+    R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), R8(0), R8(0),
+#undef R8
+};
+
+/* [,]"s"[:] in one put when s is short and plain (keys are; most values are): the common case
+ * of a reply, without put_escaped's byte-by-byte runs. 0 when s needs the general path. */
+static int put_plain(yb_jw *w, const char *s, int colon) {
+    char b[132];
+    size_t m = 0;
+    if (w->need_comma) b[m++] = ',';
+    b[m++] = '"';
+    for (; *s; s++) {
+        if (m > sizeof b - 3 || !plain_byte[(unsigned char)*s]) return 0;
+        b[m++] = *s;
+    }
+    b[m++] = '"';
+    if (colon) b[m++] = ':';
+    put(w, b, m);
+    w->need_comma = !colon;
+    return 1;
+}
+
 void yb_jw_key(yb_jw *w, const char *k) {
+    if (put_plain(w, k, 1)) return;
     sep(w);
     put_escaped(w, k);
     put(w, ":", 1);
@@ -503,6 +533,7 @@ void yb_jw_str(yb_jw *w, const char *s) {
         yb_jw_null(w);
         return;
     }
+    if (put_plain(w, s, 0)) return;
     sep(w);
     put_escaped(w, s);
 }

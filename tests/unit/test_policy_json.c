@@ -410,8 +410,49 @@ static void test_round_trip(void **state) {
     free(p);
 }
 
+/* Every byte in a key and in a value, short (the one-put path for plain text) and long (the
+ * general path), written as JSON escaping requires, commas and colons in their places. */
+static void test_writer_bytes(void **state) {
+    (void)state;
+    char pad[200];
+    memset(pad, 'p', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    for (int len = 0; len < 2; len++)
+        for (int b = 1; b < 256; b++) {
+            char in[256], want_s[64], want[700];
+            snprintf(in, sizeof in, "x%cy%s", b, len ? pad : "");
+            if (b == '"') snprintf(want_s, sizeof want_s, "\\\"");
+            else if (b == '\\') snprintf(want_s, sizeof want_s, "\\\\");
+            else if (b == '\n') snprintf(want_s, sizeof want_s, "\\n");
+            else if (b == '\r') snprintf(want_s, sizeof want_s, "\\r");
+            else if (b == '\t') snprintf(want_s, sizeof want_s, "\\t");
+            else if (b < 0x20 || b == 0x7f) snprintf(want_s, sizeof want_s, "\\u%04x", b);
+            else if (b >= 0x80) snprintf(want_s, sizeof want_s, "\\ufffd"); /* a lone byte is not UTF-8 */
+            else snprintf(want_s, sizeof want_s, "%c", b);
+            snprintf(want, sizeof want, "{\"x%sy%s\":\"x%sy%s\",\"k\":[\"x%sy%s\",1,\"v\"]}", want_s, len ? pad : "",
+                     want_s, len ? pad : "", want_s, len ? pad : "");
+            yb_jw w;
+            yb_jw_init(&w);
+            yb_jw_open(&w, '{');
+            yb_jw_key(&w, in);
+            yb_jw_str(&w, in);
+            yb_jw_key(&w, "k");
+            yb_jw_open(&w, '[');
+            yb_jw_str(&w, in);
+            yb_jw_int(&w, 1);
+            yb_jw_str(&w, "v");
+            yb_jw_close(&w, ']');
+            yb_jw_close(&w, '}');
+            char *got = yb_jw_finish(&w);
+            if (strcmp(got, want)) fprintf(stderr, "byte 0x%02x, long %d:\n got  %s\n want %s\n", b, len, got, want);
+            assert_string_equal(got, want);
+            free(got);
+        }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_writer_bytes),
         cmocka_unit_test(test_demo_policy), cmocka_unit_test(test_bad_policies), cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_numbers),     cmocka_unit_test(test_round_trip),
     };
