@@ -48,6 +48,13 @@ struct yb_db {
     int group;   /* 1 while a group transaction (yb_db_group_begin) holds the outer level */
     char actor[64];   /* who the writes on this handle are for, in the audit log */
     yb_alog_head alog; /* the audit log's head while a transaction is open (store/alog.c) */
+    /* counters (yb_db_next_seq) taken while a transaction is open: read once, counted here, and
+     * written back just before COMMIT; a rolled-back savepoint leaves its numbers unused */
+    struct {
+        char name[24];
+        long long value;
+    } seq[4];
+    int nseq;
     unsigned char keys[YB_KEY_BYTES * 5]; /* master key, then the subkeys by enum yb_key_use */
 };
 
@@ -55,9 +62,38 @@ unsigned char *yb__db_keybuf(yb_db *db) { return db->keys; }
 yb_alog_head *yb__db_alog_head(yb_db *db) { return &db->alog; }
 int yb__db_in_transaction(yb_db *db) { return db->depth > 0 || db->group; }
 
-/* A transaction ends (committed or not): the next one reads the head again, as other connections
- * may append meanwhile. */
-static void alog_forget(yb_db *db) { db->alog.valid = db->alog.dirty = 0; }
+/* A transaction ends (committed or not): the next one reads the audit log's head and the counters
+ * again, as other connections may write meanwhile. */
+static void alog_forget(yb_db *db) {
+    db->alog.valid = db->alog.dirty = 0;
+    db->nseq = 0;
+}
+
+/* One transaction-control statement, prepared once and kept (sqlite3_exec would parse it each time). */
+static yb_rc tx_exec(yb_db *db, const char *sql, yb_err *err) {
+    sqlite3_stmt *st;
+    yb_rc rc = yb_db_prepare(db, sql, &st, err);
+    if (rc) return rc;
+    rc = yb_db_step_done(db, st, err);
+    yb_db_done(st);
+    return rc;
+}
+
+/* Before COMMIT: the counters taken in the transaction, and the audit log's head record. */
+static yb_rc flush_tx(yb_db *db, yb_err *err) {
+    for (int i = 0; i < db->nseq; i++) {
+        sqlite3_stmt *st;
+        yb_rc rc = yb_db_prepare(db, "UPDATE meta SET value=?2 WHERE key=?1", &st, err);
+        if (rc) return rc;
+        sqlite3_bind_text(st, 1, db->seq[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, db->seq[i].value);
+        rc = yb_db_step_done(db, st, err);
+        yb_db_done(st);
+        if (rc) return rc;
+    }
+    db->nseq = 0;
+    return yb__alog_flush(db, err);
+}
 
 /* The open handles, so that yb_db_done finds a statement's cache from the statement alone. */
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -169,14 +205,14 @@ yb_rc yb_db_step_done(yb_db *db, sqlite3_stmt *st, yb_err *err) {
  * rolls back exactly its own writes. */
 yb_rc yb_db_begin(yb_db *db, yb_err *err) {
     if (db->depth == 0 && !db->group) alog_forget(db);
-    yb_rc rc = yb_db_exec(db, db->depth == 0 && !db->group ? "BEGIN IMMEDIATE" : "SAVEPOINT yb", err);
+    yb_rc rc = tx_exec(db, db->depth == 0 && !db->group ? "BEGIN IMMEDIATE" : "SAVEPOINT yb", err);
     if (!rc) db->depth++;
     return rc;
 }
 
 yb_rc yb_db_begin_read(yb_db *db, yb_err *err) {
     if (db->depth == 0 && !db->group) alog_forget(db);
-    yb_rc rc = yb_db_exec(db, db->depth == 0 && !db->group ? "BEGIN" : "SAVEPOINT yb", err);
+    yb_rc rc = tx_exec(db, db->depth == 0 && !db->group ? "BEGIN" : "SAVEPOINT yb", err);
     if (!rc) db->depth++;
     return rc;
 }
@@ -184,7 +220,7 @@ yb_rc yb_db_begin_read(yb_db *db, yb_err *err) {
 yb_rc yb_db_commit(yb_db *db, yb_err *err) {
     if (db->depth <= 0) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "commit without a transaction");
     if (db->depth > 1 || db->group) {
-        yb_rc rc = yb_db_exec(db, "RELEASE yb", err);
+        yb_rc rc = tx_exec(db, "RELEASE yb", err);
         if (rc) {
             yb_db_rollback(db);
             return rc;
@@ -192,8 +228,8 @@ yb_rc yb_db_commit(yb_db *db, yb_err *err) {
         db->depth--;
         return YB_OK;
     }
-    yb_rc rc = yb__alog_flush(db, err);
-    if (!rc) rc = yb_db_exec(db, "COMMIT", err);
+    yb_rc rc = flush_tx(db, err);
+    if (!rc) rc = tx_exec(db, "COMMIT", err);
     if (rc) yb_db_rollback(db);
     else db->depth = 0;
     alog_forget(db);
@@ -216,16 +252,16 @@ void yb_db_rollback(yb_db *db) {
 yb_rc yb_db_group_begin(yb_db *db, yb_err *err) {
     if (db->depth || db->group) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "group inside a transaction");
     alog_forget(db);
-    yb_rc rc = yb_db_exec(db, "BEGIN IMMEDIATE", err);
+    yb_rc rc = tx_exec(db, "BEGIN IMMEDIATE", err);
     if (!rc) db->group = 1;
     return rc;
 }
 
 yb_rc yb_db_group_commit(yb_db *db, yb_err *err) {
     if (!db->group || db->depth) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "group commit out of place");
-    yb_rc rc = yb__alog_flush(db, err);
+    yb_rc rc = flush_tx(db, err);
     db->group = 0;
-    if (!rc) rc = yb_db_exec(db, "COMMIT", err);
+    if (!rc) rc = tx_exec(db, "COMMIT", err);
     if (rc && !sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     alog_forget(db);
     return rc;
@@ -255,6 +291,26 @@ yb_rc yb_db_wal_open(yb_db *db, int *fd, yb_err *err) {
 
 yb_rc yb_db_next_seq(yb_db *db, const char *name, long long *out, yb_err *err) {
     sqlite3_stmt *st;
+    if ((db->depth > 0 || db->group) && strlen(name) < sizeof db->seq[0].name) {
+        int i = 0;
+        while (i < db->nseq && strcmp(db->seq[i].name, name)) i++;
+        if (i == db->nseq && i < (int)(sizeof db->seq / sizeof db->seq[0])) {
+            yb_rc rc = yb_db_prepare(db, "SELECT value FROM meta WHERE key = ?1", &st, err);
+            if (rc) return rc;
+            sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+            int found = sqlite3_step(st) == SQLITE_ROW;
+            long long v = found ? sqlite3_column_int64(st, 0) : 0;
+            yb_db_done(st);
+            if (!found) return db_err(db, err, "sequence");
+            snprintf(db->seq[i].name, sizeof db->seq[i].name, "%s", name);
+            db->seq[i].value = v;
+            db->nseq++;
+        }
+        if (i < db->nseq) {
+            *out = ++db->seq[i].value;
+            return YB_OK;
+        }
+    }
     yb_rc rc = yb_db_prepare(db, "UPDATE meta SET value = value + 1 WHERE key = ?1 RETURNING value", &st, err);
     if (rc) return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);

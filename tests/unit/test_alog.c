@@ -1,9 +1,10 @@
 /*
- * test_alog.c — the audit log's chain across the ways a transaction can go (store/alog.c with the
- * handle's cached head in store/sqlite.c): a group commit whose requests append in savepoints, one
- * of them rolled back; nested levels; appends outside any transaction; a group that fails; two
- * connections appending in turn to one file. After each, `verify` must hold and the head record
- * (meta alog_seq) must name the last entry.
+ * test_alog.c — what a handle keeps while its transaction is open (store/sqlite.c): the audit
+ * log's chain head (store/alog.c) across a group commit whose requests append in savepoints, one of
+ * them rolled back; nested levels; appends outside any transaction; a group that fails; two
+ * connections appending in turn to one file — after each, `verify` must hold and the head record
+ * (meta alog_seq) must name the last entry. And the counters of yb_db_next_seq: never a number
+ * twice in what is committed, across savepoints, failed groups and two connections.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -143,11 +144,66 @@ static void test_two_connections(void **state) {
     assert_int_equal(system(cmd), 0);
 }
 
+static long long next(yb_db *db) {
+    yb_err e;
+    yb_err_clear(&e);
+    long long v = -1;
+    assert_int_equal(yb_db_next_seq(db, "setl_seq", &v, &e), YB_OK);
+    return v;
+}
+
+static void test_counters(void **state) {
+    (void)state;
+    char dir[] = "/tmp/yb-seq-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64], cmd[96];
+    snprintf(path, sizeof path, "%s/a.db", dir);
+    yb_db *a, *b;
+    yb_err e;
+    yb_err_clear(&e);
+    assert_int_equal(yb_db_open(path, 1, &a, &e), YB_OK);
+    assert_int_equal(yb_db_open(path, 0, &b, &e), YB_OK);
+    long long base = q_int(a, "SELECT value FROM meta WHERE key='setl_seq'");
+    assert_int_equal(next(a), base + 1); /* outside a transaction: written at once */
+    assert_int_equal(q_int(b, "SELECT value FROM meta WHERE key='setl_seq'"), base + 1);
+    /* a group: numbers in order; a refused request's number is not given again */
+    assert_int_equal(yb_db_group_begin(a, &e), YB_OK);
+    assert_int_equal(yb_db_begin(a, &e), YB_OK);
+    assert_int_equal(next(a), base + 2);
+    assert_int_equal(yb_db_commit(a, &e), YB_OK);
+    assert_int_equal(yb_db_begin(a, &e), YB_OK);
+    assert_int_equal(next(a), base + 3);
+    yb_db_rollback(a);
+    assert_int_equal(yb_db_begin(a, &e), YB_OK);
+    assert_int_equal(next(a), base + 4);
+    assert_int_equal(yb_db_commit(a, &e), YB_OK);
+    assert_int_equal(yb_db_group_commit(a, &e), YB_OK);
+    assert_int_equal(q_int(b, "SELECT value FROM meta WHERE key='setl_seq'"), base + 4);
+    /* the other connection goes on from there */
+    assert_int_equal(yb_db_begin(b, &e), YB_OK);
+    assert_int_equal(next(b), base + 5);
+    assert_int_equal(next(b), base + 6);
+    assert_int_equal(yb_db_commit(b, &e), YB_OK);
+    /* a transaction rolled back: its numbers were never committed and are given again */
+    assert_int_equal(yb_db_begin(a, &e), YB_OK);
+    assert_int_equal(next(a), base + 7);
+    yb_db_rollback(a);
+    assert_int_equal(yb_db_begin(a, &e), YB_OK);
+    assert_int_equal(next(a), base + 7);
+    assert_int_equal(yb_db_commit(a, &e), YB_OK);
+    assert_int_equal(q_int(b, "SELECT value FROM meta WHERE key='setl_seq'"), base + 7);
+    yb_db_close(b);
+    yb_db_close(a);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_group_with_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_and_failed, setup, teardown),
         cmocka_unit_test(test_two_connections),
+        cmocka_unit_test(test_counters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
