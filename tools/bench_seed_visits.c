@@ -27,8 +27,10 @@
  *   build-dir/bench_seed_visits --db PATH --fix CODE --settle FILE [--group G] [--durable]
  * sends a 2207 for each visit of FILE (the same body as bench/serve/settle.lua) through yb_fsi_handle,
  * G requests (default 16) in one group transaction as `yibao serve` commits them; synchronous=OFF
- * unless --durable (then FULL, as the server). Any reply other than infcode 0 stops it. The last line
- * is "settled N visits in S s: R settlements/s".
+ * unless --durable (then FULL; the server commits with NORMAL and syncs the WAL on another thread),
+ * with the server's page cache, in-memory statement journals and WAL-gathering VFS (environment
+ * YB_NO_WALBUF=1: without that VFS, to compare). Any reply other than infcode 0 stops it. The last
+ * line is "settled N visits in S s: R settlements/s".
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -415,6 +417,7 @@ int main(int argc, char **argv) {
     yb_err_clear(&e);
     yb_refdata *rd = NULL;
     char msg[600];
+    if (!getenv("YB_NO_WALBUF")) yb_db_buffer_wal(); /* as the server does */
     yb_rc rc = yb_db_open(db_path, 0, &s.fsi.db, &e);
     /* this connection only: seed data need not be durable (see the comment at the top) */
     if (!rc) rc = yb_db_exec(s.fsi.db, durable ? "PRAGMA synchronous=FULL; PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY"

@@ -39,6 +39,10 @@ yb_rc yb_db_group_commit(yb_db *db, yb_err *err);
  * closes it. In WAL mode a commit's frames, written before an fdatasync of this file began, are
  * durable when it returns; checkpoints sync the WAL and the database themselves. */
 yb_rc yb_db_wal_open(yb_db *db, int *fd, yb_err *err);
+/* Make the process's default SQLite VFS one that gathers a transaction's writes to a WAL into one
+ * write at its commit frame (store/walbuf.c), for the connections opened after this call. Returns
+ * an SQLite result code; calling it again does nothing. */
+int yb_db_buffer_wal(void);
 
 /* Who the writes made through this handle are for (the audit log's actor), e.g. "local user
  * root" for the command line; "-" until set. */

@@ -466,6 +466,8 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     pthread_cond_init(&s.sync_work, NULL);
     pthread_cond_init(&s.ckpt_work, NULL);
     yb_refdata *rd = NULL;
+    /* a group's WAL frames go to the file in one write (store/walbuf.c) */
+    if (yb_db_buffer_wal() != SQLITE_OK) fprintf(stderr, "yibao serve: WAL writes not gathered (no default VFS)\n");
     yb_rc rc = yb_db_open(o->db_path, 0, &s.fsi.db, err);
     /* an answer is sent only after its group's transaction is on disk: COMMIT writes the WAL
      * (synchronous=NORMAL), the syncer thread syncs it */
