@@ -43,6 +43,8 @@ yb_rc yb_db_wal_open(yb_db *db, int *fd, yb_err *err);
  * write at its commit frame (store/walbuf.c), for the connections opened after this call. Returns
  * an SQLite result code; calling it again does nothing. */
 int yb_db_buffer_wal(void);
+/* Inside the store: SQLite's process-wide settings, once, before SQLite is initialised. */
+void yb__db_config(void);
 
 /* Who the writes made through this handle are for (the audit log's actor), e.g. "local user
  * root" for the command line; "-" until set. */

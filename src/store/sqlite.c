@@ -428,12 +428,17 @@ static yb_rc migrate(yb_db *db, yb_err *err) {
     return check_record(db, v, err);
 }
 
-/* No global memory statistics: they take a mutex on every allocation SQLite makes. */
+/* No global memory statistics: they take a mutex on every allocation SQLite makes. This must
+ * come before anything initialises SQLite (a VFS lookup does), so every entry point calls it. */
 static void sqlite_config_once(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
-yb_rc yb_db_open(const char *path, int create, yb_db **out, yb_err *err) {
+void yb__db_config(void) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, sqlite_config_once);
+}
+
+yb_rc yb_db_open(const char *path, int create, yb_db **out, yb_err *err) {
+    yb__db_config();
     yb_db *db = calloc(1, sizeof *db);
     if (!db) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     if (strlen(path) >= sizeof db->path) {

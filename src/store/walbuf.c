@@ -172,6 +172,7 @@ static int v_time64(sqlite3_vfs *v, sqlite3_int64 *t) { (void)v; return base_vfs
 
 int yb_db_buffer_wal(void) {
     if (base_vfs) return SQLITE_OK;
+    yb__db_config(); /* before sqlite3_vfs_find initialises SQLite */
     sqlite3_vfs *b = sqlite3_vfs_find(NULL);
     if (!b || b->iVersion < 2) return SQLITE_ERROR;
     for (int v = 0; v < 4; v++)
