@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "yibao/settle.h"
+#include "yibao/str.h"
 
 #define NO_LIMIT INT64_MAX
 /* Decision: at most this many fee lines in one visit (a year-long stay stays far below it). */
@@ -106,6 +107,15 @@ static yb_rc overflow(yb_err *err, const char *field) {
 #define CHK(expr, field)                                          \
     do {                                                          \
         if ((expr) != YB_OK) return overflow(err, (field));       \
+    } while (0)
+
+/* The same for line i's amounts: the field's name (in path) is formatted only on failure. */
+#define CHK_LINE(expr)                                                            \
+    do {                                                                          \
+        if ((expr) != YB_OK) {                                                    \
+            snprintf(path, sizeof path, "feedetail[%zu].det_item_fee_sumamt", i); \
+            return overflow(err, path);                                           \
+        }                                                                         \
     } while (0)
 
 static int64_t clamp_ratio(int64_t r) { return r < 0 ? 0 : r > YB_RATIO_ONE ? YB_RATIO_ONE : r; }
@@ -191,10 +201,9 @@ static yb_rc split_lines(const yb_settle_in *in, int cls, yb_settlement *s, yb_l
         const yb_cat_entry *e =
             in->catalog ? yb_catalog_find(in->catalog, l->med_list_codg, v->mdtrtarea_admvs, yb_datetime_date(t)) : NULL;
         if (e) {
-            snprintf(o->chrgitm_lv, sizeof o->chrgitm_lv, "%s", e->chrgitm_lv);
-            snprintf(o->list_type, sizeof o->list_type, "%s", e->list_type);
+            yb_scopy(o->chrgitm_lv, sizeof o->chrgitm_lv, e->chrgitm_lv);
+            yb_scopy(o->list_type, sizeof o->list_type, e->list_type);
         }
-        snprintf(path, sizeof path, "feedetail[%zu].det_item_fee_sumamt", i);
         if (!e || !strcmp(e->chrgitm_lv, "03") || l->denied) {
             /* 目录外, 丙类 or denied by audit: all of it is the person's */
             o->fulamt_ownpay_amt = l->sumamt;
@@ -204,12 +213,12 @@ static yb_rc split_lines(const yb_settle_in *in, int cls, yb_settlement *s, yb_l
             yb_fen capped = l->sumamt;
             if (cap >= 0) {
                 o->pric_uplmt_amt = cap;
-                if (l->pric > cap) CHK(yb_fen_of_qty_price(l->cnt, cap, &capped), path);
+                if (l->pric > cap) CHK_LINE(yb_fen_of_qty_price(l->cnt, cap, &capped));
             }
-            CHK(yb_sub(l->sumamt, capped, &o->overlmt_amt), path);
+            CHK_LINE(yb_sub(l->sumamt, capped, &o->overlmt_amt));
             o->selfpay_prop = !strcmp(e->chrgitm_lv, "01") ? 0 : (yb_ratio)clamp_ratio(e->selfpay_prop);
-            CHK(yb_fen_mul_ratio(capped, o->selfpay_prop, &o->preselfpay_amt), path);
-            CHK(yb_sub(capped, o->preselfpay_amt, &o->inscp_scp_amt), path);
+            CHK_LINE(yb_fen_mul_ratio(capped, o->selfpay_prop, &o->preselfpay_amt));
+            CHK_LINE(yb_sub(capped, o->preselfpay_amt, &o->inscp_scp_amt));
         }
         CHK(yb_add(s->medfee_sumamt, l->sumamt, &s->medfee_sumamt), "medfee_sumamt");
         CHK(yb_add(s->fulamt_ownpay_amt, o->fulamt_ownpay_amt, &s->fulamt_ownpay_amt), "fulamt_ownpay_amt");
@@ -270,12 +279,12 @@ static yb_rc add_fund_row(yb_settlement *s, const char *type, const char *name, 
     if (s->n_funds >= YB_MAX_FUNDS)
         return yb_err_set(err, YB_E_LIMIT, "setldetail", NULL, "more than %d fund rows", YB_MAX_FUNDS);
     yb_fund_row *r = &s->funds[s->n_funds++];
-    snprintf(r->fund_pay_type, sizeof r->fund_pay_type, "%s", type);
-    snprintf(r->name, sizeof r->name, "%s", name);
+    yb_scopy(r->fund_pay_type, sizeof r->fund_pay_type, type);
+    yb_scopy(r->name, sizeof r->name, name);
     r->base = base;
     r->payamt = pay;
     r->cap_left = left == NO_LIMIT ? YB_NO_CAP : left;
-    snprintf(r->proc_info, sizeof r->proc_info, "%s", info);
+    yb_scopy(r->proc_info, sizeof r->proc_info, info);
     return YB_OK;
 }
 
@@ -316,7 +325,7 @@ static yb_rc settle_pool(const yb_settle_in *in, const yb_insutype_policy *ip, i
     const yb_block *b = yb_policy_block(ip, in->visit->med_type);
     *blk_out = b;
     if (!b) return YB_OK; /* not covered by the pool: hifp_pay 0, the visit is still settled */
-    snprintf(s->block, sizeof s->block, "%s", b->name);
+    yb_scopy(s->block, sizeof s->block, b->name);
     yb_rc rc;
     yb_fen dedc = b->dedc_per == YB_DEDC_NONE ? 0 : b->dedc[cls];
     int nf = b->n_admission_factors < YB_POL_MAX_FACTORS ? b->n_admission_factors : YB_POL_MAX_FACTORS;
@@ -490,8 +499,8 @@ yb_rc yb_settle_calc(const yb_settle_in *in, yb_settlement *s, yb_line_split *sp
     const yb_policy *p = in->policy;
     const yb_person *psn = in->person;
     const yb_visit *v = in->visit;
-    snprintf(s->policy_admdvs, sizeof s->policy_admdvs, "%s", p->admdvs);
-    snprintf(s->policy_version, sizeof s->policy_version, "%s", p->version);
+    yb_scopy(s->policy_admdvs, sizeof s->policy_admdvs, p->admdvs);
+    yb_scopy(s->policy_version, sizeof s->policy_version, p->version);
     if (v->begntime == YB_DATETIME_NONE && v->endtime == YB_DATETIME_NONE)
         return yb_err_set(err, YB_E_INVALID, "begntime", "", "a visit needs begntime");
     if (v->endtime != YB_DATETIME_NONE && v->begntime != YB_DATETIME_NONE && v->endtime < v->begntime)

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "yibao/json_num.h"
+#include "yibao/str.h"
 
 const char *yb_json_text_of(json_object *v) {
     if (!v) return NULL;
@@ -336,7 +337,7 @@ static yb_rc check_dup_keys(const char *text, size_t len, json_object *root, con
         if (find_dup_key(text, len, ok.off[w.found], &at, &kl) && kl >= 2)
             snprintf(field, sizeof field, "%s%s%.*s", w.path, w.path[0] ? "." : "", (int)(kl - 2), text + at + 1);
         else
-            snprintf(field, sizeof field, "%s", w.path);
+            yb_scopy(field, sizeof field, w.path);
         long line, col;
         line_col(text, len, at, &line, &col);
         rc = yb_err_set(err, YB_E_DUPLICATE, field, NULL,

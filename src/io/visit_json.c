@@ -14,6 +14,7 @@
 
 #include "yibao/json_num.h"
 #include "yibao/visit_json.h"
+#include "yibao/str.h"
 
 #define TRY(expr)                     \
     do {                              \
@@ -178,7 +179,7 @@ static yb_rc parse_doc(json_object *root, yb_visit_doc *d, yb_err *err) {
     TRY(req_str(data, "insutype", dp, psn->insutype, sizeof psn->insutype, err));
     TRY(req_str(data, "hosp_lv", dp, v->hosp_lv, sizeof v->hosp_lv, err));
     TRY(opt_str(data, "rloc_type", dp, v->rloc_type, sizeof v->rloc_type, err));
-    snprintf(v->fixmedins_code, sizeof v->fixmedins_code, "%s", d->fixmedins_code);
+    yb_scopy(v->fixmedins_code, sizeof v->fixmedins_code, d->fixmedins_code);
     memcpy(psn->insu_admdvs, d->insuplc_admdvs[0] ? d->insuplc_admdvs : v->mdtrtarea_admvs, sizeof psn->insu_admdvs);
     v->begntime = v->endtime = YB_DATETIME_NONE;
     TRY(opt_time(data, "begntime", dp, &v->begntime, err));

@@ -27,6 +27,7 @@
 #include "yibao/service.h"
 #include "yibao/sign.h"
 #include "yibao/visit_json.h"
+#include "yibao/str.h"
 
 typedef struct req {
     json_object *root, *input;
@@ -180,9 +181,9 @@ static yb_rc h_person(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
                           psn[0] ? psn : certno, "未查询到参保人 (no such insured person)");
     }
     char found[YB_ID_MAX], area[8], sp[96], masked[96];
-    snprintf(found, sizeof found, "%s", col_text(st, 0));
-    snprintf(area, sizeof area, "%s", col_text(st, 6));
-    snprintf(sp, sizeof sp, "%s", col_text(st, 8));
+    yb_scopy(found, sizeof found, col_text(st, 0));
+    yb_scopy(area, sizeof area, col_text(st, 6));
+    yb_scopy(sp, sizeof sp, col_text(st, 8));
     int cvl = sqlite3_column_int(st, 7);
     yb_jw_open(w, '{');
     yb_jw_key(w, "baseinfo");
@@ -299,13 +300,13 @@ static yb_rc load_visit(yb_fsi *f, req *r, const char *mdtrt, const char *path, 
         yb_db_done(st);
         return yb_err_set(err, YB_E_NOTFOUND, path, mdtrt, "就诊信息不存在 (no such visit)");
     }
-    snprintf(v->psn, sizeof v->psn, "%s", col_text(st, 0));
-    snprintf(v->insutype, sizeof v->insutype, "%s", col_text(st, 1));
-    snprintf(v->med_type, sizeof v->med_type, "%s", col_text(st, 2));
-    snprintf(v->fix, sizeof v->fix, "%s", col_text(st, 3));
-    snprintf(v->state, sizeof v->state, "%s", col_text(st, 4));
-    snprintf(v->begn, sizeof v->begn, "%s", col_text(st, 5));
-    snprintf(v->end, sizeof v->end, "%s", col_text(st, 6));
+    yb_scopy(v->psn, sizeof v->psn, col_text(st, 0));
+    yb_scopy(v->insutype, sizeof v->insutype, col_text(st, 1));
+    yb_scopy(v->med_type, sizeof v->med_type, col_text(st, 2));
+    yb_scopy(v->fix, sizeof v->fix, col_text(st, 3));
+    yb_scopy(v->state, sizeof v->state, col_text(st, 4));
+    yb_scopy(v->begn, sizeof v->begn, col_text(st, 5));
+    yb_scopy(v->end, sizeof v->end, col_text(st, 6));
     yb_db_done(st);
     if (strcmp(v->fix, r->fix) != 0)
         return yb_err_set(err, YB_E_PERM, path, mdtrt, "就诊不属于本机构 (the visit belongs to another institution)");
@@ -513,8 +514,8 @@ static yb_rc h_visitinfo(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
  * fee_ocur_time (text, may be empty), cnt, pric, sumamt (integers at their scales). */
 static void line_from_row(sqlite3_stmt *st, int c, yb_line *l) {
     memset(l, 0, sizeof *l);
-    snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%s", col_text(st, c));
-    snprintf(l->med_list_codg, sizeof l->med_list_codg, "%s", col_text(st, c + 1));
+    yb_scopy(l->feedetl_sn, sizeof l->feedetl_sn, col_text(st, c));
+    yb_scopy(l->med_list_codg, sizeof l->med_list_codg, col_text(st, c + 1));
     l->fee_ocur_time = YB_DATETIME_NONE;
     const char *t = col_text(st, c + 2);
     if (*t) yb_datetime_parse(t, strlen(t), &l->fee_ocur_time);
@@ -527,9 +528,9 @@ static void line_from_row(sqlite3_stmt *st, int c, yb_line *l) {
  * the uploaded lines that are not settled. */
 static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v, yb_visit_doc *d, yb_err *err) {
     memset(d, 0, sizeof *d);
-    snprintf(d->infno, sizeof d->infno, "%s", r->infno);
-    snprintf(d->msgid, sizeof d->msgid, "%s", r->msgid);
-    snprintf(d->fixmedins_code, sizeof d->fixmedins_code, "%s", r->fix);
+    yb_scopy(d->infno, sizeof d->infno, r->infno);
+    yb_scopy(d->msgid, sizeof d->msgid, r->msgid);
+    yb_scopy(d->fixmedins_code, sizeof d->fixmedins_code, r->fix);
     yb_person *p = &d->person;
     yb_visit *vi = &d->visit;
     sqlite3_stmt *st;
@@ -544,22 +545,22 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
         yb_db_done(st);
         return yb_err_set(err, YB_E_NOTFOUND, "input.data.psn_no", v->psn, "参保信息不存在 (no insurance of this type)");
     }
-    snprintf(p->psn_no, sizeof p->psn_no, "%s", v->psn);
-    snprintf(p->insutype, sizeof p->insutype, "%s", v->insutype);
-    snprintf(p->psn_type, sizeof p->psn_type, "%s", col_text(st, 6)[0] ? col_text(st, 6) : col_text(st, 0));
+    yb_scopy(p->psn_no, sizeof p->psn_no, v->psn);
+    yb_scopy(p->insutype, sizeof p->insutype, v->insutype);
+    yb_scopy(p->psn_type, sizeof p->psn_type, col_text(st, 6)[0] ? col_text(st, 6) : col_text(st, 0));
     p->cvlserv_flag = sqlite3_column_int(st, 1);
-    snprintf(p->sp_psn_type, sizeof p->sp_psn_type, "%s", col_text(st, 2));
+    yb_scopy(p->sp_psn_type, sizeof p->sp_psn_type, col_text(st, 2));
     p->gend = sqlite3_column_int(st, 3);
     const char *bd = col_text(st, 4);
     p->brdy = YB_DATE_NONE;
     if (*bd) yb_date_parse(bd, strlen(bd), &p->brdy);
-    snprintf(p->insu_admdvs, sizeof p->insu_admdvs, "%s", col_text(st, 5));
+    yb_scopy(p->insu_admdvs, sizeof p->insu_admdvs, col_text(st, 5));
     yb_db_done(st);
-    snprintf(vi->mdtrt_id, sizeof vi->mdtrt_id, "%s", mdtrt);
-    snprintf(vi->med_type, sizeof vi->med_type, "%s", v->med_type);
-    snprintf(vi->hosp_lv, sizeof vi->hosp_lv, "%s", r->inst_lv);
-    snprintf(vi->fixmedins_code, sizeof vi->fixmedins_code, "%s", r->fix);
-    snprintf(vi->mdtrtarea_admvs, sizeof vi->mdtrtarea_admvs, "%s", r->inst_area);
+    yb_scopy(vi->mdtrt_id, sizeof vi->mdtrt_id, mdtrt);
+    yb_scopy(vi->med_type, sizeof vi->med_type, v->med_type);
+    yb_scopy(vi->hosp_lv, sizeof vi->hosp_lv, r->inst_lv);
+    yb_scopy(vi->fixmedins_code, sizeof vi->fixmedins_code, r->fix);
+    yb_scopy(vi->mdtrtarea_admvs, sizeof vi->mdtrtarea_admvs, r->inst_area);
     vi->begntime = vi->endtime = YB_DATETIME_NONE;
     if (v->begn[0]) yb_datetime_parse(v->begn, strlen(v->begn), &vi->begntime);
     if (v->end[0]) yb_datetime_parse(v->end, strlen(v->end), &vi->endtime);
@@ -626,7 +627,7 @@ static yb_rc h_feeup(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         if ((rc = str_at(lo, "chrg_bchno", path, 0, bch, sizeof bch, err))) break;
         if ((rc = str_at(lo, "fee_ocur_time", path, 0, tm, sizeof tm, err))) break;
         if (!mdtrt[0]) {
-            snprintf(mdtrt, sizeof mdtrt, "%s", m);
+            yb_scopy(mdtrt, sizeof mdtrt, m);
             snprintf(p, sizeof p, "%s.mdtrt_id", path);
             if ((rc = load_visit(f, r, mdtrt, p, &v, err))) break;
             if ((rc = need_registered(&v, p, mdtrt, err))) break;
@@ -931,7 +932,7 @@ static size_t load_diags(yb_fsi *f, const char *mdtrt, yb_audit_diag *dg, size_t
     sqlite3_bind_text(q, 1, mdtrt, -1, SQLITE_STATIC);
     while (n < cap && sqlite3_step(q) == SQLITE_ROW) {
         memset(&dg[n], 0, sizeof dg[n]);
-        snprintf(dg[n].code, sizeof dg[n].code, "%s", col_text(q, 0));
+        yb_scopy(dg[n].code, sizeof dg[n].code, col_text(q, 0));
         dg[n++].main = sqlite3_column_int(q, 1);
     }
     yb_db_done(q);
@@ -954,7 +955,7 @@ static yb_rc audit_visit(yb_fsi *f, yb_visit_doc *d, yb_jw *w, hit_sink *sink, y
     if (d->visit.begntime != YB_DATETIME_NONE) {
         char b[24];
         yb_datetime_fmt(d->visit.begntime - (int64_t)400 * 86400, b);
-        snprintf(since, sizeof since, "%s", b);
+        yb_scopy(since, sizeof since, b);
     }
     yb_rc rc = yb_db_prepare(f->db,
                              "SELECT v.mdtrt_id, v.med_type, ifnull(v.begntime,''), ifnull(v.endtime,''),"
@@ -981,12 +982,12 @@ static yb_rc audit_visit(yb_fsi *f, yb_visit_doc *d, yb_jw *w, hit_sink *sink, y
         }
         if (rc || !row) break;
         if (!hn) {
-            snprintf(cur, sizeof cur, "%s", col_text(st, 0));
+            yb_scopy(cur, sizeof cur, col_text(st, 0));
             memset(&hv, 0, sizeof hv);
-            snprintf(hv.mdtrt_id, sizeof hv.mdtrt_id, "%s", cur);
-            snprintf(hv.med_type, sizeof hv.med_type, "%s", col_text(st, 1));
-            snprintf(hv.fixmedins_code, sizeof hv.fixmedins_code, "%s", col_text(st, 4));
-            snprintf(hv.hosp_lv, sizeof hv.hosp_lv, "%s", d->visit.hosp_lv);
+            yb_scopy(hv.mdtrt_id, sizeof hv.mdtrt_id, cur);
+            yb_scopy(hv.med_type, sizeof hv.med_type, col_text(st, 1));
+            yb_scopy(hv.fixmedins_code, sizeof hv.fixmedins_code, col_text(st, 4));
+            yb_scopy(hv.hosp_lv, sizeof hv.hosp_lv, d->visit.hosp_lv);
             hv.begntime = hv.endtime = YB_DATETIME_NONE;
             const char *t = col_text(st, 2);
             if (*t) yb_datetime_parse(t, strlen(t), &hv.begntime);
@@ -1064,7 +1065,7 @@ static yb_rc audit_encounter(yb_fsi *f, req *r, yb_auditor *a, yb_audit_history 
     TRY(str_at(e, "medins_id", path, 0, v->fixmedins_code, sizeof v->fixmedins_code, err));
     TRY(str_at(e, "medins_lv", path, 0, lv, sizeof lv, err));
     TRY(str_at(e, "insutype", path, 0, ins, sizeof ins, err));
-    snprintf(v->hosp_lv, sizeof v->hosp_lv, "%s", lv[0] ? lv : r->inst_lv);
+    yb_scopy(v->hosp_lv, sizeof v->hosp_lv, lv[0] ? lv : r->inst_lv);
     if (!v->fixmedins_code[0]) snprintf(v->fixmedins_code, sizeof v->fixmedins_code, "%s", r->fix);
     if (ins[0]) snprintf(av.person.insutype, sizeof av.person.insutype, "%s", ins);
     TRY(time_at(e, "adm_date", path, 0, " 00:00:00", &v->begntime, err));
@@ -1186,7 +1187,7 @@ static yb_rc h_audit(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
             ord[k].o = json_object_array_get_idx(es, k);
             ord[k].i = k;
             json_object *ad = get(ord[k].o, "adm_date");
-            snprintf(ord[k].adm, sizeof ord[k].adm, "%s", ad ? json_object_get_string(ad) : "");
+            yb_scopy(ord[k].adm, sizeof ord[k].adm, ad ? json_object_get_string(ad) : "");
         }
         qsort(ord, ne, sizeof *ord, enc_cmp);
         yb_audit_history_reset(h);
@@ -1300,8 +1301,8 @@ static yb_rc h_setl_cancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     int found = sqlite3_step(st) == SQLITE_ROW;
     char m[YB_ID_MAX] = "", fx[32] = "";
     if (found) {
-        snprintf(m, sizeof m, "%s", col_text(st, 0));
-        snprintf(fx, sizeof fx, "%s", col_text(st, 1));
+        yb_scopy(m, sizeof m, col_text(st, 0));
+        yb_scopy(fx, sizeof fx, col_text(st, 1));
     }
     yb_db_done(st);
     if (!found) return yb_err_set(err, YB_E_NOTFOUND, "input.data.setl_id", setl, "结算信息不存在 (no such settlement)");
@@ -1603,7 +1604,7 @@ static yb_rc h_benefit(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
         return yb_err_set(err, YB_E_NOTFOUND, "input.data.psn_no", psn, "未查询到参保人 (no such insured person)");
     }
     char area[8];
-    snprintf(area, sizeof area, "%s", col_text(st, 1));
+    yb_scopy(area, sizeof area, col_text(st, 1));
     int enrolled = sqlite3_column_int(st, 2);
     yb_db_done(st);
     char why[3][160];
@@ -1881,7 +1882,7 @@ static yb_rc authenticate(yb_fsi *f, const yb_fsi_auth *a, const char *body, siz
     if (!found) return yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "定点医药机构不存在 (unknown institution)");
     if (!secret[0]) return yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "机构未配置密钥 (the institution has no secret)");
     TRY(yb_sign_verify(secret, a->signature, body, len, a->now, a->window > 0 ? a->window : 300, err));
-    snprintf(caller, 32, "%s", a->key);
+    yb_scopy(caller, 32, a->key);
     return YB_OK;
 }
 
@@ -1904,8 +1905,8 @@ static yb_rc check_envelope(yb_fsi *f, req *r, const char *caller, yb_err *err) 
     sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
     int found = sqlite3_step(st) == SQLITE_ROW, has_secret = 0;
     if (found) {
-        snprintf(r->inst_lv, sizeof r->inst_lv, "%s", col_text(st, 0));
-        snprintf(r->inst_area, sizeof r->inst_area, "%s", col_text(st, 1));
+        yb_scopy(r->inst_lv, sizeof r->inst_lv, col_text(st, 0));
+        yb_scopy(r->inst_area, sizeof r->inst_area, col_text(st, 1));
         has_secret = col_text(st, 2)[0] != '\0';
     }
     yb_db_done(st);

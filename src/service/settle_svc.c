@@ -14,6 +14,7 @@
 #include "yibao/json_num.h"
 #include "yibao/alog.h"
 #include "yibao/service.h"
+#include "yibao/str.h"
 
 void yb_settle_result_release(yb_settle_result *r) {
     if (!r) return;
@@ -345,7 +346,7 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
             }
             res->replayed = 1;
             res->reply = strdup((const char *)sqlite3_column_text(st, 1));
-            snprintf(res->setl_id, sizeof res->setl_id, "%s", (const char *)sqlite3_column_text(st, 2));
+            yb_scopy(res->setl_id, sizeof res->setl_id, (const char *)sqlite3_column_text(st, 2));
             yb_db_done(st);
             yb_db_rollback(db);
             return res->reply ? YB_OK : yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
@@ -525,13 +526,13 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
         goto fail;
     }
     char owner[YB_ID_MAX], insutype[8], mdtrt[YB_ID_MAX];
-    snprintf(owner, sizeof owner, "%s", (const char *)sqlite3_column_text(st, 0));
-    snprintf(insutype, sizeof insutype, "%s", (const char *)sqlite3_column_text(st, 1));
-    snprintf(mdtrt, sizeof mdtrt, "%s", (const char *)sqlite3_column_text(st, 5));
+    yb_scopy(owner, sizeof owner, (const char *)sqlite3_column_text(st, 0));
+    yb_scopy(insutype, sizeof insutype, (const char *)sqlite3_column_text(st, 1));
+    yb_scopy(mdtrt, sizeof mdtrt, (const char *)sqlite3_column_text(st, 5));
     int refd = sqlite3_column_int(st, 2);
     int reversed = sqlite3_column_type(st, 3) != SQLITE_NULL;
     char by[32];
-    snprintf(by, sizeof by, "%s", reversed ? (const char *)sqlite3_column_text(st, 3) : "");
+    yb_scopy(by, sizeof by, reversed ? (const char *)sqlite3_column_text(st, 3) : "");
     yb_fen acct_pay = sqlite3_column_int64(st, 4);
     yb_db_done(st);
     st = NULL;

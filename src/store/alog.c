@@ -15,6 +15,7 @@
 #include "yibao/alog.h"
 #include "yibao/digest.h"
 #include "yibao/pdata.h"
+#include "yibao/str.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
@@ -77,11 +78,11 @@ static yb_rc read_head(yb_db *db, yb_alog_head *h, yb_err *err) {
     yb_rc rc = yb_db_prepare(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", &st, err);
     if (rc) return rc;
     h->seq = 0;
-    snprintf(h->hash, sizeof h->hash, "%s", ZERO_HASH);
+    yb_scopy(h->hash, sizeof h->hash, ZERO_HASH);
     if (sqlite3_step(st) == SQLITE_ROW) {
         h->seq = sqlite3_column_int64(st, 0);
         const unsigned char *t = sqlite3_column_text(st, 1);
-        snprintf(h->hash, sizeof h->hash, "%s", t ? (const char *)t : "");
+        yb_scopy(h->hash, sizeof h->hash, t ? (const char *)t : "");
     }
     yb_db_done(st);
     h->valid = 1;
@@ -169,7 +170,7 @@ yb_rc yb_alog_verify(yb_db *db, yb_alog_report *r, yb_err *err) {
             snprintf(r->problem, sizeof r->problem, "entry %lld was changed (its hash does not match its content)", seq);
             break;
         }
-        snprintf(prev, sizeof prev, "%s", want);
+        yb_scopy(prev, sizeof prev, want);
         r->entries++;
         expect++;
     }
