@@ -48,7 +48,8 @@ yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *
 /* The same in two steps, so that the first can run on the thread that read the request while the
  * store's writer is busy: yb_fsi_prepare notes the receive time, hashes the body and parses it (no
  * store, thread-safe); yb_fsi_handle_pre then does the rest on the writer (signature first, then
- * the parse's result), and releases p. yb_fsi_pre_release frees a p that is not handled. */
+ * the parse's result). yb_fsi_pre_release frees p afterwards (or unhandled), on any thread: the
+ * server frees the parse on the HTTP thread when the reply has been sent. */
 typedef struct yb_fsi_pre {
     char recv[18];            /* yyyyMMddHHmmssSSS */
     char hash[72];            /* sha256:HEX of the body */

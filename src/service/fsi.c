@@ -1976,7 +1976,9 @@ void yb_fsi_pre_release(yb_fsi_pre *p) {
 yb_rc yb_fsi_handle(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, char **reply) {
     yb_fsi_pre p;
     yb_fsi_prepare(body, len, &p);
-    return yb_fsi_handle_pre(f, body, len, auth, &p, reply);
+    yb_rc rc = yb_fsi_handle_pre(f, body, len, auth, &p, reply);
+    yb_fsi_pre_release(&p);
+    return rc;
 }
 
 yb_rc yb_fsi_handle_pre(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, yb_fsi_pre *pre, char **reply) {
@@ -1996,16 +1998,11 @@ yb_rc yb_fsi_handle_pre(yb_fsi *f, const char *body, size_t len, const yb_fsi_au
         e = pre->err;
         rc = pre->rc;
     }
-    if (!rc) {
-        r.root = pre->root;
-        pre->root = NULL;
-    }
-    yb_fsi_pre_release(pre);
+    if (!rc) r.root = pre->root; /* borrowed: the caller frees it (yb_fsi_pre_release), off the writer */
     if (!rc) rc = check_envelope(f, &r, caller, &e);
     char *prev = NULL;
     if (!rc) rc = replay(f, &r, &prev, &e);
     if (!rc && prev) {
-        json_object_put(r.root);
         *reply = prev;
         return YB_OK;
     }
@@ -2050,6 +2047,5 @@ yb_rc yb_fsi_handle_pre(yb_fsi *f, const char *body, size_t len, const yb_fsi_au
         free(junk);
         *reply = envelope(f, recv, &e, NULL);
     }
-    if (r.root) json_object_put(r.root);
     return rc;
 }
