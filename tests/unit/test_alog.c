@@ -115,17 +115,38 @@ static void test_nested_and_failed(void **state) {
     holds(db, 4);
 }
 
-static void test_two_connections(void **state) {
-    (void)state;
-    char dir[] = "/tmp/yb-alog-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[64], cmd[96];
-    snprintf(path, sizeof path, "%s/a.db", dir);
+/* Two connections on one new database file in a temporary directory. */
+typedef struct two {
+    char dir[32];
     yb_db *a, *b;
+} two;
+
+static void two_open(two *t) {
+    snprintf(t->dir, sizeof t->dir, "/tmp/yb-alog-XXXXXX");
+    assert_non_null(mkdtemp(t->dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/a.db", t->dir);
     yb_err e;
     yb_err_clear(&e);
-    assert_int_equal(yb_db_open(path, 1, &a, &e), YB_OK);
-    assert_int_equal(yb_db_open(path, 0, &b, &e), YB_OK);
+    assert_int_equal(yb_db_open(path, 1, &t->a, &e), YB_OK);
+    assert_int_equal(yb_db_open(path, 0, &t->b, &e), YB_OK);
+}
+
+static void two_close(two *t) {
+    yb_db_close(t->b);
+    yb_db_close(t->a);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_two_connections(void **state) {
+    (void)state;
+    two t;
+    two_open(&t);
+    yb_db *a = t.a, *b = t.b;
+    yb_err e;
+    yb_err_clear(&e);
     for (int round = 0; round < 3; round++) {
         assert_int_equal(yb_db_group_begin(a, &e), YB_OK);
         append(a, "a1");
@@ -138,10 +159,7 @@ static void test_two_connections(void **state) {
     }
     holds(a, 12);
     holds(b, 12);
-    yb_db_close(b);
-    yb_db_close(a);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    two_close(&t);
 }
 
 static long long next(yb_db *db) {
@@ -154,15 +172,11 @@ static long long next(yb_db *db) {
 
 static void test_counters(void **state) {
     (void)state;
-    char dir[] = "/tmp/yb-seq-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[64], cmd[96];
-    snprintf(path, sizeof path, "%s/a.db", dir);
-    yb_db *a, *b;
+    two t;
+    two_open(&t);
+    yb_db *a = t.a, *b = t.b;
     yb_err e;
     yb_err_clear(&e);
-    assert_int_equal(yb_db_open(path, 1, &a, &e), YB_OK);
-    assert_int_equal(yb_db_open(path, 0, &b, &e), YB_OK);
     long long base = q_int(a, "SELECT value FROM meta WHERE key='setl_seq'");
     assert_int_equal(next(a), base + 1); /* outside a transaction: written at once */
     assert_int_equal(q_int(b, "SELECT value FROM meta WHERE key='setl_seq'"), base + 1);
@@ -192,10 +206,7 @@ static void test_counters(void **state) {
     assert_int_equal(next(a), base + 7);
     assert_int_equal(yb_db_commit(a, &e), YB_OK);
     assert_int_equal(q_int(b, "SELECT value FROM meta WHERE key='setl_seq'"), base + 7);
-    yb_db_close(b);
-    yb_db_close(a);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    two_close(&t);
 }
 
 int main(void) {
