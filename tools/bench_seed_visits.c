@@ -294,6 +294,28 @@ static int seed_one(seeder *s, long long idx, FILE *out, long *n_lines) {
     return 0;
 }
 
+typedef struct settle_group {
+    seeder *s;
+    char **bodies;
+    size_t *lens;
+    long n;
+    int bad;
+} settle_group;
+
+static void settle_pass(void *arg) {
+    settle_group *g = arg;
+    g->bad = 0;
+    for (long i = 0; i < g->n && !g->bad; i++) {
+        char *reply = NULL;
+        yb_fsi_handle(&g->s->fsi, g->bodies[i], g->lens[i], NULL, &reply);
+        if (!reply || !strstr(reply, "\"infcode\":0")) {
+            fprintf(stderr, "bench_seed_visits: 2207 refused: %.300s\n", reply ? reply : "(no reply)");
+            g->bad = 1;
+        }
+        free(reply);
+    }
+}
+
 /* The writer's work for each visit of the pool file, in groups of `group`. */
 static int settle_pool(seeder *s, const char *pool, long group) {
     FILE *in = fopen(pool, "r");
@@ -336,17 +358,9 @@ static int settle_pool(seeder *s, const char *pool, long group) {
         if (bad || !n) break;
         yb_err e;
         yb_err_clear(&e);
-        yb_rc rc = yb_db_group_begin(s->fsi.db, &e);
-        for (long i = 0; i < n && !rc && !bad; i++) {
-            char *reply = NULL;
-            yb_fsi_handle(&s->fsi, bodies[i], lens[i], NULL, &reply);
-            if (!reply || !strstr(reply, "\"infcode\":0")) {
-                fprintf(stderr, "bench_seed_visits: 2207 refused: %.300s\n", reply ? reply : "(no reply)");
-                bad = 1;
-            }
-            free(reply);
-        }
-        if (!rc) rc = yb_db_group_commit(s->fsi.db, &e);
+        settle_group g = {s, bodies, lens, n, 0};
+        yb_rc rc = yb_db_group_run(s->fsi.db, settle_pass, &g, NULL, &e); /* as the server's writer */
+        if (g.bad) bad = 1;
         if (rc) {
             char msg[600];
             fprintf(stderr, "bench_seed_visits: %s\n", yb_err_fmt(&e, msg, sizeof msg));

@@ -33,6 +33,14 @@ void yb_db_rollback(yb_db *db);
  * savepoint, rolled back alone when it fails); one COMMIT, one fsync, for them all. */
 yb_rc yb_db_group_begin(yb_db *db, yb_err *err);
 yb_rc yb_db_group_commit(yb_db *db, yb_err *err);
+/* A group as one call, cheaper: run(ctx) runs every request of the group, each between
+ * yb_db_begin and yb_db_commit or yb_db_rollback. The first pass opens no savepoints (SQLite then
+ * copies no page into a statement journal); the levels are only counted. If a level is rolled
+ * back after rows changed under it, the whole pass is rolled back and run(ctx) is called again
+ * with a savepoint at every level, as in yb_db_group_begin (*again = 1); run must then replace
+ * what the first pass answered. A level rolled back with no row changed costs nothing. Then one
+ * COMMIT (yb_db_group_commit). */
+yb_rc yb_db_group_run(yb_db *db, void (*run)(void *ctx), void *ctx, int *again, yb_err *err);
 /* For a commit made durable apart from COMMIT (synchronous=NORMAL, then fdatasync of the WAL on
  * another thread, while the next group is written): a descriptor of the database's WAL file
  * (which exists while any connection is open; its directory is synced once here). The caller

@@ -3,8 +3,10 @@
  *
  * Thin by design: collect the body, hand it to the store's writer, send the reply. libmicrohttpd's
  * thread pool does the network work; one writer thread owns the SQLite connection and runs the
- * requests queued meanwhile as one group: BEGIN IMMEDIATE, each request in its own savepoint
- * (a refused request rolls back alone), one COMMIT that writes the WAL (synchronous=NORMAL).
+ * requests queued meanwhile as one group (yb_db_group_run): BEGIN IMMEDIATE, the requests one after
+ * the other without savepoints, and only if one of them rolls back rows it changed, the whole pass
+ * is rolled back and the group run again with a savepoint per request (a refused request then rolls
+ * back alone); one COMMIT that writes the WAL (synchronous=NORMAL).
  * A syncer thread then fdatasyncs the WAL while the writer goes on with the next group, and only
  * when that sync has ended are the group's replies released. So every acknowledged write is
  * durable, requests of the same person are applied one after the other in commit order, one
@@ -65,13 +67,30 @@ typedef struct server {
     int ckpt_upto;             /* the WAL frames the last one ended with in the database (0: none) */
     int ckpt_asked_at;         /* the WAL's frames when it was asked for */
     unsigned long ckpts, tails;
-    unsigned long groups, jobs, syncs; /* counters for the exit line */
+    unsigned long groups, jobs, syncs, reruns; /* counters for the exit line */
     unsigned active;          /* requests begun and not yet completed (their reply not yet sent) */
     int closing;              /* SIGTERM: no new requests; the last replies close their connections */
     pthread_cond_t idle;      /* signalled when active drops to 0 */
     yb_db *api_db;            /* the staff API's own connection */
     pthread_mutex_t api_lock;
 } server;
+
+typedef struct group {
+    server *s;
+    job **batch;
+    size_t n;
+} group;
+
+/* One pass over a group's requests (yb_db_group_run may make two: a reply of the first is replaced). */
+static void run_group(void *arg) {
+    group *g = arg;
+    for (size_t i = 0; i < g->n; i++) {
+        job *j = g->batch[i];
+        free(j->reply);
+        j->reply = NULL;
+        yb_fsi_handle_pre(&g->s->fsi, j->body, j->len, &j->auth, &j->pre, &j->reply);
+    }
+}
 
 static void *writer(void *arg) {
     server *s = arg;
@@ -93,12 +112,10 @@ static void *writer(void *arg) {
 
         yb_err e;
         yb_err_clear(&e);
-        yb_rc rc = yb_db_group_begin(s->fsi.db, &e);
-        for (size_t i = 0; i < n && !rc; i++) {
-            job *j = batch[i];
-            yb_fsi_handle_pre(&s->fsi, j->body, j->len, &j->auth, &j->pre, &j->reply);
-        }
-        if (!rc) rc = yb_db_group_commit(s->fsi.db, &e);
+        group g = {s, batch, n};
+        int again = 0;
+        yb_rc rc = yb_db_group_run(s->fsi.db, run_group, &g, &again, &e);
+        s->reruns += (unsigned long)again;
         if (rc) {
             /* nothing of this group is on disk: every request of it is refused */
             yb_err e2;
@@ -572,8 +589,8 @@ done:
     if (ckpt_started) stop_thread(&s, &s.ckpt_stop, &s.ckpt_work, ct);
     sqlite3_close(s.ckpt_db);
     if (s.jobs)
-        fprintf(stderr, "yibao serve: %lu requests in %lu commits, %lu syncs, %lu checkpoints (%lu tails)\n", s.jobs,
-                s.groups, s.syncs, s.ckpts, s.tails);
+        fprintf(stderr, "yibao serve: %lu requests in %lu commits (%lu run again with savepoints), %lu syncs, %lu checkpoints (%lu tails)\n",
+                s.jobs, s.groups, s.reruns, s.syncs, s.ckpts, s.tails);
     if (s.wal_fd >= 0) close(s.wal_fd);
     yb_refdata_free(rd);
     yb_audit_ruleset_free(rules);

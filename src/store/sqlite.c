@@ -46,6 +46,10 @@ struct yb_db {
     int version;
     int depth;   /* open yb_db_begin levels: the outer one is BEGIN IMMEDIATE, inner ones savepoints */
     int group;   /* 1 while a group transaction (yb_db_group_begin) holds the outer level */
+    /* yb_db_group_run's first pass: levels are counted, not SAVEPOINTs; a level rolled back after
+     * rows changed under it spoils the pass (the group is then run again with savepoints) */
+    int optimistic, spoiled;
+    sqlite3_int64 changes_at[16]; /* sqlite3_total_changes64 when each level began */
     char actor[64];   /* who the writes on this handle are for, in the audit log */
     yb_alog_head alog; /* the audit log's head while a transaction is open (store/alog.c) */
     /* counters (yb_db_next_seq) taken while a transaction is open: read once, counted here, and
@@ -203,7 +207,20 @@ yb_rc yb_db_step_done(yb_db *db, sqlite3_stmt *st, yb_err *err) {
 /* Transactions nest: the outermost level is BEGIN IMMEDIATE ... COMMIT, an inner level (or every
  * level while a group transaction is open) is SAVEPOINT ... RELEASE, so a service that fails
  * rolls back exactly its own writes. */
+/* A level of yb_db_group_run's first pass: counted, with the rows changed so far. */
+static void level_open(yb_db *db) {
+    if (db->depth < (int)(sizeof db->changes_at / sizeof db->changes_at[0]))
+        db->changes_at[db->depth] = sqlite3_total_changes64(db->h);
+    else
+        db->spoiled = 1; /* too deep to tell: run the group again with savepoints */
+    db->depth++;
+}
+
 yb_rc yb_db_begin(yb_db *db, yb_err *err) {
+    if (db->optimistic) {
+        level_open(db);
+        return YB_OK;
+    }
     if (db->depth == 0 && !db->group) alog_forget(db);
     yb_rc rc = tx_exec(db, db->depth == 0 && !db->group ? "BEGIN IMMEDIATE" : "SAVEPOINT yb", err);
     if (!rc) db->depth++;
@@ -211,6 +228,10 @@ yb_rc yb_db_begin(yb_db *db, yb_err *err) {
 }
 
 yb_rc yb_db_begin_read(yb_db *db, yb_err *err) {
+    if (db->optimistic) {
+        level_open(db);
+        return YB_OK;
+    }
     if (db->depth == 0 && !db->group) alog_forget(db);
     yb_rc rc = tx_exec(db, db->depth == 0 && !db->group ? "BEGIN" : "SAVEPOINT yb", err);
     if (!rc) db->depth++;
@@ -219,6 +240,10 @@ yb_rc yb_db_begin_read(yb_db *db, yb_err *err) {
 
 yb_rc yb_db_commit(yb_db *db, yb_err *err) {
     if (db->depth <= 0) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "commit without a transaction");
+    if (db->optimistic) {
+        db->depth--;
+        return YB_OK;
+    }
     if (db->depth > 1 || db->group) {
         yb_rc rc = tx_exec(db, "RELEASE yb", err);
         if (rc) {
@@ -237,6 +262,16 @@ yb_rc yb_db_commit(yb_db *db, yb_err *err) {
 }
 
 void yb_db_rollback(yb_db *db) {
+    if (db->optimistic) {
+        if (db->depth <= 0) return;
+        db->depth--;
+        /* nothing to undo when no row changed under this level; else only a ROLLBACK of the whole
+         * pass can undo it */
+        if (db->depth >= (int)(sizeof db->changes_at / sizeof db->changes_at[0]) ||
+            sqlite3_total_changes64(db->h) != db->changes_at[db->depth])
+            db->spoiled = 1;
+        return;
+    }
     if (db->depth > 1 || (db->depth == 1 && db->group)) {
         sqlite3_exec(db->h, "ROLLBACK TO yb; RELEASE yb", NULL, NULL, NULL);
         db->depth--;
@@ -265,6 +300,30 @@ yb_rc yb_db_group_commit(yb_db *db, yb_err *err) {
     if (rc && !sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     alog_forget(db);
     return rc;
+}
+
+yb_rc yb_db_group_run(yb_db *db, void (*run)(void *ctx), void *ctx, int *again, yb_err *err) {
+    if (again) *again = 0;
+    yb_rc rc = yb_db_group_begin(db, err);
+    if (rc) return rc;
+    db->optimistic = 1;
+    db->spoiled = 0;
+    run(ctx);
+    int spoiled = db->spoiled || db->depth != 0;
+    db->optimistic = db->spoiled = 0;
+    if (spoiled) {
+        /* a request rolled back rows it had changed: undo the pass, run the group again with a
+         * savepoint at every level (the first pass's replies are thrown away by run) */
+        db->depth = 0;
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        db->group = 0;
+        alog_forget(db);
+        if (again) *again = 1;
+        rc = yb_db_group_begin(db, err);
+        if (rc) return rc;
+        run(ctx);
+    }
+    return yb_db_group_commit(db, err);
 }
 
 yb_rc yb_db_wal_open(yb_db *db, int *fd, yb_err *err) {

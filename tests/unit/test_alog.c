@@ -4,7 +4,10 @@
  * them rolled back; nested levels; appends outside any transaction; a group that fails; two
  * connections appending in turn to one file — after each, `verify` must hold and the head record
  * (meta alog_seq) must name the last entry. And the counters of yb_db_next_seq: never a number
- * twice in what is committed, across savepoints, failed groups and two connections.
+ * twice in what is committed, across savepoints, failed groups and two connections. And
+ * yb_db_group_run: a request refused before it changed anything costs no second pass; one that
+ * rolls back rows it changed sends the group round again with savepoints, and only the other
+ * requests' rows, entries and numbers are committed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,12 +212,75 @@ static void test_counters(void **state) {
     two_close(&t);
 }
 
+typedef struct pass {
+    yb_db *db;
+    int refuse;    /* which request is refused */
+    int after;     /* 1: after its rows are written (nested level included), 0: before */
+    int passes;
+    long long seqs[5];
+} pass;
+
+static void run_requests(void *arg) {
+    pass *p = arg;
+    yb_err e;
+    yb_err_clear(&e);
+    p->passes++;
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(yb_db_begin(p->db, &e), YB_OK);
+        if (i == p->refuse && !p->after) {
+            yb_db_rollback(p->db);
+            continue;
+        }
+        char sql[64];
+        snprintf(sql, sizeof sql, "INSERT INTO t(x) VALUES (%d)", i);
+        assert_int_equal(yb_db_exec(p->db, sql, &e), YB_OK);
+        assert_int_equal(yb_db_begin(p->db, &e), YB_OK); /* a service's own level inside */
+        p->seqs[i] = next(p->db);
+        append(p->db, "request");
+        assert_int_equal(yb_db_commit(p->db, &e), YB_OK);
+        if (i == p->refuse) yb_db_rollback(p->db);
+        else assert_int_equal(yb_db_commit(p->db, &e), YB_OK);
+    }
+}
+
+static void test_group_run(void **state) {
+    yb_db *db = *state;
+    yb_err e;
+    yb_err_clear(&e);
+    assert_int_equal(yb_db_exec(db, "CREATE TABLE t(x INTEGER)", &e), YB_OK);
+    long long base = q_int(db, "SELECT value FROM meta WHERE key='setl_seq'");
+    /* refused before writing: one pass */
+    pass p = {db, 3, 0, 0, {0}};
+    int again = -1;
+    assert_int_equal(yb_db_group_run(db, run_requests, &p, &again, &e), YB_OK);
+    assert_int_equal(again, 0);
+    assert_int_equal(p.passes, 1);
+    assert_int_equal(q_int(db, "SELECT group_concat(x, '') FROM (SELECT x FROM t ORDER BY x)"), 124);
+    holds(db, 4);
+    assert_int_equal(q_int(db, "SELECT value FROM meta WHERE key='setl_seq'"), base + 4);
+    /* refused after writing: the group again with savepoints; its rows, entry and number gone */
+    assert_int_equal(yb_db_exec(db, "DELETE FROM t", &e), YB_OK);
+    pass q = {db, 2, 1, 0, {0}};
+    assert_int_equal(yb_db_group_run(db, run_requests, &q, &again, &e), YB_OK);
+    assert_int_equal(again, 1);
+    assert_int_equal(q.passes, 2);
+    assert_int_equal(q_int(db, "SELECT group_concat(x, '') FROM (SELECT x FROM t ORDER BY x)"), 134);
+    holds(db, 8);
+    /* the committed requests' numbers are new and distinct; the refused one's number is a gap */
+    long long top = q_int(db, "SELECT value FROM meta WHERE key='setl_seq'");
+    assert_true(top >= base + 8);
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; k < i; k++)
+            if (i != 2 && k != 2) assert_true(q.seqs[i] != q.seqs[k] && q.seqs[i] > base + 4 && q.seqs[i] <= top);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_group_with_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_and_failed, setup, teardown),
         cmocka_unit_test(test_two_connections),
         cmocka_unit_test(test_counters),
+        cmocka_unit_test_setup_teardown(test_group_run, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
