@@ -288,6 +288,7 @@ typedef struct dup_walk {
     const obj_keys *ok;
     size_t next;       /* index of the next object in document order */
     size_t found;      /* index of the object with a repeated key, SIZE_MAX while none */
+    int paths;         /* build path (a second walk, once a repeated key was found) */
     char path[256];
 } dup_walk;
 
@@ -305,7 +306,7 @@ static void walk(dup_walk *w, json_object *o) {
         }
         size_t base = strlen(w->path);
         json_object_object_foreach(o, k, v) {
-            snprintf(w->path + base, sizeof w->path - base, "%s%s", base ? "." : "", k);
+            if (w->paths) snprintf(w->path + base, sizeof w->path - base, "%s%s", base ? "." : "", k);
             walk(w, v);
             if (w->found != SIZE_MAX) return;
         }
@@ -313,7 +314,7 @@ static void walk(dup_walk *w, json_object *o) {
     } else if (t == json_type_array) {
         size_t base = strlen(w->path), n = json_object_array_length(o);
         for (size_t i = 0; i < n; i++) {
-            snprintf(w->path + base, sizeof w->path - base, "[%zu]", i);
+            if (w->paths) snprintf(w->path + base, sizeof w->path - base, "[%zu]", i);
             walk(w, json_object_array_get_idx(o, i));
             if (w->found != SIZE_MAX) return;
         }
@@ -329,8 +330,12 @@ static yb_rc check_dup_keys(const char *text, size_t len, json_object *root, con
         free(ok.count);
         return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     }
-    dup_walk w = {.ok = &ok, .next = 0, .found = SIZE_MAX, .path = ""};
+    dup_walk w = {.ok = &ok, .next = 0, .found = SIZE_MAX, .paths = 0, .path = ""};
     if (rc == YB_OK) walk(&w, root);
+    if (w.found != SIZE_MAX) { /* again, naming the path this time (a message is rarely refused) */
+        w = (dup_walk){.ok = &ok, .next = 0, .found = SIZE_MAX, .paths = 1, .path = ""};
+        walk(&w, root);
+    }
     if (w.found != SIZE_MAX && w.found < ok.n) {
         size_t at = ok.off[w.found], kl = 0;
         char field[256];
