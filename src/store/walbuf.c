@@ -93,7 +93,14 @@ static int w_write(sqlite3_file *p, const void *b, int n, sqlite3_int64 off) {
         f->commit_next = 0;
         return flush(f);
     }
-    if (n == FRAME_HDR && (h[4] | h[5] | h[6] | h[7])) f->commit_next = 1;
+    /* a commit frame's header (its "database size" is not zero): alone, as SQLite writes it, or
+     * with its page in one write (header + a power of two from 512 to 65536), should it ever */
+    unsigned pg = (unsigned)n - FRAME_HDR;
+    int whole = n > FRAME_HDR && pg >= 512 && pg <= 65536 && (pg & (pg - 1)) == 0;
+    if ((n == FRAME_HDR || whole) && (h[4] | h[5] | h[6] | h[7])) {
+        if (whole) return flush(f);
+        f->commit_next = 1;
+    }
     return SQLITE_OK;
 }
 
