@@ -75,6 +75,21 @@ typedef struct server {
     pthread_mutex_t api_lock;
 } server;
 
+/* Appends j to a job list (under s->lock). */
+static void push(job **head, job **tail, job *j) {
+    j->next = NULL;
+    if (*tail) (*tail)->next = j;
+    else *head = j;
+    *tail = j;
+}
+
+/* A request is over (its reply sent, or it could not begin): one fewer for SIGTERM to wait for. */
+static void request_over(server *s) {
+    pthread_mutex_lock(&s->lock);
+    if (--s->active == 0) pthread_cond_broadcast(&s->idle);
+    pthread_mutex_unlock(&s->lock);
+}
+
 typedef struct group {
     server *s;
     job **batch;
@@ -132,12 +147,7 @@ static void *writer(void *arg) {
         pthread_mutex_lock(&s->lock);
         s->groups++;
         s->jobs += n;
-        for (size_t i = 0; i < n; i++) {
-            batch[i]->next = NULL;
-            if (s->synced_tail) s->synced_tail->next = batch[i];
-            else s->synced_head = batch[i];
-            s->synced_tail = batch[i];
-        }
+        for (size_t i = 0; i < n; i++) push(&s->synced_head, &s->synced_tail, batch[i]);
         pthread_cond_signal(&s->sync_work);
         pthread_mutex_unlock(&s->lock);
     }
@@ -374,9 +384,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (closing) return MHD_NO; /* shutting down: the connection is closed, nothing was read */
         k = calloc(1, sizeof *k);
         if (!k) {
-            pthread_mutex_lock(&s->lock);
-            if (--s->active == 0) pthread_cond_broadcast(&s->idle);
-            pthread_mutex_unlock(&s->lock);
+            request_over(s);
             return MHD_NO;
         }
         clock_gettime(CLOCK_MONOTONIC, &k->t0);
@@ -419,14 +427,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 k->j.auth = (yb_fsi_auth){MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-key"),
                                           MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-signature"),
                                           (int64_t)time(NULL), 300};
-                k->j.conn = c; /* reply and next are NULL (calloc) */
+                k->j.conn = c; /* reply is NULL (calloc) */
                 yb_fsi_prepare(k->j.body, k->j.len, &k->j.pre);
                 k->queued = 1;
                 pthread_mutex_lock(&s->lock);
                 MHD_suspend_connection(c);
-                if (s->tail) s->tail->next = &k->j;
-                else s->head = &k->j;
-                s->tail = &k->j;
+                push(&s->head, &s->tail, &k->j);
                 pthread_cond_signal(&s->work);
                 pthread_mutex_unlock(&s->lock);
                 return MHD_YES;
@@ -459,9 +465,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
         free(k->buf);
         free(k);
         *con_cls = NULL;
-        pthread_mutex_lock(&s->lock);
-        if (--s->active == 0) pthread_cond_broadcast(&s->idle);
-        pthread_mutex_unlock(&s->lock);
+        request_over(s);
     }
 }
 
@@ -510,14 +514,7 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     yb_audit_ruleset *rules = NULL;
     if (!rc && o->rules_dir) rc = yb_audit_ruleset_load(o->rules_dir, &rules, err);
     s.fsi.rules = rules;
-    if (rc) {
-        yb_refdata_free(rd);
-        yb_db_close(s.api_db);
-        sqlite3_close(s.ckpt_db);
-        if (s.wal_fd >= 0) close(s.wal_fd);
-        yb_db_close(s.fsi.db);
-        return rc;
-    }
+    if (rc) goto done; /* no thread started yet: done only closes what was opened */
     s.fsi.rd = rd;
     if (pthread_create(&st, NULL, syncer, &s)) {
         rc = yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "cannot start the syncer thread");
