@@ -68,7 +68,7 @@ int yb__db_in_transaction(yb_db *db) { return db->depth > 0 || db->group; }
 
 /* A transaction ends (committed or not): the next one reads the audit log's head and the counters
  * again, as other connections may write meanwhile. */
-static void alog_forget(yb_db *db) {
+static void tx_forget(yb_db *db) {
     db->alog.valid = db->alog.dirty = 0;
     db->nseq = 0;
 }
@@ -204,39 +204,28 @@ yb_rc yb_db_step_done(yb_db *db, sqlite3_stmt *st, yb_err *err) {
     return db_err(db, err, "write");
 }
 
-/* Transactions nest: the outermost level is BEGIN IMMEDIATE ... COMMIT, an inner level (or every
- * level while a group transaction is open) is SAVEPOINT ... RELEASE, so a service that fails
- * rolls back exactly its own writes. */
-/* A level of yb_db_group_run's first pass: counted, with the rows changed so far. */
-static void level_open(yb_db *db) {
-    if (db->depth < (int)(sizeof db->changes_at / sizeof db->changes_at[0]))
-        db->changes_at[db->depth] = sqlite3_total_changes64(db->h);
-    else
-        db->spoiled = 1; /* too deep to tell: run the group again with savepoints */
-    db->depth++;
-}
-
-yb_rc yb_db_begin(yb_db *db, yb_err *err) {
+/* Transactions nest: the outermost level is `outer` (BEGIN IMMEDIATE, or BEGIN to read) ...
+ * COMMIT, an inner level (or every level while a group transaction is open) is SAVEPOINT ...
+ * RELEASE, so a service that fails rolls back exactly its own writes. In yb_db_group_run's first
+ * pass a level is only counted, with the rows changed so far. */
+static yb_rc begin_level(yb_db *db, const char *outer, yb_err *err) {
     if (db->optimistic) {
-        level_open(db);
+        if (db->depth < (int)(sizeof db->changes_at / sizeof db->changes_at[0]))
+            db->changes_at[db->depth] = sqlite3_total_changes64(db->h);
+        else
+            db->spoiled = 1; /* too deep to tell: run the group again with savepoints */
+        db->depth++;
         return YB_OK;
     }
-    if (db->depth == 0 && !db->group) alog_forget(db);
-    yb_rc rc = tx_exec(db, db->depth == 0 && !db->group ? "BEGIN IMMEDIATE" : "SAVEPOINT yb", err);
+    int outermost = db->depth == 0 && !db->group;
+    if (outermost) tx_forget(db);
+    yb_rc rc = tx_exec(db, outermost ? outer : "SAVEPOINT yb", err);
     if (!rc) db->depth++;
     return rc;
 }
 
-yb_rc yb_db_begin_read(yb_db *db, yb_err *err) {
-    if (db->optimistic) {
-        level_open(db);
-        return YB_OK;
-    }
-    if (db->depth == 0 && !db->group) alog_forget(db);
-    yb_rc rc = tx_exec(db, db->depth == 0 && !db->group ? "BEGIN" : "SAVEPOINT yb", err);
-    if (!rc) db->depth++;
-    return rc;
-}
+yb_rc yb_db_begin(yb_db *db, yb_err *err) { return begin_level(db, "BEGIN IMMEDIATE", err); }
+yb_rc yb_db_begin_read(yb_db *db, yb_err *err) { return begin_level(db, "BEGIN", err); }
 
 yb_rc yb_db_commit(yb_db *db, yb_err *err) {
     if (db->depth <= 0) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "commit without a transaction");
@@ -257,7 +246,7 @@ yb_rc yb_db_commit(yb_db *db, yb_err *err) {
     if (!rc) rc = tx_exec(db, "COMMIT", err);
     if (rc) yb_db_rollback(db);
     else db->depth = 0;
-    alog_forget(db);
+    tx_forget(db);
     return rc;
 }
 
@@ -281,12 +270,12 @@ void yb_db_rollback(yb_db *db) {
     if (db->group) return; /* nothing of the caller's is open */
     if (!sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     db->depth = 0;
-    alog_forget(db);
+    tx_forget(db);
 }
 
 yb_rc yb_db_group_begin(yb_db *db, yb_err *err) {
     if (db->depth || db->group) return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "group inside a transaction");
-    alog_forget(db);
+    tx_forget(db);
     yb_rc rc = tx_exec(db, "BEGIN IMMEDIATE", err);
     if (!rc) db->group = 1;
     return rc;
@@ -298,7 +287,7 @@ yb_rc yb_db_group_commit(yb_db *db, yb_err *err) {
     db->group = 0;
     if (!rc) rc = tx_exec(db, "COMMIT", err);
     if (rc && !sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-    alog_forget(db);
+    tx_forget(db);
     return rc;
 }
 
@@ -317,7 +306,7 @@ yb_rc yb_db_group_run(yb_db *db, void (*run)(void *ctx), void *ctx, int *again, 
         db->depth = 0;
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
         db->group = 0;
-        alog_forget(db);
+        tx_forget(db);
         if (again) *again = 1;
         rc = yb_db_group_begin(db, err);
         if (rc) return rc;
