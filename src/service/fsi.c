@@ -2,11 +2,10 @@
  * fsi.c — the institution interface: envelope, sign-in, idempotency and the outpatient
  * transactions, on top of the settlement services (see include/yibao/fsi.h).
  *
- * Each transaction that writes runs in one transaction together with its msg_log row, so a
- * message is either applied and recorded, or neither. Settlement and reversal run in the
- * settlement services' own transactions (which also record the msgid on the settlement row);
- * their msg_log row follows in a second transaction, and a replay of a 2207 whose msg_log row is
- * missing is still answered from the settlement row.
+ * Each transaction that writes runs in one transaction together with its msg_log row (the reply
+ * as sent) and its audit-log entry, so a message is either applied and recorded, or neither; a
+ * replay is answered from msg_log. Settlement and reversal run in the settlement services' own
+ * levels inside it; a settlement row keeps the msgid, but not the reply, which msg_log holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
