@@ -21,14 +21,7 @@
 
 #include "yibao/alog.h"
 #include "yibao/store.h"
-
-static long long q_int(yb_db *db, const char *sql) {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(yb_db_sql(db), sql, -1, &st, NULL), SQLITE_OK);
-    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -999;
-    sqlite3_finalize(st);
-    return v;
-}
+#include "testdb.h"
 
 /* The chain holds, has n entries, and the head record names the last one. */
 static void holds(yb_db *db, long long n) {

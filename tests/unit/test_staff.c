@@ -17,6 +17,7 @@
 #include "yibao/alog.h"
 #include "yibao/staff.h"
 #include "yibao/store.h"
+#include "testdb.h"
 
 #define T0 ((int64_t)1750000000)   /* 2025-06-15T15:06:40Z */
 #define PW "correct horse battery"
@@ -35,14 +36,6 @@ static int setup(void **state) {
 static int teardown(void **state) {
     yb_db_close(*state);
     return 0;
-}
-
-static long long q_int(yb_db *db, const char *sql) {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(yb_db_sql(db), sql, -1, &st, NULL), SQLITE_OK);
-    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -999;
-    sqlite3_finalize(st);
-    return v;
 }
 
 static const char *q_text(yb_db *db, const char *sql) {
