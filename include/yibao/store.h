@@ -53,6 +53,15 @@ yb_rc yb_db_wal_open(yb_db *db, int *fd, yb_err *err);
 int yb_db_buffer_wal(void);
 /* Inside the store: SQLite's process-wide settings, once, before SQLite is initialised. */
 void yb__db_config(void);
+/* Inside the store: SQLite's default page cache, wrapped so that the temporary page number of a
+ * B-tree rebalance does not make each commit walk the whole cache (store/pcache.c); called by
+ * yb__db_config, unless the environment has YB_NO_PCACHE (to compare). Returns an SQLite result
+ * code. */
+int yb__pcache_install(void);
+/* For the tests: since the last call, how often a page was parked under the temporary number,
+ * how many truncations had cached pages past their limit, and the largest distance from such a
+ * limit to the highest cached page number (what the default cache walks); then zeroes them. */
+void yb__pcache_stats(unsigned long long *parks, unsigned long long *truncates, unsigned *max_span);
 
 /* Who the writes made through this handle are for (the audit log's actor), e.g. "local user
  * root" for the command line; "-" until set. */

@@ -476,9 +476,13 @@ static yb_rc migrate(yb_db *db, yb_err *err) {
     return check_record(db, v, err);
 }
 
-/* No global memory statistics: they take a mutex on every allocation SQLite makes. This must
- * come before anything initialises SQLite (a VFS lookup does), so every entry point calls it. */
-static void sqlite_config_once(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+/* No global memory statistics: they take a mutex on every allocation SQLite makes; and the page
+ * cache of store/pcache.c. This must come before anything initialises SQLite (a VFS lookup
+ * does), so every entry point calls it. */
+static void sqlite_config_once(void) {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (!getenv("YB_NO_PCACHE")) yb__pcache_install();
+}
 
 void yb__db_config(void) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
