@@ -67,6 +67,9 @@ char *yb_dec_fmt(int64_t v, int scale, char *buf);
 #define yb_ratio_fmt(v, buf) yb_dec_fmt((v), YB_RATIO_SCALE, (buf))
 #define yb_qty_fmt(v, buf) yb_dec_fmt((v), YB_QTY_SCALE, (buf))
 #define yb_price_fmt(v, buf) yb_dec_fmt((v), YB_PRICE_SCALE, (buf))
+/* A ratio (1/10000) as a percentage without trailing zeros: "85%", "60.5%", "7.25%"; buf of 16
+ * bytes holds any value. Returns buf. */
+char *yb_pct_fmt(yb_ratio r, char *buf);
 
 /* The one rounding function: round(num / den) half away from zero; den > 0.
  * YB_E_OVERFLOW if the result does not fit in int64. */

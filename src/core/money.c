@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "yibao/money.h"
+#include "yibao/str.h"
 #include "core/money_int.h"
 
 static const int64_t pow10_tab[19] = {
@@ -132,6 +133,18 @@ char *yb_dec_fmt(int64_t v, int scale, char *buf) {
     if (v < 0) tmp[--pos] = '-';
     memcpy(buf, tmp + pos, (size_t)(48 - pos));
     return buf;
+}
+
+char *yb_pct_fmt(yb_ratio r, char *buf) {
+    int whole = r / 100, frac = r % 100;
+    if (frac < 0) frac = -frac;
+    char f[24];
+    yb_sint(buf, whole, 0);
+    if (frac) {
+        strcat(buf, ".");
+        strcat(buf, yb_sint(f, frac % 10 ? frac : frac / 10, frac % 10 ? 2 : 1));
+    }
+    return strcat(buf, "%");
 }
 
 yb_rc yb_round_div(yb_i128 num, int64_t den, int64_t *out) {

@@ -85,15 +85,6 @@ static yb_fen *fund_slot(yb_settlement *s, const char *t) {
     return &s->oth_pay;
 }
 
-/* "85%", "60.5%", "7.25%" */
-static void fmt_pct(yb_ratio r, char *buf, size_t cap) {
-    int whole = r / 100, frac = r % 100;
-    if (frac < 0) frac = -frac;
-    if (frac == 0) snprintf(buf, cap, "%d%%", whole);
-    else if (frac % 10 == 0) snprintf(buf, cap, "%d.%d%%", whole, frac / 10);
-    else snprintf(buf, cap, "%d.%02d%%", whole, frac);
-}
-
 static void fmt_left(int64_t left, char *buf) {
     if (left == NO_LIMIT || left == YB_NO_CAP) strcpy(buf, "不限");
     else yb_fen_fmt(left, buf);
@@ -289,9 +280,14 @@ static yb_rc add_fund_row(yb_settlement *s, const char *type, const char *name, 
 }
 
 static yb_rc acc_key(char *key, const char *kind, const char *name, yb_err *err) {
-    int n = snprintf(key, YB_ACC_KEY, "%s/%s", kind, name);
-    if (n < 0 || n >= YB_ACC_KEY)
-        return yb_err_set(err, YB_E_LIMIT, "accumulators", name, "accumulator key longer than %d bytes", YB_ACC_KEY - 1);
+    size_t k = strlen(kind), n = strlen(name);
+    if (k + 1 + n < YB_ACC_KEY) {
+        memcpy(key, kind, k);
+        key[k] = '/';
+        memcpy(key + k + 1, name, n + 1);
+        return YB_OK;
+    }
+    return yb_err_set(err, YB_E_LIMIT, "accumulators", name, "accumulator key longer than %d bytes", YB_ACC_KEY - 1);
     return YB_OK;
 }
 
@@ -376,11 +372,22 @@ static yb_rc settle_pool(const yb_settle_in *in, const yb_insutype_policy *ip, i
     if (b->dedc_per == YB_DEDC_PER_ADMISSION && (rc = delta(s, "adm", b->name, 1, err))) return rc;
     if ((rc = delta(s, "pool", b->cap_group, s->hifp_pay, err))) return rc;
     char type[8], info[200], db[48], pb[16], lb[48];
-    if (b->fund_pay_type[0]) snprintf(type, sizeof type, "%s", b->fund_pay_type);
-    else snprintf(type, sizeof type, "%.3s100", in->person->insutype);
-    fmt_pct(ratio, pb, sizeof pb);
+    if (b->fund_pay_type[0]) {
+        yb_scopy(type, sizeof type, b->fund_pay_type);
+    } else {
+        char t3[4];
+        yb_scopy(t3, sizeof t3, in->person->insutype);
+        yb_scopy(type, sizeof type, t3);
+        yb_scat(type, sizeof type, "100");
+    }
+    yb_pct_fmt(ratio, pb);
     fmt_left(left, lb);
-    snprintf(info, sizeof info, "起付线%s 比例%s 年度剩余限额%s", yb_fen_fmt(s->dedc_std, db), pb, lb);
+    yb_scopy(info, sizeof info, "起付线");
+    yb_scat(info, sizeof info, yb_fen_fmt(s->dedc_std, db));
+    yb_scat(info, sizeof info, " 比例");
+    yb_scat(info, sizeof info, pb);
+    yb_scat(info, sizeof info, " 年度剩余限额");
+    yb_scat(info, sizeof info, lb);
     /* Decision: the pool row's base is the visit's in-scope amount (before the deductible) */
     return add_fund_row(s, type, b->name, s->inscp_scp_amt, s->hifp_pay, left, info, err);
 }
@@ -476,7 +483,7 @@ static yb_rc settle_layers(const yb_settle_in *in, const yb_insutype_policy *ip,
         if (rc) return rc;
         char info[200], tb[48], bb[48], lb[48], segs[96] = "", pb[16];
         for (int j = 0; j < nseg; j++) {
-            fmt_pct(seg[j].ratio, pb, sizeof pb);
+            yb_pct_fmt(seg[j].ratio, pb);
             size_t used = strlen(segs);
             snprintf(segs + used, sizeof segs - used, "%s%s", j ? "/" : "", pb);
         }

@@ -50,10 +50,19 @@ static json_object *get(json_object *o, const char *k) {
 }
 
 static yb_rc str_at(json_object *o, const char *k, const char *path, int required, char *out, size_t cap, yb_err *err) {
-    char p[128];
-    snprintf(p, sizeof p, "%s.%s", path, k);
     json_object *v = get(o, k);
     out[0] = '\0';
+    if (v && json_object_get_type(v) == json_type_string) {
+        /* the common case, without the field's path (written below only for an error) */
+        const char *t = json_object_get_string(v);
+        size_t n = (size_t)json_object_get_string_len(v);
+        if (n < cap && (n || !required) && strlen(t) == n) {
+            memcpy(out, t, n + 1);
+            return YB_OK;
+        }
+    }
+    char p[128];
+    snprintf(p, sizeof p, "%s.%s", path, k);
     if (!v) return required ? yb_err_set(err, YB_E_INVALID, p, NULL, "required field missing") : YB_OK;
     TRY(yb_json_str(v, p, out, cap, err));
     if (required && !out[0]) return yb_err_set(err, YB_E_INVALID, p, "", "required field is empty");
@@ -426,10 +435,10 @@ static yb_rc person_visit(yb_fsi *f, req *r, json_object *n, const char *path, i
     char p[64];
     TRY(str_at(n, "mdtrt_id", path, 1, mdtrt, YB_ID_MAX, err));
     TRY(str_at(n, "psn_no", path, 1, psn, YB_ID_MAX, err));
-    snprintf(p, sizeof p, "%s.mdtrt_id", path);
+    yb_scat(yb_scopy(p, sizeof p, path), sizeof p, ".mdtrt_id");
     TRY(load_visit(f, r, mdtrt, p, v, err));
     if (strcmp(v->psn, psn)) {
-        snprintf(p, sizeof p, "%s.psn_no", path);
+        yb_scat(yb_scopy(p, sizeof p, path), sizeof p, ".psn_no");
         return yb_err_set(err, YB_E_PERM, p, psn, "就诊不属于该人员 (another person's visit)");
     }
     if (registered) TRY(need_registered(v, p, mdtrt, err));
@@ -1236,12 +1245,13 @@ static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
     yb_fen *dst[] = {&d.decl_medfee, &d.decl_fulamt, &d.decl_overlmt, &d.decl_preselfpay, &d.decl_inscp};
     static const unsigned bit[] = {YB_DECL_MEDFEE, YB_DECL_FULAMT, YB_DECL_OVERLMT, YB_DECL_PRESELFPAY, YB_DECL_INSCP};
     int nd = 0;
+    static const char *const decl_path[] = {"input.data.medfee_sumamt", "input.data.fulamt_ownpay_amt",
+                                            "input.data.overlmt_selfpay", "input.data.preselfpay_amt",
+                                            "input.data.inscp_scp_amt"};
     for (int i = 0; i < 5; i++) {
         json_object *x = get(n, decl[i]);
         if (!x) continue;
-        char p[64];
-        snprintf(p, sizeof p, "input.data.%s", decl[i]);
-        yb_rc rc = yb_json_money(x, p, 0, dst[i], err);
+        yb_rc rc = yb_json_money(x, decl_path[i], 0, dst[i], err);
         if (rc) {
             yb_visit_doc_release(&d);
             return rc;

@@ -406,7 +406,8 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
         free(sp);
         goto fail;
     }
-    snprintf(res->setl_id, sizeof res->setl_id, "S%012lld", seq);
+    res->setl_id[0] = 'S';
+    yb_sint(res->setl_id + 1, seq, 12);
     char setl_time[20];
     now_text(setl_time);
     res->reply = yb_reply_settlement(d, &s, sp, res->setl_id, setl_time, 1);
@@ -418,7 +419,8 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
     rc = store_settlement(db, d, &s, sp, res->setl_id, setl_time, hash, res->reply, known, opening, err);
     free(sp);
     char detail[160];
-    snprintf(detail, sizeof detail, d->msgid[0] ? "%s msgid %s" : "%s", d->visit.mdtrt_id, d->msgid);
+    yb_scopy(detail, sizeof detail, d->visit.mdtrt_id);
+    if (d->msgid[0]) yb_scat(yb_scat(detail, sizeof detail, " msgid "), sizeof detail, d->msgid);
     if (!rc) rc = yb_alog_append(db, yb_db_actor(db), "settle", res->setl_id, detail, err);
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) goto fail;

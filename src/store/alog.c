@@ -33,7 +33,7 @@ static void entry_hash(yb_db *db, const char *prev, long long seq, const char *t
     yb_hmac256 s;
     unsigned char mac[YB_SHA256_BYTES];
     char sq[24];
-    snprintf(sq, sizeof sq, "%lld", seq);
+    yb_sint(sq, seq, 0);
     yb_hmac256_init(&s, yb_db_subkey(db, YB_KEY_AUDIT), YB_KEY_BYTES);
     part(&s, "yibao-alog-1");
     part(&s, prev);
@@ -51,7 +51,7 @@ static long long head_mac(yb_db *db, long long seq, const char *hash) {
     yb_hmac256 s;
     unsigned char mac[YB_SHA256_BYTES];
     char sq[24];
-    snprintf(sq, sizeof sq, "%lld", seq);
+    yb_sint(sq, seq, 0);
     yb_hmac256_init(&s, yb_db_subkey(db, YB_KEY_AUDIT), YB_KEY_BYTES);
     part(&s, "head");
     part(&s, sq);
@@ -67,8 +67,17 @@ static void now_text(char *out, size_t cap) {
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
-    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+    /* yyyy-MM-ddTHH:mm:ss.fffZ */
+    char b[24], *o = b;
+    const int part[] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        (int)(ts.tv_nsec / 1000000)};
+    static const char after[] = "--T::.Z";
+    for (int i = 0; i < 7; i++) {
+        o += strlen(yb_sint(o, part[i], i == 0 ? 4 : i == 6 ? 3 : 2));
+        *o++ = after[i];
+    }
+    *o = '\0';
+    yb_scopy(out, cap, b);
 }
 
 /* The last entry (seq 0 and the zero hash for an empty log), from the cache or the table. */

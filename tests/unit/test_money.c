@@ -1,14 +1,17 @@
 /*
  * test_money.c — exact decimals: parsing, formatting, the one rounding function, products.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "yibao/money.h"
+#include "yibao/str.h"
 #include "core/money_int.h"
 
 struct parse_case {
@@ -201,6 +204,45 @@ struct rd_case {
     int64_t q;
 };
 
+/* yb_pct_fmt against the printf formats it replaces, over every ratio of 0..100% and the extremes;
+ * and the string helpers of str.h it is built on */
+static void test_pct_and_str(void **state) {
+    (void)state;
+    char b[16], ref[32];
+    const yb_ratio extra[] = {INT32_MAX, INT32_MIN, -1, -50, -10000, 1000000, 99999999};
+    for (long i = -1; i <= 10000 + (long)(sizeof extra / sizeof extra[0]); i++) {
+        yb_ratio r = i < 0 ? 0 : i <= 10000 ? (yb_ratio)i : extra[i - 10001];
+        int whole = r / 100, frac = r % 100;
+        if (frac < 0) frac = -frac;
+        if (frac == 0) snprintf(ref, sizeof ref, "%d%%", whole);
+        else if (frac % 10 == 0) snprintf(ref, sizeof ref, "%d.%d%%", whole, frac / 10);
+        else snprintf(ref, sizeof ref, "%d.%02d%%", whole, frac);
+        assert_true(strlen(ref) < sizeof b);
+        assert_string_equal(yb_pct_fmt(r, b), ref);
+    }
+    assert_string_equal(yb_pct_fmt(8500, b), "85%");
+    assert_string_equal(yb_pct_fmt(6050, b), "60.5%");
+    assert_string_equal(yb_pct_fmt(725, b), "7.25%");
+    assert_string_equal(yb_pct_fmt(5, b), "0.05%");
+
+    char n[24];
+    const long long v[] = {0, 7, -7, 42, 123456789012LL, -1000, LLONG_MAX, LLONG_MIN};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        for (int w = 0; w <= 22; w += 11) {
+            snprintf(ref, sizeof ref, "%0*lld", w, v[i]);
+            if (v[i] < 0 && w) snprintf(ref, sizeof ref, "-%0*llu", w, 0ull - (unsigned long long)v[i]);
+            assert_string_equal(yb_sint(n, v[i], w), ref);
+        }
+    }
+    assert_string_equal(yb_sint(n, 1, 12), "000000000001");
+    char t[8];
+    assert_string_equal(yb_scopy(t, sizeof t, "abc"), "abc");
+    assert_string_equal(yb_scat(t, sizeof t, "de"), "abcde");
+    assert_string_equal(yb_scat(t, sizeof t, "fghij"), "abcdefg"); /* cut at cap - 1 */
+    assert_string_equal(yb_scat(t, sizeof t, "x"), "abcdefg");
+    assert_string_equal(yb_scopy(t, sizeof t, NULL), "");
+}
+
 static void test_round_div(void **state) {
     (void)state;
     const yb_i128 max64 = INT64_MAX, min64 = INT64_MIN;
@@ -317,7 +359,7 @@ static void test_products(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_table), cmocka_unit_test(test_parse_edges), cmocka_unit_test(test_parse_paths), cmocka_unit_test(test_ratio), cmocka_unit_test(test_format),
-        cmocka_unit_test(test_round_div), cmocka_unit_test(test_products),
+        cmocka_unit_test(test_round_div), cmocka_unit_test(test_products), cmocka_unit_test(test_pct_and_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
