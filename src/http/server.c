@@ -69,6 +69,7 @@ typedef struct server {
     unsigned long ckpts, tails;
     unsigned long groups, jobs, syncs, reruns; /* counters for the exit line */
     unsigned active;          /* requests begun and not yet completed (their reply not yet sent) */
+    unsigned waiting;         /* of them, suspended: queued for the writer or the syncer */
     int closing;              /* SIGTERM: no new requests; the last replies close their connections */
     pthread_cond_t idle;      /* signalled when active drops to 0 */
     yb_db *api_db;            /* the staff API's own connection */
@@ -432,6 +433,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 k->queued = 1;
                 pthread_mutex_lock(&s->lock);
                 MHD_suspend_connection(c);
+                s->waiting++;
                 push(&s->head, &s->tail, &k->j);
                 pthread_cond_signal(&s->work);
                 pthread_mutex_unlock(&s->lock);
@@ -439,6 +441,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             }
             /* resumed: the writer has committed the group (the reply was set under s->lock) */
             pthread_mutex_lock(&s->lock);
+            s->waiting--;
             char *reply = k->j.reply;
             k->j.reply = NULL;
             pthread_mutex_unlock(&s->lock);
@@ -575,9 +578,18 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     pthread_mutex_lock(&s.lock);
     __atomic_store_n(&s.closing, 1, __ATOMIC_RELEASE);
     while (s.active && pthread_cond_timedwait(&s.idle, &s.lock, &until) == 0) {}
-    unsigned left = s.active;
+    unsigned left = s.active, waiting = s.waiting;
     pthread_mutex_unlock(&s.lock);
-    if (left) fprintf(stderr, "yibao serve: %u requests still unfinished after 10 s; closing them\n", left);
+    if (waiting) {
+        /* requests still with the writer or the syncer (a disk that does not answer): their
+         * connections cannot be closed under them. Stop without answering them, as when a sync
+         * fails: whatever was answered is on disk, and a client sends an unanswered request
+         * again with its msgid (applied once either way) */
+        fprintf(stderr, "yibao serve: %u requests still with the store after 10 s; stopping without answering them\n",
+                waiting);
+        _exit(75);
+    }
+    if (left) fprintf(stderr, "yibao serve: %u requests still being read after 10 s; closing them\n", left);
     MHD_stop_daemon(d);
 done:
     /* the writer first: the syncer then syncs and answers its last group */
