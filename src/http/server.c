@@ -193,8 +193,12 @@ static void *syncer(void *arg) {
  * and the WAL would never start again from its beginning: when one has ended within CKPT_TAIL
  * pages of the WAL's end, the writer copies that tail itself (a few milliseconds), after which
  * its next transaction starts the WAL over. Should the WAL still reach CKPT_HARD pages, the
- * writer checkpoints all of it, as SQLite's own hook would. */
-#define CKPT_FRAMES 4000
+ * writer checkpoints all of it, as SQLite's own hook would. CKPT_FRAMES: fewer, larger
+ * checkpoints write a page changed again and again (a table's last leaf) fewer times; their
+ * database writes are pushed to the disk as they go (store/walbuf.c), so the fsync at their end
+ * does not hold the WAL's fdatasync up (16,000 against 4,000: 6,600-7,000 against 5,200-6,600
+ * settlements/s, p99 23 against 29-30 ms, in alternating runs). */
+#define CKPT_FRAMES 16000
 #define CKPT_TAIL 1500
 #define CKPT_HARD 262144
 

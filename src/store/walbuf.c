@@ -16,9 +16,20 @@
  * in pieces of 120 KiB (the unix VFS's limit per call).
  * So every byte reaches the file before anything could read it, a commit is in the file when
  * its last xWrite returns, and an error of the gathered write is the error of that xWrite.
+ *
+ * The database file itself is written only by checkpoints (WAL pages copied back), which end
+ * with an fsync. Left to the kernel, a checkpoint's tens of megabytes would all go to the disk
+ * in that fsync, and the syncer's fdatasync of the WAL (which every reply waits for) would queue
+ * behind them for a tenth of a second. So every WRITEBACK_STEP bytes written to the database,
+ * the kernel is asked to start writing them out (sync_file_range, SYNC_FILE_RANGE_WRITE: it does
+ * not wait for the disk, and promises nothing; the fsync still does). Through a descriptor of
+ * the VFS's own, since the unix VFS does not hand its out.
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -35,7 +46,11 @@ typedef struct wfile {
     size_t len, cap;
     sqlite3_int64 off;
     int commit_next;         /* the last write was a commit frame's header: flush after its page */
+    int db_fd;               /* the main database: a descriptor for sync_file_range; else -1 */
+    size_t db_written;       /* bytes written to it since the last sync_file_range */
 } wfile;
+
+#define WRITEBACK_STEP (4u << 20)
 
 static sqlite3_vfs *base_vfs;
 static sqlite3_vfs shim;
@@ -67,6 +82,8 @@ static int w_close(sqlite3_file *p) {
     int rc2 = f->real->pMethods ? f->real->pMethods->xClose(f->real) : SQLITE_OK;
     free(f->buf);
     f->buf = NULL;
+    if (f->db_fd >= 0) close(f->db_fd);
+    f->db_fd = -1;
     return rc != SQLITE_OK ? rc : rc2;
 }
 
@@ -77,6 +94,14 @@ static int w_read(sqlite3_file *p, void *b, int n, sqlite3_int64 off) {
 
 static int w_write(sqlite3_file *p, const void *b, int n, sqlite3_int64 off) {
     wfile *f = (wfile *)p;
+    if (f->db_fd >= 0 && n > 0) {
+        int rc = f->real->pMethods->xWrite(f->real, b, n, off);
+        if (rc == SQLITE_OK && (f->db_written += (size_t)n) >= WRITEBACK_STEP) {
+            f->db_written = 0;
+            (void)sync_file_range(f->db_fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: its failure changes nothing */
+        }
+        return rc;
+    }
     if (!f->wal || n <= 0) return f->real->pMethods->xWrite(f->real, b, n, off);
     if (f->len && (off != f->off + (sqlite3_int64)f->len || f->len + (size_t)n > BUF_CAP)) FLUSHED(f);
     if ((size_t)n > PIECE) return f->real->pMethods->xWrite(f->real, b, n, off); /* not a frame: as it is */
@@ -150,6 +175,7 @@ static int w_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags
     (void)vfs;
     wfile *f = (wfile *)p;
     memset(f, 0, sizeof *f);
+    f->db_fd = -1;
     f->real = (sqlite3_file *)(f + 1);
     int rc = base_vfs->xOpen(base_vfs, name, f->real, flags, out_flags);
     if (rc != SQLITE_OK || !f->real->pMethods) {
@@ -160,6 +186,7 @@ static int w_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags
     int v = f->real->pMethods->iVersion;
     f->base.pMethods = &methods[v < 0 ? 0 : v > 3 ? 3 : v];
     f->wal = (flags & SQLITE_OPEN_WAL) != 0;
+    if ((flags & SQLITE_OPEN_MAIN_DB) && name) f->db_fd = open(name, O_RDONLY | O_CLOEXEC);
     return SQLITE_OK;
 }
 

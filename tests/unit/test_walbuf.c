@@ -4,7 +4,9 @@
  * 120 KiB piece, and of more than the 4 MiB buffer; rollbacks and a savepoint rolled back;
  * checkpoints by the other connection and the WAL started over; and a writer process that ends
  * with _exit right after its commits (no close): everything it committed is in the file, and the
- * database passes integrity_check. Also: installing it keeps SQLite's memory statistics off.
+ * database passes integrity_check. Also: installing it keeps SQLite's memory statistics off; and a
+ * checkpoint made through it (the database's writes, with their writeback hints) leaves a whole
+ * database and no descriptor behind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -138,9 +140,61 @@ static void test_commits_seen(void **state) {
     assert_int_equal(system(cmd), 0);
 }
 
+/* descriptors of this process open on path */
+static int fds_on(const char *path) {
+    int n = 0;
+    char link[64], target[256];
+    for (int fd = 0; fd < 1024; fd++) {
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t k = readlink(link, target, sizeof target - 1);
+        if (k <= 0) continue;
+        target[k] = '\0';
+        if (!strcmp(target, path)) n++;
+    }
+    return n;
+}
+
+/* A checkpoint made through the VFS (the database file's writes, with a writeback hint every
+ * 4 MiB): every row there for a plain reader, integrity_check, and the VFS's own descriptor of the
+ * database closed with the connection. */
+static void test_checkpoint_writes(void **state) {
+    (void)state;
+    assert_int_equal(yb_db_buffer_wal(), SQLITE_OK);
+    char dir[] = "/tmp/yb-walbuf-XXXXXX", path[300], cmd[96];
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(realpath(dir, path));
+    strcat(path, "/c.db");
+    sqlite3 *a = open_with(path, NULL);
+    exec(a, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
+            " CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
+    assert_int_equal(fds_on(path), 2); /* SQLite's and the VFS's */
+    for (int i = 0; i < 6; i++) {
+        exec(a, "BEGIN");
+        put_rows(a, 1 + 2000 * i, 2000, 2000); /* 4 MB a transaction */
+        exec(a, "COMMIT");
+    }
+    int log = -1, done = -1;
+    assert_int_equal(sqlite3_wal_checkpoint_v2(a, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done), SQLITE_OK);
+    assert_int_equal(log, 0);
+    sqlite3_close(a);
+    assert_int_equal(fds_on(path), 0);
+    sqlite3 *b = open_with(path, "unix");
+    assert_int_equal(q(b, "SELECT count(*) FROM t"), 12000);
+    assert_int_equal(q(b, "SELECT total(length(v)) FROM t"), 12000LL * 2000);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(b, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(b);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commits_seen),
+        cmocka_unit_test(test_checkpoint_writes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
