@@ -69,7 +69,7 @@ typedef struct server {
     unsigned long ckpts, tails;
     unsigned long groups, jobs, syncs, reruns; /* counters for the exit line */
     unsigned active;          /* requests begun and not yet completed (their reply not yet sent) */
-    unsigned waiting;         /* of them, suspended: queued for the writer or the syncer */
+    unsigned waiting;         /* of them, queued for the writer or the syncer (and not yet back) */
     int closing;              /* SIGTERM: no new requests; the last replies close their connections */
     pthread_cond_t idle;      /* signalled when active drops to 0 */
     yb_db *api_db;            /* the staff API's own connection */
@@ -264,6 +264,7 @@ typedef struct conn {
     size_t len, cap;
     int too_large;
     int queued; /* the body went to the writer as j; the connection is suspended until it is answered */
+    int back;   /* the writer and the syncer are done with j (counted out of s->waiting) */
     job j;
     struct timespec t0;
 } conn;
@@ -445,7 +446,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             }
             /* resumed: the writer has committed the group (the reply was set under s->lock) */
             pthread_mutex_lock(&s->lock);
-            s->waiting--;
+            if (!k->back) s->waiting--;
+            k->back = 1;
             char *reply = k->j.reply;
             k->j.reply = NULL;
             pthread_mutex_unlock(&s->lock);
@@ -467,6 +469,13 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     server *s = cls;
     conn *k = *con_cls;
     if (k) {
+        if (k->queued && !k->back) {
+            /* resumed (the writer and the syncer are done with it), and the connection ended
+             * before its reply could be sent: the client had gone */
+            pthread_mutex_lock(&s->lock);
+            s->waiting--;
+            pthread_mutex_unlock(&s->lock);
+        }
         free(k->j.reply);
         yb_fsi_pre_release(&k->j.pre);
         free(k->buf);

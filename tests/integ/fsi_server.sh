@@ -149,7 +149,22 @@ out=$(signed "$now" wrong-secret-000000 H36010000002); expect "wrong signature" 
 out=$(signed $((now - 3600)) s3cret-for-tests-0002 H36010000002); expect "stale signature" "$out" "outside the 300-second window"
 out=$(signed "$now" whatever-secret-0001 H36010000001); expect "no secret to verify" "$out" "has no secret"
 grep -q '11010519491231002X' "$D/server.log" && bad "personal data in the access log" || ok
+# clients that send a request and hang up before its reply: the server answers the others and
+# still stops cleanly on SIGTERM (those requests are not left counted as waiting for the store)
+call 1101 '{"data":{"psn_no":"P390A"}}' > /dev/null
+python3 - "$PORT" "$D/req.json" <<'PY' || bad "hang-up clients"
+import socket, sys
+port, body = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+req = (b"POST /fsi/api/rsfComIfsService/callService HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+       b"Content-Length: %d\r\n\r\n" % len(body)) + body
+for _ in range(40):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(req)
+    s.close()
+PY
+sleep 0.5
+out=$(call 1101 '{"data":{"psn_no":"P390A"}}'); expect "answers after hang-ups" "$out" 'not signed in'
 kill -TERM "$PID"; wait "$PID"; rc=$?; PID=
-[ "$rc" = 0 ] && ok || bad "server exit $rc after SIGTERM"
+[ "$rc" = 0 ] && ok || bad "server exit $rc after SIGTERM: $(grep -v ' POST \| GET ' "$D/server.log" | tail -3)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
