@@ -20,34 +20,10 @@
 #include <sqlite3.h>
 
 #include "yibao/store.h"
+#include "testsql.h"
 
 static char dir[] = "/tmp/yb_pcache_XXXXXX";
 static char path[256];
-
-static void exec(sqlite3 *h, const char *sql) {
-    char *msg = NULL;
-    int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) fprintf(stderr, "%s: %s\n", sql, msg ? msg : "?");
-    sqlite3_free(msg);
-    assert_int_equal(rc, SQLITE_OK);
-}
-
-static long long q(sqlite3 *h, const char *sql) {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-static void ok_integrity(sqlite3 *h) {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-    sqlite3_finalize(st);
-}
 
 static unsigned long long rnd = 88172645463325252ull;
 static unsigned long long next_rnd(void) {
@@ -80,14 +56,14 @@ static sqlite3 *open_db(void) {
     sqlite3 *h = NULL;
     assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
     sqlite3_busy_timeout(h, 5000);
-    exec(h, "PRAGMA journal_mode=WAL; PRAGMA cache_size=-65536");
+    sql_exec(h, "PRAGMA journal_mode=WAL; PRAGMA cache_size=-65536");
     return h;
 }
 
 static void test_swaps_near_end(void **state) {
     (void)state;
     sqlite3 *h = open_db(), *r = open_db();
-    exec(h, "CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT NOT NULL, n INTEGER NOT NULL, pad BLOB);"
+    sql_exec(h, "CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT NOT NULL, n INTEGER NOT NULL, pad BLOB);"
             " CREATE INDEX t_k ON t(k)");
     unsigned long long parks, truncs;
     unsigned span;
@@ -95,9 +71,9 @@ static void test_swaps_near_end(void **state) {
     long long sum = 0, total_parks = 0;
     int rows = 0;
     for (int tx = 0; tx < 200; tx++) {
-        exec(h, "BEGIN");
+        sql_exec(h, "BEGIN");
         put_random(h, 150, &sum);
-        exec(h, "COMMIT");
+        sql_exec(h, "COMMIT");
         rows += 150;
         yb__pcache_stats(&parks, &truncs, &span);
         total_parks += (long long)parks;
@@ -109,33 +85,32 @@ static void test_swaps_near_end(void **state) {
 
     /* whole transactions and savepoints rolled back after swaps leave nothing behind */
     long long dropped = 0;
-    exec(h, "BEGIN");
+    sql_exec(h, "BEGIN");
     put_random(h, 3000, &dropped);
-    exec(h, "ROLLBACK");
-    exec(h, "BEGIN");
+    sql_exec(h, "ROLLBACK");
+    sql_exec(h, "BEGIN");
     put_random(h, 500, &sum);
     rows += 500;
-    exec(h, "SAVEPOINT a");
+    sql_exec(h, "SAVEPOINT a");
     put_random(h, 3000, &dropped);
-    exec(h, "ROLLBACK TO a");
-    exec(h, "RELEASE a");
+    sql_exec(h, "ROLLBACK TO a; RELEASE a");
     put_random(h, 500, &sum);
     rows += 500;
-    exec(h, "COMMIT");
+    sql_exec(h, "COMMIT");
     yb__pcache_stats(&parks, &truncs, &span);
     assert_true(parks > 0);
     /* a rollback drops the pages the transaction added (a few hundred), no more */
     if (span > 2000) fail_msg("rollbacks: the cache was truncated %u pages below its highest page", span);
 
-    ok_integrity(h);
-    assert_int_equal(q(h, "SELECT count(*) FROM t"), rows);
-    assert_int_equal(q(h, "SELECT sum(n) FROM t"), sum);
+    sql_integrity_ok(h);
+    assert_int_equal(sql_int(h, "SELECT count(*) FROM t"), rows);
+    assert_int_equal(sql_int(h, "SELECT sum(n) FROM t"), sum);
     /* the index agrees with the table, read through it */
-    assert_int_equal(q(h, "SELECT count(*) FROM t INDEXED BY t_k WHERE k > ''"), rows);
+    assert_int_equal(sql_int(h, "SELECT count(*) FROM t INDEXED BY t_k WHERE k > ''"), rows);
     /* another connection, with a cache of its own, reads the same */
-    assert_int_equal(q(r, "SELECT count(*) FROM t"), rows);
-    assert_int_equal(q(r, "SELECT sum(n) FROM t INDEXED BY t_k WHERE k > ''"), sum);
-    ok_integrity(r);
+    assert_int_equal(sql_int(r, "SELECT count(*) FROM t"), rows);
+    assert_int_equal(sql_int(r, "SELECT sum(n) FROM t INDEXED BY t_k WHERE k > ''"), sum);
+    sql_integrity_ok(r);
     sqlite3_close(r);
     sqlite3_close(h);
 }
@@ -144,18 +119,18 @@ static void test_swaps_near_end(void **state) {
 static void test_reopen(void **state) {
     (void)state;
     sqlite3 *h = open_db();
-    long long before = q(h, "SELECT count(*) FROM t"), sum = q(h, "SELECT sum(n) FROM t");
-    exec(h, "BEGIN");
+    long long before = sql_int(h, "SELECT count(*) FROM t"), sum = sql_int(h, "SELECT sum(n) FROM t");
+    sql_exec(h, "BEGIN");
     put_random(h, 2000, &sum);
-    exec(h, "COMMIT");
-    exec(h, "DELETE FROM t WHERE id % 7 = 0");
-    long long left = q(h, "SELECT count(*) FROM t"), left_sum = q(h, "SELECT sum(n) FROM t");
+    sql_exec(h, "COMMIT");
+    sql_exec(h, "DELETE FROM t WHERE id % 7 = 0");
+    long long left = sql_int(h, "SELECT count(*) FROM t"), left_sum = sql_int(h, "SELECT sum(n) FROM t");
     assert_true(left < before + 2000);
     sqlite3_close(h);
     h = open_db();
-    assert_int_equal(q(h, "SELECT count(*) FROM t"), left);
-    assert_int_equal(q(h, "SELECT sum(n) FROM t INDEXED BY t_k WHERE k > ''"), left_sum);
-    ok_integrity(h);
+    assert_int_equal(sql_int(h, "SELECT count(*) FROM t"), left);
+    assert_int_equal(sql_int(h, "SELECT sum(n) FROM t INDEXED BY t_k WHERE k > ''"), left_sum);
+    sql_integrity_ok(h);
     sqlite3_close(h);
 }
 

@@ -21,23 +21,7 @@
 #include <sqlite3.h>
 
 #include "yibao/store.h"
-
-static void exec(sqlite3 *h, const char *sql) {
-    char *msg = NULL;
-    int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) fprintf(stderr, "%s: %s\n", sql, msg ? msg : "?");
-    sqlite3_free(msg);
-    assert_int_equal(rc, SQLITE_OK);
-}
-
-static long long q(sqlite3 *h, const char *sql) {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
+#include "testsql.h"
 
 /* n rows of size bytes each, keys from k */
 static void put_rows(sqlite3 *h, long long k, int n, int size) {
@@ -67,7 +51,7 @@ static void test_commits_seen(void **state) {
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/w.db", dir);
     sqlite3 *a = open_with(path, NULL), *b;
-    exec(a, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
+    sql_exec(a, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
     /* the VFS lookup initialised SQLite only after its settings: no memory statistics (they take
      * a mutex on every allocation) */
     assert_int_equal(sqlite3_memory_used(), 0);
@@ -76,36 +60,36 @@ static void test_commits_seen(void **state) {
     static const struct { int n, size; } tx[] = {{1, 10}, {40, 3000}, {300, 3000}, {2000, 3000}, {3, 100000}, {7, 500}};
     for (int round = 0; round < 3; round++) {
         for (size_t i = 0; i < sizeof tx / sizeof tx[0]; i++) {
-            exec(a, "BEGIN");
+            sql_exec(a, "BEGIN");
             put_rows(a, k, tx[i].n, tx[i].size);
-            exec(a, "COMMIT");
+            sql_exec(a, "COMMIT");
             k += tx[i].n;
             rows += tx[i].n;
             bytes += (long long)tx[i].n * tx[i].size;
-            assert_int_equal(q(b, "SELECT count(*) FROM t"), rows);
-            assert_int_equal(q(b, "SELECT total(length(v)) FROM t"), bytes);
+            assert_int_equal(sql_int(b, "SELECT count(*) FROM t"), rows);
+            assert_int_equal(sql_int(b, "SELECT total(length(v)) FROM t"), bytes);
         }
         /* rolled back: nothing of it; a savepoint rolled back inside a committed transaction */
-        exec(a, "BEGIN");
+        sql_exec(a, "BEGIN");
         put_rows(a, k, 500, 3000);
-        exec(a, "ROLLBACK");
-        exec(a, "BEGIN");
+        sql_exec(a, "ROLLBACK");
+        sql_exec(a, "BEGIN");
         put_rows(a, k, 10, 3000);
-        exec(a, "SAVEPOINT s");
+        sql_exec(a, "SAVEPOINT s");
         put_rows(a, k + 10, 1000, 3000);
-        exec(a, "ROLLBACK TO s; RELEASE s");
-        exec(a, "COMMIT");
+        sql_exec(a, "ROLLBACK TO s; RELEASE s");
+        sql_exec(a, "COMMIT");
         k += 10;
         rows += 10;
         bytes += 10 * 3000;
-        assert_int_equal(q(b, "SELECT count(*) FROM t"), rows);
-        assert_int_equal(q(b, "SELECT total(length(v)) FROM t"), bytes);
+        assert_int_equal(sql_int(b, "SELECT count(*) FROM t"), rows);
+        assert_int_equal(sql_int(b, "SELECT total(length(v)) FROM t"), bytes);
         /* the other connection checkpoints it all; the writer's next commit starts the WAL over */
         int log = -1, done = -1;
         assert_int_equal(sqlite3_wal_checkpoint_v2(b, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done), SQLITE_OK);
         assert_int_equal(log, 0);
     }
-    assert_int_equal(q(b, "SELECT count(*) FROM t"), q(a, "SELECT count(*) FROM t"));
+    assert_int_equal(sql_int(b, "SELECT count(*) FROM t"), sql_int(a, "SELECT count(*) FROM t"));
     sqlite3_close(b);
     sqlite3_close(a);
 
@@ -128,13 +112,9 @@ static void test_commits_seen(void **state) {
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     b = open_with(path, "unix");
-    assert_int_equal(q(b, "SELECT count(*) FROM t WHERE k >= 1000000"), 2000);
-    assert_int_equal(q(b, "SELECT count(*) FROM t"), rows + 2000);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(b, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-    sqlite3_finalize(st);
+    assert_int_equal(sql_int(b, "SELECT count(*) FROM t WHERE k >= 1000000"), 2000);
+    assert_int_equal(sql_int(b, "SELECT count(*) FROM t"), rows + 2000);
+    sql_integrity_ok(b);
     sqlite3_close(b);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
@@ -165,13 +145,13 @@ static void test_checkpoint_writes(void **state) {
     assert_non_null(realpath(dir, path));
     strcat(path, "/c.db");
     sqlite3 *a = open_with(path, NULL);
-    exec(a, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
+    sql_exec(a, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
             " CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)");
     assert_int_equal(fds_on(path), 2); /* SQLite's and the VFS's */
     for (int i = 0; i < 6; i++) {
-        exec(a, "BEGIN");
+        sql_exec(a, "BEGIN");
         put_rows(a, 1 + 2000 * i, 2000, 2000); /* 4 MB a transaction */
-        exec(a, "COMMIT");
+        sql_exec(a, "COMMIT");
     }
     int log = -1, done = -1;
     assert_int_equal(sqlite3_wal_checkpoint_v2(a, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done), SQLITE_OK);
@@ -179,13 +159,9 @@ static void test_checkpoint_writes(void **state) {
     sqlite3_close(a);
     assert_int_equal(fds_on(path), 0);
     sqlite3 *b = open_with(path, "unix");
-    assert_int_equal(q(b, "SELECT count(*) FROM t"), 12000);
-    assert_int_equal(q(b, "SELECT total(length(v)) FROM t"), 12000LL * 2000);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(b, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-    sqlite3_finalize(st);
+    assert_int_equal(sql_int(b, "SELECT count(*) FROM t"), 12000);
+    assert_int_equal(sql_int(b, "SELECT total(length(v)) FROM t"), 12000LL * 2000);
+    sql_integrity_ok(b);
     sqlite3_close(b);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
