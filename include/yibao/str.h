@@ -29,13 +29,13 @@ static inline char *yb_scat(char *dst, size_t cap, const char *src) {
  * long long and width <= 22): snprintf's "%0*lld". Returns b. */
 static inline char *yb_sint(char *b, long long v, int width) {
     char t[24];
-    int n = 0;
+    size_t n = 0, w = width < 0 ? 0 : width > 22 ? 22 : (size_t)width;
     unsigned long long m = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
     do {
         t[n++] = (char)('0' + m % 10);
         m /= 10;
-    } while (m);
-    while (n < width && n < 22) t[n++] = '0';
+    } while (m && n < 20); /* 20 digits hold any unsigned long long */
+    while (n < w) t[n++] = '0';
     char *o = b;
     if (v < 0) *o++ = '-';
     while (n) *o++ = t[--n];

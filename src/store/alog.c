@@ -68,7 +68,7 @@ static void now_text(char *out, size_t cap) {
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
     /* yyyy-MM-ddTHH:mm:ss.fffZ */
-    char b[24], *o = b;
+    char b[48], *o = b; /* 24 characters; each part is written with its own NUL */
     const int part[] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                         (int)(ts.tv_nsec / 1000000)};
     static const char after[] = "--T::.Z";
