@@ -288,7 +288,6 @@ static yb_rc acc_key(char *key, const char *kind, const char *name, yb_err *err)
         return YB_OK;
     }
     return yb_err_set(err, YB_E_LIMIT, "accumulators", name, "accumulator key longer than %d bytes", YB_ACC_KEY - 1);
-    return YB_OK;
 }
 
 static yb_rc delta(yb_settlement *s, const char *kind, const char *name, int64_t d, yb_err *err) {
@@ -372,14 +371,8 @@ static yb_rc settle_pool(const yb_settle_in *in, const yb_insutype_policy *ip, i
     if (b->dedc_per == YB_DEDC_PER_ADMISSION && (rc = delta(s, "adm", b->name, 1, err))) return rc;
     if ((rc = delta(s, "pool", b->cap_group, s->hifp_pay, err))) return rc;
     char type[8], info[200], db[48], pb[16], lb[48];
-    if (b->fund_pay_type[0]) {
-        yb_scopy(type, sizeof type, b->fund_pay_type);
-    } else {
-        char t3[4];
-        yb_scopy(t3, sizeof t3, in->person->insutype);
-        yb_scopy(type, sizeof type, t3);
-        yb_scat(type, sizeof type, "100");
-    }
+    if (b->fund_pay_type[0]) yb_scopy(type, sizeof type, b->fund_pay_type);
+    else yb_scat(yb_scopy(type, 4, in->person->insutype), sizeof type, "100"); /* "%.3s100" */
     yb_pct_fmt(ratio, pb);
     fmt_left(left, lb);
     yb_scopy(info, sizeof info, "起付线");

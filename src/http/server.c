@@ -269,6 +269,15 @@ typedef struct conn {
     struct timespec t0;
 } conn;
 
+/* The writer and the syncer are done with k's job (it was resumed): no longer waiting for the
+ * store (under s->lock; once per request, whether its reply is sent or its client had gone). */
+static void job_back(server *s, conn *k) {
+    if (k->queued && !k->back) {
+        k->back = 1;
+        s->waiting--;
+    }
+}
+
 /* While shutting down, every reply closes its connection, so that no new request follows it. */
 static void maybe_close(server *s, struct MHD_Response *r) {
     if (__atomic_load_n(&s->closing, __ATOMIC_ACQUIRE)) MHD_add_response_header(r, "Connection", "close");
@@ -446,8 +455,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             }
             /* resumed: the writer has committed the group (the reply was set under s->lock) */
             pthread_mutex_lock(&s->lock);
-            if (!k->back) s->waiting--;
-            k->back = 1;
+            job_back(s, k);
             char *reply = k->j.reply;
             k->j.reply = NULL;
             pthread_mutex_unlock(&s->lock);
@@ -469,11 +477,9 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     server *s = cls;
     conn *k = *con_cls;
     if (k) {
-        if (k->queued && !k->back) {
-            /* resumed (the writer and the syncer are done with it), and the connection ended
-             * before its reply could be sent: the client had gone */
+        if (k->queued && !k->back) { /* resumed and ended before its reply was taken: the client had gone */
             pthread_mutex_lock(&s->lock);
-            s->waiting--;
+            job_back(s, k);
             pthread_mutex_unlock(&s->lock);
         }
         free(k->j.reply);

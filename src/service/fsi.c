@@ -1241,15 +1241,15 @@ static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
     }
     d.visit.acct_used_flag = flag[0] == '1';
     /* declared totals, when given, must equal the uploaded lines */
-    static const char *const decl[] = {"medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt"};
     yb_fen *dst[] = {&d.decl_medfee, &d.decl_fulamt, &d.decl_overlmt, &d.decl_preselfpay, &d.decl_inscp};
     static const unsigned bit[] = {YB_DECL_MEDFEE, YB_DECL_FULAMT, YB_DECL_OVERLMT, YB_DECL_PRESELFPAY, YB_DECL_INSCP};
     int nd = 0;
+    /* each total's path; its key is what follows "input.data." */
     static const char *const decl_path[] = {"input.data.medfee_sumamt", "input.data.fulamt_ownpay_amt",
                                             "input.data.overlmt_selfpay", "input.data.preselfpay_amt",
                                             "input.data.inscp_scp_amt"};
     for (int i = 0; i < 5; i++) {
-        json_object *x = get(n, decl[i]);
+        json_object *x = get(n, decl_path[i] + sizeof "input.data." - 1);
         if (!x) continue;
         yb_rc rc = yb_json_money(x, decl_path[i], 0, dst[i], err);
         if (rc) {
