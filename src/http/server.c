@@ -18,6 +18,7 @@
  * REST API (http/api.c) runs on a second connection. SIGTERM: no new connections or requests, the
  * requests begun are answered (their replies close the connections), then the daemon stops.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
@@ -110,6 +111,7 @@ static void run_group(void *arg) {
 
 static void *writer(void *arg) {
     server *s = arg;
+    pthread_setname_np(pthread_self(), "yb-writer"); /* top -H, perf, gdb */
     job *batch[MAX_GROUP];
     for (;;) {
         pthread_mutex_lock(&s->lock);
@@ -159,6 +161,7 @@ static void *writer(void *arg) {
  * every group committed before them, whose data their replies may show). */
 static void *syncer(void *arg) {
     server *s = arg;
+    pthread_setname_np(pthread_self(), "yb-syncer"); /* top -H, perf, gdb */
     for (;;) {
         pthread_mutex_lock(&s->lock);
         while (!s->synced_head && !s->sync_stop) pthread_cond_wait(&s->sync_work, &s->lock);
@@ -231,6 +234,7 @@ static int wal_hook(void *arg, sqlite3 *h, const char *name, int frames) {
 
 static void *checkpointer(void *arg) {
     server *s = arg;
+    pthread_setname_np(pthread_self(), "yb-ckpt"); /* top -H, perf, gdb */
     for (;;) {
         pthread_mutex_lock(&s->lock);
         while (!s->ckpt_want && !s->ckpt_stop) pthread_cond_wait(&s->ckpt_work, &s->lock);
