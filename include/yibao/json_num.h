@@ -56,6 +56,10 @@ char *yb_jw_finish(yb_jw *w);
 void yb_jw_open(yb_jw *w, char c);     /* '{' or '[' */
 void yb_jw_close(yb_jw *w, char c);    /* '}' or ']' */
 void yb_jw_key(yb_jw *w, const char *k);
+/* A key of n bytes known to be printable ASCII without '"' or '\\' (a literal of the code):
+ * written without yb_jw_key's scan. YB_JW_KEY(w, "name") passes the literal's length. */
+void yb_jw_keyn(yb_jw *w, const char *k, size_t n);
+#define YB_JW_KEY(w, lit) yb_jw_keyn((w), "" lit, sizeof(lit) - 1)
 void yb_jw_str(yb_jw *w, const char *s);   /* NULL writes null */
 void yb_jw_null(yb_jw *w);
 void yb_jw_bool(yb_jw *w, int v);

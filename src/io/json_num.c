@@ -411,23 +411,29 @@ yb_rc yb_json_parse(const char *text, size_t len, const char *fname, json_object
 
 void yb_jw_init(yb_jw *w) { memset(w, 0, sizeof *w); }
 
-static void put(yb_jw *w, const char *s, size_t n) {
-    if (w->failed) return;
+/* Room for n more bytes and the NUL after them; 0 (and w->failed) when there is none. */
+static int reserve(yb_jw *w, size_t n) {
+    if (w->failed) return 0;
     if (n > YB_JW_MAX || w->len + n + 1 > YB_JW_MAX) {
         w->failed = 1;
-        return;
+        return 0;
     }
     if (w->len + n + 1 > w->cap) {
-        size_t nc = w->cap ? w->cap : 256;
+        size_t nc = w->cap ? w->cap : 1024; /* a settlement's reply is about 2 KB: one doubling */
         while (w->len + n + 1 > nc) nc *= 2;
         char *nb = realloc(w->buf, nc);
         if (!nb) {
             w->failed = 1;
-            return;
+            return 0;
         }
         w->buf = nb;
         w->cap = nc;
     }
+    return 1;
+}
+
+static void put(yb_jw *w, const char *s, size_t n) {
+    if (!reserve(w, n)) return;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
     w->buf[w->len] = '\0';
@@ -508,22 +514,39 @@ static const unsigned char plain_byte[256] = {
 #undef R8
 };
 
-/* [,]"s"[:] in one put when s is short and plain (keys are; most values are): the common case
- * of a reply, without put_escaped's byte-by-byte runs. 0 when s needs the general path. */
+/* [,]"s"[:] written straight into the buffer when s is short and plain (keys are; most values
+ * are): the common case of a reply, without put_escaped's byte-by-byte runs. 0 when s needs the
+ * general path. */
 static int put_plain(yb_jw *w, const char *s, int colon) {
-    char b[132];
-    size_t m = 0;
-    if (w->need_comma) b[m++] = ',';
-    b[m++] = '"';
-    for (; *s; s++) {
-        if (m > sizeof b - 3 || !plain_byte[(unsigned char)*s]) return 0;
-        b[m++] = *s;
-    }
-    b[m++] = '"';
-    if (colon) b[m++] = ':';
-    put(w, b, m);
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (n >= 128 || !plain_byte[(unsigned char)s[n]]) return 0;
+    if (!reserve(w, n + 4)) return 1; /* failed: nothing more is written */
+    char *o = w->buf + w->len;
+    if (w->need_comma) *o++ = ',';
+    *o++ = '"';
+    memcpy(o, s, n);
+    o += n;
+    *o++ = '"';
+    if (colon) *o++ = ':';
+    *o = '\0';
+    w->len = (size_t)(o - w->buf);
     w->need_comma = !colon;
     return 1;
+}
+
+void yb_jw_keyn(yb_jw *w, const char *k, size_t n) {
+    if (!reserve(w, n + 4)) return;
+    char *o = w->buf + w->len;
+    if (w->need_comma) *o++ = ',';
+    *o++ = '"';
+    memcpy(o, k, n);
+    o += n;
+    *o++ = '"';
+    *o++ = ':';
+    *o = '\0';
+    w->len = (size_t)(o - w->buf);
+    w->need_comma = 0;
 }
 
 void yb_jw_key(yb_jw *w, const char *k) {
@@ -563,10 +586,24 @@ void yb_jw_int(yb_jw *w, long long v) {
 }
 
 void yb_jw_dec(yb_jw *w, int64_t v, int scale) {
-    char b[48];
-    yb_dec_fmt(v, scale, b);
-    sep(w);
-    put(w, b, strlen(b));
+    /* as yb_dec_fmt, written from the end of a small buffer and copied once */
+    if (scale < 0 || scale > 18) scale = 0;
+    char tmp[48];
+    int pos = 48;
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    for (int d = 0; d < scale; d++) {
+        tmp[--pos] = (char)('0' + m % 10);
+        m /= 10;
+    }
+    if (scale > 0) tmp[--pos] = '.';
+    do {
+        tmp[--pos] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0) tmp[--pos] = '-';
+    if (w->need_comma) tmp[--pos] = ',';
+    w->need_comma = 1;
+    put(w, tmp + pos, (size_t)(48 - pos));
 }
 
 void yb_jw_dec_str(yb_jw *w, int64_t v, int scale) {

@@ -298,27 +298,30 @@ yb_rc yb_visit_doc_check_totals(const yb_visit_doc *d, const yb_settlement *s, y
     return YB_OK;
 }
 
-static void kv_str(yb_jw *w, const char *k, const char *v) {
-    yb_jw_key(w, k);
+static void kv_strn(yb_jw *w, const char *k, size_t n, const char *v) {
+    yb_jw_keyn(w, k, n);
     yb_jw_str(w, v);
 }
 
-static void kv_money(yb_jw *w, const char *k, yb_fen v) {
-    yb_jw_key(w, k);
+static void kv_moneyn(yb_jw *w, const char *k, size_t n, yb_fen v) {
+    yb_jw_keyn(w, k, n);
     yb_jw_money(w, v);
 }
+/* the keys are literals: their lengths are known, and they need no escaping */
+#define kv_str(w, lit, v) kv_strn((w), "" lit, sizeof(lit) - 1, (v))
+#define kv_money(w, lit, v) kv_moneyn((w), "" lit, sizeof(lit) - 1, (v))
 
 char *yb_reply_settlement(const yb_visit_doc *d, const yb_settlement *s, const yb_line_split *sp, const char *setl_id,
                           const char *setl_time, int sign) {
     yb_jw w;
     yb_jw_init(&w);
     yb_jw_open(&w, '{');
-    yb_jw_key(&w, "infcode");
+    YB_JW_KEY(&w, "infcode");
     yb_jw_int(&w, 0);
     kv_str(&w, "inf_refmsgid", d->msgid[0] ? d->msgid : NULL);
     kv_str(&w, "err_msg", "success");
     kv_str(&w, "warn_msg", NULL);
-    yb_jw_key(&w, "output");
+    YB_JW_KEY(&w, "output");
     yb_write_settlement_output(&w, d, s, sp, setl_id, setl_time, sign);
     yb_jw_close(&w, '}');
     return yb_jw_finish(&w);
@@ -328,7 +331,7 @@ void yb_write_settlement_output(yb_jw *wp, const yb_visit_doc *d, const yb_settl
                                 const char *setl_id, const char *setl_time, int sign) {
 #define w (*wp)
     yb_jw_open(&w, '{');
-    yb_jw_key(&w, "setlinfo");
+    YB_JW_KEY(&w, "setlinfo");
     yb_jw_open(&w, '{');
     const yb_person *p = &d->person;
     kv_str(&w, "mdtrt_id", d->visit.mdtrt_id);
@@ -350,8 +353,8 @@ void yb_write_settlement_output(yb_jw *wp, const yb_visit_doc *d, const yb_settl
         {"inscp_scp_amt", s->inscp_scp_amt},   {"dedc_std", s->dedc_std},
         {"act_pay_dedc", s->act_pay_dedc},     {"hifp_pay", s->hifp_pay},
     };
-    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) kv_money(&w, m[i].k, sign * m[i].v);
-    yb_jw_key(&w, "pool_prop_selfpay");
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) kv_moneyn(&w, m[i].k, strlen(m[i].k), sign * m[i].v);
+    YB_JW_KEY(&w, "pool_prop_selfpay");
     yb_jw_dec(&w, s->pool_prop, YB_RATIO_SCALE);
     const struct {
         const char *k;
@@ -364,13 +367,13 @@ void yb_write_settlement_output(yb_jw *wp, const yb_visit_doc *d, const yb_settl
         {"hosp_part_amt", s->hosp_part_amt}, {"balc", s->balc}, {"acct_mulaid_pay", 0},
     };
     for (size_t i = 0; i < sizeof m2 / sizeof m2[0]; i++)
-        kv_money(&w, m2[i].k, !strcmp(m2[i].k, "balc") ? m2[i].v : sign * m2[i].v);
+        kv_moneyn(&w, m2[i].k, strlen(m2[i].k), !strcmp(m2[i].k, "balc") ? m2[i].v : sign * m2[i].v);
     kv_str(&w, "medins_setl_id", d->msgid[0] ? d->msgid : NULL);
     kv_str(&w, "refd_setl_flag", sign < 0 ? "1" : "0");
     kv_str(&w, "policy_version", s->policy_version);
     kv_str(&w, "benefit_block", s->block[0] ? s->block : NULL);
     yb_jw_close(&w, '}');
-    yb_jw_key(&w, "setldetail");
+    YB_JW_KEY(&w, "setldetail");
     yb_jw_open(&w, '[');
     for (int i = 0; i < s->n_funds; i++) {
         const yb_fund_row *f = &s->funds[i];
@@ -385,7 +388,7 @@ void yb_write_settlement_output(yb_jw *wp, const yb_visit_doc *d, const yb_settl
         yb_jw_close(&w, '}');
     }
     yb_jw_close(&w, ']');
-    yb_jw_key(&w, "result");
+    YB_JW_KEY(&w, "result");
     yb_jw_open(&w, '[');
     for (size_t i = 0; sp && i < d->n_lines; i++) {
         const yb_line *l = &d->lines[i];
@@ -394,13 +397,13 @@ void yb_write_settlement_output(yb_jw *wp, const yb_visit_doc *d, const yb_settl
         kv_str(&w, "feedetl_sn", l->feedetl_sn);
         kv_str(&w, "med_list_codg", l->med_list_codg);
         kv_money(&w, "det_item_fee_sumamt", sign * l->sumamt);
-        yb_jw_key(&w, "cnt");
+        YB_JW_KEY(&w, "cnt");
         yb_jw_dec(&w, sign * l->cnt, YB_QTY_SCALE);
-        yb_jw_key(&w, "pric");
+        YB_JW_KEY(&w, "pric");
         yb_jw_dec(&w, l->pric, YB_PRICE_SCALE);
-        yb_jw_key(&w, "pric_uplmt_amt");
+        YB_JW_KEY(&w, "pric_uplmt_amt");
         yb_jw_dec(&w, x->pric_uplmt_amt, YB_PRICE_SCALE);
-        yb_jw_key(&w, "selfpay_prop");
+        YB_JW_KEY(&w, "selfpay_prop");
         yb_jw_dec(&w, x->selfpay_prop, YB_RATIO_SCALE);
         kv_money(&w, "fulamt_ownpay_amt", sign * x->fulamt_ownpay_amt);
         kv_money(&w, "overlmt_amt", sign * x->overlmt_amt);
@@ -444,12 +447,12 @@ char *yb_reply_error(const yb_err *e, const char *msgid) {
     yb_jw w;
     yb_jw_init(&w);
     yb_jw_open(&w, '{');
-    yb_jw_key(&w, "infcode");
+    YB_JW_KEY(&w, "infcode");
     yb_jw_int(&w, -1);
     kv_str(&w, "inf_refmsgid", msgid && *msgid ? msgid : NULL);
     kv_str(&w, "err_msg", msg);
     kv_str(&w, "warn_msg", NULL);
-    yb_jw_key(&w, "output");
+    YB_JW_KEY(&w, "output");
     yb_jw_null(&w);
     yb_jw_close(&w, '}');
     return yb_jw_finish(&w);
