@@ -295,13 +295,14 @@ static yb_rc h_medins(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 
 typedef struct visit_row {
     char psn[YB_ID_MAX], insutype[8], med_type[12], fix[32], state[16], begn[20], end[20];
+    sqlite3_int64 rowid; /* of the visits row: the settlement updates it by rowid */
 } visit_row;
 
 static yb_rc load_visit(yb_fsi *f, req *r, const char *mdtrt, const char *path, visit_row *v, yb_err *err) {
     sqlite3_stmt *st;
     TRY(yb_db_prepare(f->db,
                       "SELECT psn_no, insutype, med_type, ifnull(fixmedins_code,''), state, ifnull(begntime,''),"
-                      " ifnull(endtime,'') FROM visits WHERE mdtrt_id=?1",
+                      " ifnull(endtime,''), rowid FROM visits WHERE mdtrt_id=?1",
                       &st, err));
     sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
@@ -315,6 +316,7 @@ static yb_rc load_visit(yb_fsi *f, req *r, const char *mdtrt, const char *path, 
     yb_scopy(v->state, sizeof v->state, col_text(st, 4));
     yb_scopy(v->begn, sizeof v->begn, col_text(st, 5));
     yb_scopy(v->end, sizeof v->end, col_text(st, 6));
+    v->rowid = sqlite3_column_int64(st, 7);
     yb_db_done(st);
     if (strcmp(v->fix, r->fix) != 0)
         return yb_err_set(err, YB_E_PERM, path, mdtrt, "就诊不属于本机构 (the visit belongs to another institution)");
@@ -573,13 +575,14 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
     if (v->begn[0]) yb_datetime_parse(v->begn, strlen(v->begn), &vi->begntime);
     if (v->end[0]) yb_datetime_parse(v->end, strlen(v->end), &vi->endtime);
     d->lines_stored = 1;
+    d->visit_rowid = v->rowid;
     d->reply_recorded = 1; /* msg_log, in the same transaction (yb_fsi_handle_pre) */
     size_t cap = 16;
     d->lines = calloc(cap, sizeof *d->lines);
     if (!d->lines) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     TRY(yb_db_prepare(f->db,
-                      "SELECT feedetl_sn, med_list_codg, ifnull(fee_ocur_time,''), cnt, pric, det_item_fee_sumamt FROM fee_lines"
-                      " WHERE mdtrt_id=?1 AND setl_id IS NULL ORDER BY rowid",
+                      "SELECT feedetl_sn, med_list_codg, ifnull(fee_ocur_time,''), cnt, pric, det_item_fee_sumamt, rowid"
+                      " FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL ORDER BY rowid",
                       &st, err));
     sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
     yb_rc rc = YB_OK;
@@ -597,7 +600,8 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
             d->lines = nl;
             cap *= 2;
         }
-        line_from_row(st, 0, &d->lines[d->n_lines++]);
+        line_from_row(st, 0, &d->lines[d->n_lines]);
+        d->lines[d->n_lines++].store_rowid = sqlite3_column_int64(st, 6);
     }
     yb_db_done(st);
     if (rc) yb_visit_doc_release(d);
