@@ -580,9 +580,9 @@ void yb_jw_bool(yb_jw *w, int v) {
 
 void yb_jw_int(yb_jw *w, long long v) {
     char b[32];
-    int n = snprintf(b, sizeof b, "%lld", v);
+    yb_sint(b, v, 0);
     sep(w);
-    put(w, b, (size_t)n);
+    put(w, b, strlen(b));
 }
 
 void yb_jw_dec(yb_jw *w, int64_t v, int scale) {

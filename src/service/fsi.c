@@ -1846,19 +1846,25 @@ static char *envelope(yb_fsi *f, const char *recv_time, const yb_err *e, const c
     char ref[40], now[18];
     stamp(now);
     unsigned long seq = __atomic_add_fetch(&f->seq, 1, __ATOMIC_RELAXED);
-    snprintf(ref, sizeof ref, "%.6s%.14s%010lu", f->area[0] ? f->area : "000000", now, seq % 10000000000ul);
+    /* "%.6s%.14s%010lu" of area, time and sequence, without snprintf (every reply has one) */
+    char sq[24];
+    memcpy(ref, f->area[0] ? f->area : "000000", 6);
+    ref[6] = '\0';
+    ref[strnlen(ref, 6)] = '\0';
+    strncat(ref, now, 14);
+    yb_scat(ref, sizeof ref, yb_sint(sq, (long long)(seq % 10000000000ul), 10));
     yb_jw w;
     yb_jw_init(&w);
     yb_jw_open(&w, '{');
-    yb_jw_key(&w, "infcode");
+    YB_JW_KEY(&w, "infcode");
     yb_jw_int(&w, e ? -1 : 0);
-    yb_jw_key(&w, "inf_refmsgid");
+    YB_JW_KEY(&w, "inf_refmsgid");
     yb_jw_str(&w, ref);
-    yb_jw_key(&w, "refmsg_time");
+    YB_JW_KEY(&w, "refmsg_time");
     yb_jw_str(&w, recv_time);
-    yb_jw_key(&w, "respond_time");
+    YB_JW_KEY(&w, "respond_time");
     yb_jw_str(&w, now);
-    yb_jw_key(&w, "err_msg");
+    YB_JW_KEY(&w, "err_msg");
     if (e) {
         char msg[700], d[600];
         yb_err_fmt(e, d, sizeof d);
@@ -1867,13 +1873,13 @@ static char *envelope(yb_fsi *f, const char *recv_time, const yb_err *e, const c
     } else {
         yb_jw_str(&w, "success");
     }
-    yb_jw_key(&w, "warn_msg");
+    YB_JW_KEY(&w, "warn_msg");
     yb_jw_null(&w);
-    yb_jw_key(&w, "cainfo");
+    YB_JW_KEY(&w, "cainfo");
     yb_jw_null(&w);
-    yb_jw_key(&w, "signtype");
+    YB_JW_KEY(&w, "signtype");
     yb_jw_null(&w);
-    yb_jw_key(&w, "output");
+    YB_JW_KEY(&w, "output");
     if (output) yb_jw_raw(&w, output);
     else yb_jw_null(&w);
     yb_jw_close(&w, '}');

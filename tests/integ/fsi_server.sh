@@ -51,6 +51,9 @@ expect "no sign-in message" "$out" "not signed in"
 out=$(call 9001 '{"signIn":{"opter_no":"1001","mac":"","ip":"127.0.0.1"}}'); expect "9001" "$out" '"infcode":0'
 SIGN=$(field "$out" output.signinoutb.sign_no)
 [ -n "$SIGN" ] && ok || bad "no sign_no"
+# inf_refmsgid: the receiver's area (6 digits), the reply's time (14) and a sequence number (10)
+ref=$(field "$out" inf_refmsgid); rt=$(field "$out" respond_time)
+[[ "$ref" =~ ^360100[0-9]{24}$ ]] && [ "${ref:6:14}" = "${rt:0:14}" ] && ok || bad "inf_refmsgid '$ref' (respond_time $rt)"
 out=$(call 1101 '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"11010519491231002X"}}')
 expect "1101 psn" "$out" '"psn_no":"P390A"'; expect "1101 masked" "$out" '"certno":"110************2X"'
 expect "1101 insuinfo" "$out" '"insutype":"390"'
