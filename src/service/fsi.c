@@ -1849,9 +1849,9 @@ static char *envelope(yb_fsi *f, const char *recv_time, const yb_err *e, const c
     /* "%.6s%.14s%010lu" of area, time and sequence, without snprintf (every reply has one) */
     char sq[24];
     memcpy(ref, f->area[0] ? f->area : "000000", 6);
-    ref[6] = '\0';
-    ref[strnlen(ref, 6)] = '\0';
-    strncat(ref, now, 14);
+    size_t n = strnlen(ref, 6);
+    memcpy(ref + n, now, 14); /* now: 17 digits */
+    ref[n + 14] = '\0';
     yb_scat(ref, sizeof ref, yb_sint(sq, (long long)(seq % 10000000000ul), 10));
     yb_jw w;
     yb_jw_init(&w);
