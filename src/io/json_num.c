@@ -586,24 +586,12 @@ void yb_jw_int(yb_jw *w, long long v) {
 }
 
 void yb_jw_dec(yb_jw *w, int64_t v, int scale) {
-    /* as yb_dec_fmt, written from the end of a small buffer and copied once */
-    if (scale < 0 || scale > 18) scale = 0;
-    char tmp[48];
-    int pos = 48;
-    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    for (int d = 0; d < scale; d++) {
-        tmp[--pos] = (char)('0' + m % 10);
-        m /= 10;
-    }
-    if (scale > 0) tmp[--pos] = '.';
-    do {
-        tmp[--pos] = (char)('0' + m % 10);
-        m /= 10;
-    } while (m);
-    if (v < 0) tmp[--pos] = '-';
-    if (w->need_comma) tmp[--pos] = ',';
+    char b[49]; /* the separator, then yb_dec_fmt's at most 47 bytes: one put for both */
+    b[0] = ',';
+    yb_dec_fmt(v, scale, b + 1);
+    const char *o = w->need_comma ? b : b + 1;
     w->need_comma = 1;
-    put(w, tmp + pos, (size_t)(48 - pos));
+    put(w, o, strlen(o));
 }
 
 void yb_jw_dec_str(yb_jw *w, int64_t v, int scale) {

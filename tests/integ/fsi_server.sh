@@ -4,34 +4,16 @@
 # 2207 → replay → 2208 → 2207 again → 2601), the refusals, and stop it with SIGTERM. $1 = yibao.
 set -u
 Y=${1:?usage: fsi_server.sh path/to/yibao}
-G=$(cd "$(dirname "$0")/../golden" && pwd)
 D=$(mktemp -d)
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; rm -rf "$D"; }
 trap cleanup EXIT
 export YIBAO_DB=$D/y.db
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*" >&2; }
-expect() { case "$2" in *"$3"*) ok ;; *) bad "$1: no '$3' in: ${2:0:500}" ;; esac; }
+. "$(dirname "$0")/lib/serve.sh"
 
-"$Y" init >/dev/null && "$Y" load policy data/demo/policy.json >/dev/null &&
-  "$Y" load catalog "$G/catalog_small.csv" >/dev/null && "$Y" load persons "$G/persons_small.csv" >/dev/null || bad "set-up"
-printf 'fixmedins_code,fixmedins_name,hosp_lv,admdvs,begndate,enddate,secret\nH36010000001,示例三甲医院,03,360100,2020-01-01,,\nH36010000002,示例二级医院,05,360100,,,s3cret-for-tests-0002\n' > "$D/inst.csv"
-"$Y" load institutions "$D/inst.csv" >/dev/null || bad "load institutions"
+golden_db 'H36010000001,示例三甲医院,03,360100,2020-01-01,,\nH36010000002,示例二级医院,05,360100,,,s3cret-for-tests-0002\n'
 
-for try in 1 2 3 4 5; do
-  PORT=$((20000 + RANDOM % 30000))
-  "$Y" serve --listen 127.0.0.1:$PORT --threads 2 2>"$D/server.log" &
-  PID=$!
-  for i in $(seq 50); do
-    curl -s "http://127.0.0.1:$PORT/healthz" 2>/dev/null | grep -q ok && break 2
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=
-done
-[ -n "$PID" ] && ok || { bad "server did not start: $(cat "$D/server.log")"; echo "$pass passed, $fail failed"; exit 1; }
+start_serve
 URL=http://127.0.0.1:$PORT/fsi/api/rsfComIfsService/callService
 N=0
 call() { # call INFNO INPUT_JSON [FIX] [MSGID]

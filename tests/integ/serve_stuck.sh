@@ -8,7 +8,6 @@
 # is in the store afterwards. About 12 s. $1 = yibao.
 set -u
 Y=${1:?usage: serve_stuck.sh path/to/yibao}
-G=$(cd "$(dirname "$0")/../golden" && pwd)
 D=$(mktemp -d)
 PID= LOCK=
 cleanup() {
@@ -19,28 +18,11 @@ cleanup() {
 }
 trap cleanup EXIT
 export YIBAO_DB=$D/y.db
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*" >&2; }
-expect() { case "$2" in *"$3"*) ok ;; *) bad "$1: no '$3' in: ${2:0:300}" ;; esac; }
+. "$(dirname "$0")/lib/serve.sh"
 
-"$Y" init >/dev/null && "$Y" load policy data/demo/policy.json >/dev/null &&
-  "$Y" load catalog "$G/catalog_small.csv" >/dev/null && "$Y" load persons "$G/persons_small.csv" >/dev/null || bad "set-up"
-printf 'fixmedins_code,fixmedins_name,hosp_lv,admdvs,begndate,enddate,secret\nH36010000001,示例三甲医院,03,360100,2020-01-01,,\n' > "$D/inst.csv"
-"$Y" load institutions "$D/inst.csv" >/dev/null || bad "load institutions"
+golden_db 'H36010000001,示例三甲医院,03,360100,2020-01-01,,\n'
 
-for try in 1 2 3 4 5; do
-  PORT=$((20000 + RANDOM % 30000))
-  "$Y" serve --listen 127.0.0.1:$PORT --threads 2 2>"$D/server.log" &
-  PID=$!
-  for i in $(seq 50); do
-    curl -s "http://127.0.0.1:$PORT/healthz" 2>/dev/null | grep -q ok && break 2
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=
-done
-[ -n "$PID" ] && ok || { bad "server did not start: $(cat "$D/server.log")"; echo "$pass passed, $fail failed"; exit 1; }
+start_serve
 URL=http://127.0.0.1:$PORT/fsi/api/rsfComIfsService/callService
 body() { # body INFNO MSGID SIGN INPUT
   printf '{"infno":"%s","msgid":"%s","mdtrtarea_admvs":"360100","insuplc_admdvs":"360100","recer_sys_code":"YBXT","infver":"V1.0","opter_type":"1","opter":"1001","opter_name":"测试","inf_time":"2025-06-01 09:00:00","fixmedins_code":"H36010000001","fixmedins_name":"示例","sign_no":"%s","input":%s}' \

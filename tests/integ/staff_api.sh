@@ -16,10 +16,7 @@ cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; r
 trap cleanup EXIT
 export YIBAO_DB=$D/y.db
 unset YIBAO_KEY_FILE YIBAO_SESSION_TTL
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*" >&2; }
-expect() { case "$2" in *"$3"*) ok ;; *) bad "$1: no '$3' in: ${2:0:500}" ;; esac; }
+. "$(dirname "$0")/lib/serve.sh"
 absent() { case "$2" in *"$3"*) bad "$1: '$3' should not be in: ${2:0:500}" ;; *) ok ;; esac; }
 q() { sqlite3 "$YIBAO_DB" "$1"; }
 
@@ -68,18 +65,7 @@ expect "list clerk" "$out" "clerk1"; expect "list role name" "$out" "稽核财�
 [ "$(q "SELECT count(*) FROM users")" = 11 ] && ok || bad "users: $(q "SELECT count(*) FROM users")"
 
 # ---- the server
-for try in 1 2 3 4 5; do
-  PORT=$((20000 + RANDOM % 30000))
-  "$Y" serve --listen 127.0.0.1:$PORT --threads 2 2>"$D/server.log" &
-  PID=$!
-  for i in $(seq 50); do
-    curl -s "http://127.0.0.1:$PORT/healthz" 2>/dev/null | grep -q ok && break 2
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=
-done
-[ -n "$PID" ] && ok || { bad "server did not start: $(cat "$D/server.log")"; echo "$pass passed, $fail failed"; exit 1; }
+start_serve
 URL=http://127.0.0.1:$PORT
 
 # req METHOD PATH TOKEN [BODY]: prints the status; the reply is in $D/body
