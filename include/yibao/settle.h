@@ -55,7 +55,7 @@ typedef struct yb_line {
     yb_price pric;
     yb_fen sumamt;            /* det_item_fee_sumamt; must be round(cnt x pric) within 1 fen */
     int denied;               /* 1 = an audit hit with effect deny: whole line is 全自费 */
-    int64_t store_rowid;      /* the fee_lines row it was read from (the interface's settlements); 0 = none */
+    int64_t store_rowid;      /* the fee_lines row it was read from (the interface's settlements); else 0 */
 } yb_line;
 
 typedef struct yb_line_split {

@@ -46,7 +46,7 @@ typedef struct yb_visit_doc {
     /* 1 when the lines are the visit's unsettled fee_lines rows (the interface's 2207/2304): the
      * settlement then updates those rows in place; 0 (a visit file) replaces the visit's rows */
     int lines_stored;
-    int64_t visit_rowid;     /* with lines_stored: the visits row, updated by rowid (0 = by mdtrt_id) */
+    int64_t visit_rowid;     /* with lines_stored: the visits row, updated by its rowid */
     /* 1 when the caller records the request and its reply itself, in the same transaction (the
      * interface's message log, keyed by institution and msgid): the settlement row then keeps the
      * msgid but neither the body's hash nor the reply, and the msgid is not looked up here */

@@ -514,14 +514,9 @@ static const unsigned char plain_byte[256] = {
 #undef R8
 };
 
-/* [,]"s"[:] written straight into the buffer when s is short and plain (keys are; most values
- * are): the common case of a reply, without put_escaped's byte-by-byte runs. 0 when s needs the
- * general path. */
-static int put_plain(yb_jw *w, const char *s, int colon) {
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (n >= 128 || !plain_byte[(unsigned char)s[n]]) return 0;
-    if (!reserve(w, n + 4)) return 1; /* failed: nothing more is written */
+/* [,]"s"[:] of n bytes that need no escaping, straight into the buffer. */
+static void put_quoted(yb_jw *w, const char *s, size_t n, int colon) {
+    if (!reserve(w, n + 4)) return;
     char *o = w->buf + w->len;
     if (w->need_comma) *o++ = ',';
     *o++ = '"';
@@ -532,22 +527,19 @@ static int put_plain(yb_jw *w, const char *s, int colon) {
     *o = '\0';
     w->len = (size_t)(o - w->buf);
     w->need_comma = !colon;
+}
+
+/* put_quoted when s is short and plain (keys are; most values are): the common case of a reply,
+ * without put_escaped's byte-by-byte runs. 0 when s needs the general path. */
+static int put_plain(yb_jw *w, const char *s, int colon) {
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (n >= 128 || !plain_byte[(unsigned char)s[n]]) return 0;
+    put_quoted(w, s, n, colon);
     return 1;
 }
 
-void yb_jw_keyn(yb_jw *w, const char *k, size_t n) {
-    if (!reserve(w, n + 4)) return;
-    char *o = w->buf + w->len;
-    if (w->need_comma) *o++ = ',';
-    *o++ = '"';
-    memcpy(o, k, n);
-    o += n;
-    *o++ = '"';
-    *o++ = ':';
-    *o = '\0';
-    w->len = (size_t)(o - w->buf);
-    w->need_comma = 0;
-}
+void yb_jw_keyn(yb_jw *w, const char *k, size_t n) { put_quoted(w, k, n, 1); }
 
 void yb_jw_key(yb_jw *w, const char *k) {
     if (put_plain(w, k, 1)) return;

@@ -92,7 +92,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
                               int person_known, yb_fen opening, yb_err *err) {
     const yb_person *p = &d->person;
     const yb_visit *v = &d->visit;
-    sqlite3_stmt *st, *by_rowid = NULL;
+    sqlite3_stmt *st;
     yb_rc rc;
     if (!person_known) {
         rc = yb_db_prepare(db,
@@ -135,7 +135,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
 
     /* a registered visit (read from the store in this transaction) is updated by its rowid: one
      * B-tree search instead of the key's index, then the table */
-    if (d->lines_stored && d->visit_rowid > 0)
+    if (d->lines_stored)
         rc = yb_db_prepare(db,
                            "UPDATE visits SET insutype=?3, med_type=?4, fixmedins_code=?5, hosp_lv=?6,"
                            " mdtrtarea_admvs=?7, begntime=?8, endtime=?9, state='settled'"
@@ -149,7 +149,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
                            " mdtrtarea_admvs=?7, begntime=?8, endtime=?9, state='settled'",
                            &st, err);
     if (rc) return rc;
-    if (d->lines_stored && d->visit_rowid > 0) sqlite3_bind_int64(st, 10, d->visit_rowid);
+    if (d->lines_stored) sqlite3_bind_int64(st, 10, d->visit_rowid);
     sqlite3_bind_text(st, 1, v->mdtrt_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, p->psn_no, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, p->insutype, -1, SQLITE_STATIC);
@@ -161,25 +161,20 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     bind_time(st, 9, v->endtime);
     rc = yb_db_step_done(db, st, err);
     yb_db_done(st);
-    if (!rc && d->lines_stored && d->visit_rowid > 0 && sqlite3_changes(yb_db_sql(db)) != 1)
+    if (!rc && d->lines_stored && sqlite3_changes(yb_db_sql(db)) != 1)
         rc = yb_err_set(err, YB_E_STATE, "mdtrt_id", v->mdtrt_id, "the visit is no longer in the store");
     if (rc) return rc;
 
-    /* lines from the store are updated in place (the visit's lines settled before, by an interim
-     * settlement, stay as they are); the lines of a visit file replace the visit's rows */
+    /* lines from the store are updated in place, by the rowid they were read with in this
+     * transaction (one B-tree search instead of the key's index, then the table; the visit's lines
+     * settled before, by an interim settlement, stay as they are); the lines of a visit file
+     * replace the visit's rows */
     if (d->lines_stored) {
         rc = yb_db_prepare(db,
                            "UPDATE fee_lines SET cnt=?6, det_item_fee_sumamt=?8, fulamt_ownpay_amt=?9, overlmt_amt=?10,"
                            " preselfpay_amt=?11, inscp_scp_amt=?12, chrgitm_lv=?13, setl_id=?14"
-                           " WHERE mdtrt_id=?1 AND feedetl_sn=?2 AND setl_id IS NULL",
+                           " WHERE rowid=?15 AND mdtrt_id=?1 AND feedetl_sn=?2 AND setl_id IS NULL",
                            &st, err);
-        /* the rows read in this transaction, by rowid (one B-tree search instead of two) */
-        if (!rc)
-            rc = yb_db_prepare(db,
-                               "UPDATE fee_lines SET cnt=?6, det_item_fee_sumamt=?8, fulamt_ownpay_amt=?9, overlmt_amt=?10,"
-                               " preselfpay_amt=?11, inscp_scp_amt=?12, chrgitm_lv=?13, setl_id=?14"
-                               " WHERE rowid=?15 AND mdtrt_id=?1 AND feedetl_sn=?2 AND setl_id IS NULL",
-                               &by_rowid, err);
     } else {
         rc = exec_bound(db, "DELETE FROM fee_lines WHERE mdtrt_id=?1", err, v->mdtrt_id, NULL, NULL);
         if (!rc)
@@ -208,32 +203,30 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
             inscp += sp[i + 1].inscp_scp_amt;
             merged = 1;
         }
-        sqlite3_stmt *u = d->lines_stored && l->store_rowid > 0 ? by_rowid : st; /* this line's statement */
-        sqlite3_reset(u);
-        if (u == by_rowid) sqlite3_bind_int64(u, 15, l->store_rowid);
-        sqlite3_bind_text(u, 1, v->mdtrt_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(u, 2, l->feedetl_sn, -1, SQLITE_STATIC);
+        sqlite3_reset(st);
+        if (d->lines_stored) sqlite3_bind_int64(st, 15, l->store_rowid);
+        sqlite3_bind_text(st, 1, v->mdtrt_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, l->feedetl_sn, -1, SQLITE_STATIC);
         if (!d->lines_stored) {
-            sqlite3_bind_text(u, 3, p->psn_no, -1, SQLITE_STATIC);
-            sqlite3_bind_text(u, 4, l->med_list_codg, -1, SQLITE_STATIC);
-            bind_time(u, 5, l->fee_ocur_time);
+            sqlite3_bind_text(st, 3, p->psn_no, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, l->med_list_codg, -1, SQLITE_STATIC);
+            bind_time(st, 5, l->fee_ocur_time);
         }
-        sqlite3_bind_int64(u, 6, cnt);
-        sqlite3_bind_int64(u, 7, l->pric);
-        sqlite3_bind_int64(u, 8, sum);
-        sqlite3_bind_int64(u, 9, ful);
-        sqlite3_bind_int64(u, 10, over);
-        sqlite3_bind_int64(u, 11, pre);
-        sqlite3_bind_int64(u, 12, inscp);
-        bind_text_or_null(u, 13, sp[i].chrgitm_lv);
-        sqlite3_bind_text(u, 14, setl_id, -1, SQLITE_STATIC);
-        rc = yb_db_step_done(db, u, err);
+        sqlite3_bind_int64(st, 6, cnt);
+        sqlite3_bind_int64(st, 7, l->pric);
+        sqlite3_bind_int64(st, 8, sum);
+        sqlite3_bind_int64(st, 9, ful);
+        sqlite3_bind_int64(st, 10, over);
+        sqlite3_bind_int64(st, 11, pre);
+        sqlite3_bind_int64(st, 12, inscp);
+        bind_text_or_null(st, 13, sp[i].chrgitm_lv);
+        sqlite3_bind_text(st, 14, setl_id, -1, SQLITE_STATIC);
+        rc = yb_db_step_done(db, st, err);
         if (!rc && d->lines_stored && sqlite3_changes(yb_db_sql(db)) != 1)
             rc = yb_err_set(err, YB_E_STATE, "feedetl_sn", l->feedetl_sn, "the fee line is no longer unsettled");
         i += (size_t)merged;
     }
     yb_db_done(st);
-    if (by_rowid) yb_db_done(by_rowid);
     if (rc) return rc;
 
     rc = yb_db_prepare(db,
