@@ -1425,7 +1425,8 @@ static yb_rc h_q_settlements(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     TRY(yb_db_prepare(f->db,
                       "SELECT setl_id, mdtrt_id, insutype, ifnull(med_type,''), setl_time, medfee_sumamt, fund_pay_sumamt,"
                       " hifp_pay, psn_part_amt, acct_pay, psn_cash_pay, refd_setl_flag, ifnull(init_setl_id,'') FROM settlements"
-                      " WHERE psn_no=?1 AND fixmedins_code=?2 AND (?3 = '' OR setl_id=?3) AND (?4 = '' OR mdtrt_id=?4)"
+                      " WHERE mdtrt_id IN (SELECT mdtrt_id FROM visits WHERE psn_no=?1) AND psn_no=?1 AND fixmedins_code=?2"
+                      " AND (?3 = '' OR setl_id=?3) AND (?4 = '' OR mdtrt_id=?4)"
                       " ORDER BY setl_id LIMIT 500",
                       &st, err));
     sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);

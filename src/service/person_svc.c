@@ -117,7 +117,8 @@ static yb_rc read_view(yb_db *db, const char *psn_no, yb_person_view *v, yb_err 
                        "SELECT * FROM (SELECT setl_id, mdtrt_id, insutype, ifnull(med_type, ''), setl_time, year,"
                        " medfee_sumamt, fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay, refd_setl_flag,"
                        " ifnull(init_setl_id, ''), ifnull(reversed_by, ''), count(*) OVER () FROM settlements"
-                       " WHERE psn_no=?1 ORDER BY setl_id DESC LIMIT ?2) ORDER BY setl_id",
+                       " WHERE mdtrt_id IN (SELECT mdtrt_id FROM visits WHERE psn_no=?1) AND psn_no=?1"
+                       " ORDER BY setl_id DESC LIMIT ?2) ORDER BY setl_id",
                        &st, err);
     if (rc) return rc;
     sqlite3_bind_text(st, 1, psn_no, -1, SQLITE_STATIC);
