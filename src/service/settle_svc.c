@@ -235,10 +235,45 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
                        " inscp_scp_amt, dedc_std, crt_dedc, act_pay_dedc, hifp_pay, pool_prop_selfpay, over_cap,"
                        " cvlserv_pay, hifes_pay, hifmi_pay, hifob_pay, hifdm_pay, maf_pay, oth_pay, fund_pay_sumamt,"
                        " psn_part_amt, acct_pay, psn_cash_pay, hosp_part_amt, balc, fixmedins_code, msgid, body_hash,"
-                       " reply, setl_time) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,"
-                       "?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37,?38)",
+                       " reply, setl_time, funds, deltas) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
+                       "?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37,?38,?39,?40)",
                        &st, err);
     if (rc) return rc;
+    /* the fund rows and the accumulator deltas go into the row itself (schema 8: setl_funds and
+     * setl_deltas are views of these columns) */
+    char *funds = NULL, *deltas = NULL;
+    yb_jw w;
+    yb_jw_init(&w);
+    yb_jw_open(&w, '[');
+    for (int i = 0; i < s->n_funds; i++) {
+        const yb_fund_row *f = &s->funds[i];
+        yb_jw_open(&w, '[');
+        yb_jw_int(&w, i);
+        yb_jw_str(&w, f->fund_pay_type);
+        yb_jw_str(&w, f->name);
+        yb_jw_int(&w, f->base);
+        yb_jw_int(&w, f->payamt);
+        if (f->cap_left == YB_NO_CAP) yb_jw_null(&w);
+        else yb_jw_int(&w, f->cap_left);
+        yb_jw_str(&w, f->proc_info);
+        yb_jw_close(&w, ']');
+    }
+    yb_jw_close(&w, ']');
+    funds = yb_jw_finish(&w);
+    yb_jw_init(&w);
+    yb_jw_open(&w, '{');
+    for (int i = 0; i < s->deltas.n; i++) {
+        yb_jw_key(&w, s->deltas.it[i].key);
+        yb_jw_int(&w, s->deltas.it[i].v);
+    }
+    yb_jw_close(&w, '}');
+    deltas = yb_jw_finish(&w);
+    if (!funds || !deltas) {
+        free(funds);
+        free(deltas);
+        yb_db_done(st);
+        return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    }
     int k = 1;
     sqlite3_bind_text(st, k++, setl_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, k++, p->psn_no, -1, SQLITE_STATIC);
@@ -265,57 +300,22 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         sqlite3_bind_text(st, k++, reply, -1, SQLITE_STATIC);
     }
     sqlite3_bind_text(st, k++, setl_time, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k++, funds, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, k++, deltas, -1, SQLITE_STATIC);
     rc = yb_db_step_done(db, st, err);
     yb_db_done(st);
+    free(funds);
+    free(deltas);
     if (rc) return rc;
 
-    rc = yb_db_prepare(db,
-                       "INSERT INTO setl_funds(setl_id, seq, psn_no, fund_pay_type, fund_pay_type_name, inscp_scp_amt,"
-                       " fund_payamt, crt_payb_lmt_amt, setl_proc_info) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-                       &st, err);
-    if (rc) return rc;
-    for (int i = 0; i < s->n_funds && !rc; i++) {
-        const yb_fund_row *f = &s->funds[i];
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, i);
-        sqlite3_bind_text(st, 3, p->psn_no, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, f->fund_pay_type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, f->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, f->base);
-        sqlite3_bind_int64(st, 7, f->payamt);
-        if (f->cap_left == YB_NO_CAP) sqlite3_bind_null(st, 8);
-        else sqlite3_bind_int64(st, 8, f->cap_left);
-        sqlite3_bind_text(st, 9, f->proc_info, -1, SQLITE_STATIC);
-        rc = yb_db_step_done(db, st, err);
-    }
-    yb_db_done(st);
-    if (rc) return rc;
-
-    sqlite3_stmt *dl, *ac;
-    rc = yb_db_prepare(db,
-                       "INSERT INTO setl_deltas(setl_id, psn_no, insutype, year, key, delta) VALUES (?1,?2,?3,?4,?5,?6)",
-                       &dl, err);
-    if (rc) return rc;
+    sqlite3_stmt *ac;
     rc = yb_db_prepare(db,
                        "INSERT INTO accum(psn_no, insutype, year, key, value) VALUES (?1,?2,?3,?4,?5)"
                        " ON CONFLICT(psn_no, insutype, year, key) DO UPDATE SET value = value + excluded.value",
                        &ac, err);
-    if (rc) {
-        yb_db_done(dl);
-        return rc;
-    }
+    if (rc) return rc;
     for (int i = 0; i < s->deltas.n && !rc; i++) {
         const yb_acc_item *it = &s->deltas.it[i];
-        sqlite3_reset(dl);
-        sqlite3_bind_text(dl, 1, setl_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(dl, 2, p->psn_no, -1, SQLITE_STATIC);
-        sqlite3_bind_text(dl, 3, p->insutype, -1, SQLITE_STATIC);
-        sqlite3_bind_int(dl, 4, s->year);
-        sqlite3_bind_text(dl, 5, it->key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(dl, 6, it->v);
-        rc = yb_db_step_done(db, dl, err);
-        if (rc) break;
         sqlite3_reset(ac);
         sqlite3_bind_text(ac, 1, p->psn_no, -1, SQLITE_STATIC);
         sqlite3_bind_text(ac, 2, p->insutype, -1, SQLITE_STATIC);
@@ -324,7 +324,6 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         sqlite3_bind_int64(ac, 5, it->v);
         rc = yb_db_step_done(db, ac, err);
     }
-    yb_db_done(dl);
     yb_db_done(ac);
     return rc;
 }
@@ -597,33 +596,28 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     rc = yb_db_next_seq(db, "setl_seq", &seq, err);
     if (rc) goto fail;
     snprintf(res->setl_id, sizeof res->setl_id, "S%012lld", seq);
-    char sql[2048] = "INSERT INTO settlements(setl_id, psn_no, mdtrt_id, insutype, med_type, year, policy_admdvs,"
-                     " policy_version, block, pool_prop_selfpay, balc, refd_setl_flag, init_setl_id, fixmedins_code, setl_time";
+    char sql[4096] = "INSERT INTO settlements(setl_id, psn_no, mdtrt_id, insutype, med_type, year, policy_admdvs,"
+                     " policy_version, block, pool_prop_selfpay, balc, refd_setl_flag, init_setl_id, fixmedins_code, setl_time,"
+                     " funds, deltas";
     for (size_t i = 0; i < N_AMOUNTS; i++) strcat(strcat(sql, ", "), amount_cols[i]);
     strcat(sql, ") SELECT ?2, psn_no, mdtrt_id, insutype, med_type, year, policy_admdvs, policy_version, block,"
                 " pool_prop_selfpay, (SELECT balc FROM person_insu pi WHERE pi.psn_no=s.psn_no AND"
-                " pi.insutype=s.insutype), 1, setl_id, fixmedins_code, ?3");
+                " pi.insutype=s.insutype), 1, setl_id, fixmedins_code, ?3,"
+                /* the fund rows and the deltas, negated */
+                " (SELECT json_group_array(json_array(json_extract(f.value, '$[0]'), json_extract(f.value, '$[1]'),"
+                " json_extract(f.value, '$[2]'), -json_extract(f.value, '$[3]'), -json_extract(f.value, '$[4]'),"
+                " json_extract(f.value, '$[5]'), json_extract(f.value, '$[6]'))) FROM json_each(s.funds) f),"
+                " (SELECT json_group_object(d.key, -d.value) FROM json_each(s.deltas) d)");
     for (size_t i = 0; i < N_AMOUNTS; i++) strcat(strcat(sql, ", -"), amount_cols[i]);
     strcat(sql, " FROM settlements s WHERE setl_id=?1");
     char setl_time[20];
     now_text(setl_time);
     rc = exec_bound(db, sql, err, setl_id, res->setl_id, setl_time);
-    if (!rc)
-        rc = exec_bound(db,
-                        "INSERT INTO setl_funds(setl_id, seq, psn_no, fund_pay_type, fund_pay_type_name, inscp_scp_amt,"
-                        " fund_payamt, crt_payb_lmt_amt, setl_proc_info) SELECT ?2, seq, psn_no, fund_pay_type,"
-                        " fund_pay_type_name, -inscp_scp_amt, -fund_payamt, crt_payb_lmt_amt, setl_proc_info FROM setl_funds"
-                        " WHERE setl_id=?1",
-                        err, setl_id, res->setl_id, NULL);
-    if (!rc)
-        rc = exec_bound(db,
-                        "INSERT INTO setl_deltas(setl_id, psn_no, insutype, year, key, delta) SELECT ?2, psn_no, insutype,"
-                        " year, key, -delta FROM setl_deltas WHERE setl_id=?1",
-                        err, setl_id, res->setl_id, NULL);
     if (!rc) rc = exec_bound(db, "UPDATE settlements SET reversed_by=?2 WHERE setl_id=?1", err, setl_id, res->setl_id, NULL);
     if (!rc) rc = exec_bound(db, "UPDATE visits SET state='reversed' WHERE mdtrt_id=?1", err, mdtrt, NULL, NULL);
     /* the visit's lines are free again: it may be settled anew */
-    if (!rc) rc = exec_bound(db, "UPDATE fee_lines SET setl_id=NULL WHERE setl_id=?1", err, setl_id, NULL, NULL);
+    if (!rc)
+        rc = exec_bound(db, "UPDATE fee_lines SET setl_id=NULL WHERE mdtrt_id=?2 AND setl_id=?1", err, setl_id, mdtrt, NULL);
     if (rc) goto fail;
     res->reply = reversal_reply(db, res->setl_id, err);
     if (!res->reply) {

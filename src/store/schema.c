@@ -214,8 +214,35 @@ static const char *const m7[] = {
     NULL,
 };
 
+/* 8: a settlement's fund rows and accumulator deltas in its own row (columns funds and deltas, JSON),
+ * no longer rows of their own: a settlement wrote two or three more B-trees (each appended to at
+ * its end, which under load dirtied three to four pages of each per group commit). setl_funds and
+ * setl_deltas stay as views with the columns they had, so every reader (reversal, replies,
+ * queries, reports) reads them as before.
+ *   funds   [[seq, fund_pay_type, fund_pay_type_name, inscp_scp_amt, fund_payamt,
+ *             crt_payb_lmt_amt (null: no cap), setl_proc_info], ...]
+ *   deltas  {"key": delta, ...} for (psn_no, insutype, year) of the settlement */
+static const char *const m8[] = {
+    "ALTER TABLE settlements ADD COLUMN funds TEXT;"
+    "ALTER TABLE settlements ADD COLUMN deltas TEXT;",
+    "UPDATE settlements SET"
+    "  funds = (SELECT json_group_array(json_array(seq, fund_pay_type, fund_pay_type_name, inscp_scp_amt,"
+    "           fund_payamt, crt_payb_lmt_amt, setl_proc_info)) FROM setl_funds f WHERE f.setl_id = settlements.setl_id),"
+    "  deltas = (SELECT json_group_object(key, delta) FROM setl_deltas d WHERE d.setl_id = settlements.setl_id);",
+    "DROP TABLE setl_funds;"
+    "DROP TABLE setl_deltas;",
+    "CREATE VIEW setl_funds(setl_id, seq, psn_no, fund_pay_type, fund_pay_type_name, inscp_scp_amt, fund_payamt,"
+    "  crt_payb_lmt_amt, setl_proc_info) AS"
+    "  SELECT s.setl_id, json_extract(f.value, '$[0]'), s.psn_no, json_extract(f.value, '$[1]'),"
+    "  json_extract(f.value, '$[2]'), json_extract(f.value, '$[3]'), json_extract(f.value, '$[4]'),"
+    "  json_extract(f.value, '$[5]'), json_extract(f.value, '$[6]') FROM settlements s, json_each(s.funds) f;",
+    "CREATE VIEW setl_deltas(setl_id, psn_no, insutype, year, key, delta) AS"
+    "  SELECT s.setl_id, s.psn_no, s.insutype, s.year, d.key, d.value FROM settlements s, json_each(s.deltas) d;",
+    NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements, run in one transaction. */
-const char *const *const yb__migrations[] = {m1, m2, m3, m4, m5, m6, m7};
+const char *const *const yb__migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8};
 /* One line per migration for the schema_version record (from version 3 on). */
 const char *const yb__migration_notes[] = {
     "reference data, persons, visits, settlements, accumulators",
@@ -225,6 +252,7 @@ const char *const yb__migration_notes[] = {
     "staff accounts (argon2id passwords, roles, lockout) and sessions",
     "settlement tables stored in key order (WITHOUT ROWID)",
     "settlements found by person through their visits (no index of settlements by person)",
+    "fund rows and accumulator deltas kept in the settlement's row (setl_funds, setl_deltas become views)",
 };
 
 const size_t yb__n_migrations = sizeof yb__migrations / sizeof yb__migrations[0];

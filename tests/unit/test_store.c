@@ -302,12 +302,9 @@ static void test_sequence_constraints_lock(void **state) {
     assert_int_equal(yb_db_step_done(db, st, &e), YB_E_DUPLICATE);
     assert_non_null(strstr(e.msg, "constraint"));
     yb_db_done(st);
-    /* a fund row must name an existing settlement (foreign keys are on) */
+    /* an enrolment must name an existing person (foreign keys are on) */
     yb_err_clear(&e);
-    assert_int_equal(yb_db_exec(db,
-                                "INSERT INTO setl_funds(setl_id, seq, psn_no, fund_pay_type, inscp_scp_amt, fund_payamt)"
-                                " VALUES ('S404', 0, 'P1', '310100', 0, 0)",
-                                &e),
+    assert_int_equal(yb_db_exec(db, "INSERT INTO person_insu(psn_no, insutype, psn_type) VALUES ('P404', '310', '11')", &e),
                      YB_E_DB);
 
     /* BEGIN IMMEDIATE takes the write lock: a second connection cannot start a write meanwhile */
