@@ -46,33 +46,74 @@ static void bind_time(sqlite3_stmt *st, int i, yb_datetime t) {
     else sqlite3_bind_text(st, i, yb_datetime_fmt(t, b), -1, SQLITE_TRANSIENT);
 }
 
-static yb_rc load_accum(yb_db *db, const char *psn, const char *insutype, int year, yb_accum *acc, yb_err *err) {
+/* The person's enrolment (psn, insutype): its account balance and its accumulators of `year`
+ * (schema 9: person_insu.acc, {"<year>": {"<key>": value}}). *found 0 when there is no enrolment
+ * row (then the balance is 0 and there are no accumulators). */
+static yb_rc load_enrolment(yb_db *db, const char *psn, const char *insutype, int year, yb_accum *acc, yb_fen *balc,
+                            int *found, yb_err *err) {
     memset(acc, 0, sizeof *acc);
+    *found = 0;
+    *balc = 0;
+    char path[24];
+    snprintf(path, sizeof path, "$.\"%d\"", year);
     sqlite3_stmt *st;
-    yb_rc rc = yb_db_prepare(db, "SELECT key, value FROM accum WHERE psn_no=?1 AND insutype=?2 AND year=?3", &st, err);
+    yb_rc rc = yb_db_prepare(db,
+                             "SELECT p.balc, a.key, a.value FROM person_insu p LEFT JOIN json_each(p.acc, ?3) a"
+                             " WHERE p.psn_no=?1 AND p.insutype=?2",
+                             &st, err);
     if (rc) return rc;
     sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, year);
+    sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-        rc = yb_accum_add(acc, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
-        if (rc) yb_err_set(err, rc, "accum", (const char *)sqlite3_column_text(st, 0), "too many accumulators");
+        *found = 1;
+        *balc = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL) continue;
+        const char *key = (const char *)sqlite3_column_text(st, 1);
+        rc = sqlite3_column_type(st, 2) == SQLITE_INTEGER ? yb_accum_add(acc, key, sqlite3_column_int64(st, 2)) : YB_E_INVALID;
+        if (rc) yb_err_set(err, rc, "accum", key, "an accumulator that is not an integer, or too many accumulators");
     }
     yb_db_done(st);
     return rc;
 }
 
-/* Balance of the person's account; *found 0 when the person has no row for this insutype. */
-static yb_rc load_balance(yb_db *db, const char *psn, const char *insutype, yb_fen *balc, int *found, yb_err *err) {
+/* Writes the accumulators of `year` of an enrolment (the keys at 0 left out), and its balance
+ * when balc is not NULL. The enrolment row must exist. */
+static yb_rc store_enrolment(yb_db *db, const char *psn, const char *insutype, int year, const yb_accum *acc,
+                             const yb_fen *balc, yb_err *err) {
+    char path[24];
+    snprintf(path, sizeof path, "$.\"%d\"", year);
+    yb_jw w;
+    yb_jw_init(&w);
+    yb_jw_open(&w, '{');
+    for (int i = 0; i < acc->n; i++) {
+        if (!acc->it[i].v) continue;
+        yb_jw_key(&w, acc->it[i].key);
+        yb_jw_int(&w, acc->it[i].v);
+    }
+    yb_jw_close(&w, '}');
+    char *obj = yb_jw_finish(&w);
+    if (!obj) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     sqlite3_stmt *st;
-    yb_rc rc = yb_db_prepare(db, "SELECT balc FROM person_insu WHERE psn_no=?1 AND insutype=?2", &st, err);
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
-    *found = sqlite3_step(st) == SQLITE_ROW;
-    *balc = *found ? sqlite3_column_int64(st, 0) : 0;
-    yb_db_done(st);
-    return YB_OK;
+    yb_rc rc = yb_db_prepare(db,
+                             balc ? "UPDATE person_insu SET acc=json_set(ifnull(acc, '{}'), ?3, json(?4)), balc=?5"
+                                    " WHERE psn_no=?1 AND insutype=?2"
+                                  : "UPDATE person_insu SET acc=json_set(ifnull(acc, '{}'), ?3, json(?4))"
+                                    " WHERE psn_no=?1 AND insutype=?2",
+                             &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, obj, -1, SQLITE_STATIC);
+        if (balc) sqlite3_bind_int64(st, 5, *balc);
+        rc = yb_db_step_done(db, st, err);
+        yb_db_done(st);
+        if (!rc && sqlite3_changes(yb_db_sql(db)) != 1)
+            rc = yb_err_set(err, YB_E_STATE, "psn_no", psn, "the person has no enrolment of insurance type %s", insutype);
+    }
+    free(obj);
+    return rc;
 }
 
 static yb_rc exec_bound(yb_db *db, const char *sql, yb_err *err, const char *a, const char *b, const char *c) {
@@ -89,7 +130,7 @@ static yb_rc exec_bound(yb_db *db, const char *sql, yb_err *err, const char *a, 
 
 static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlement *s, const yb_line_split *sp,
                               const char *setl_id, const char *setl_time, const char *hash, const char *reply,
-                              int person_known, yb_fen opening, yb_err *err) {
+                              int person_known, yb_fen opening, const yb_accum *acc, yb_err *err) {
     const yb_person *p = &d->person;
     const yb_visit *v = &d->visit;
     sqlite3_stmt *st;
@@ -124,13 +165,17 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         yb_db_done(st);
         if (rc) return rc;
     }
-    rc = yb_db_prepare(db, "UPDATE person_insu SET balc=?3 WHERE psn_no=?1 AND insutype=?2", &st, err);
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, p->psn_no, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, p->insutype, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, s->balc);
-    rc = yb_db_step_done(db, st, err);
-    yb_db_done(st);
+    /* the balance and the accumulators after this settlement, in one write of the enrolment row */
+    yb_accum *after = malloc(sizeof *after);
+    if (!after) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    *after = *acc;
+    rc = YB_OK;
+    for (int i = 0; i < s->deltas.n && !rc; i++) {
+        rc = yb_accum_add(after, s->deltas.it[i].key, s->deltas.it[i].v);
+        if (rc) yb_err_set(err, rc, "accumulators", s->deltas.it[i].key, "cannot add the settlement's delta");
+    }
+    if (!rc) rc = store_enrolment(db, p->psn_no, p->insutype, s->year, after, &s->balc, err);
+    free(after);
     if (rc) return rc;
 
     /* a registered visit (read from the store in this transaction) is updated by its rowid: one
@@ -306,25 +351,6 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     yb_db_done(st);
     free(funds);
     free(deltas);
-    if (rc) return rc;
-
-    sqlite3_stmt *ac;
-    rc = yb_db_prepare(db,
-                       "INSERT INTO accum(psn_no, insutype, year, key, value) VALUES (?1,?2,?3,?4,?5)"
-                       " ON CONFLICT(psn_no, insutype, year, key) DO UPDATE SET value = value + excluded.value",
-                       &ac, err);
-    if (rc) return rc;
-    for (int i = 0; i < s->deltas.n && !rc; i++) {
-        const yb_acc_item *it = &s->deltas.it[i];
-        sqlite3_reset(ac);
-        sqlite3_bind_text(ac, 1, p->psn_no, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ac, 2, p->insutype, -1, SQLITE_STATIC);
-        sqlite3_bind_int(ac, 3, s->year);
-        sqlite3_bind_text(ac, 4, it->key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ac, 5, it->v);
-        rc = yb_db_step_done(db, ac, err);
-    }
-    yb_db_done(ac);
     return rc;
 }
 
@@ -391,8 +417,7 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
     int year = yb_settle_year(&d->visit), known;
     yb_accum acc;
     yb_fen balance;
-    rc = load_accum(db, p->psn_no, p->insutype, year, &acc, err);
-    if (!rc) rc = load_balance(db, p->psn_no, p->insutype, &balance, &known, err);
+    rc = load_enrolment(db, p->psn_no, p->insutype, year, &acc, &balance, &known, err);
     if (rc) goto fail;
     yb_fen opening = known ? balance : (d->has_balc ? d->balc : 0);
     yb_line_split *sp = calloc(d->n_lines ? d->n_lines : 1, sizeof *sp);
@@ -430,7 +455,7 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
         rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
         goto fail;
     }
-    rc = store_settlement(db, d, &s, sp, res->setl_id, setl_time, hash, res->reply, known, opening, err);
+    rc = store_settlement(db, d, &s, sp, res->setl_id, setl_time, hash, res->reply, known, opening, &acc, err);
     free(sp);
     char detail[160];
     yb_scopy(detail, sizeof detail, d->visit.mdtrt_id);
@@ -564,33 +589,40 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
         rc = yb_err_set(err, YB_E_STATE, "setl_id", setl_id, "already reversed by %s", by);
         goto fail;
     }
-    /* give back exactly what it applied */
-    rc = yb_db_prepare(db,
-                       "UPDATE accum SET value = value - (SELECT d.delta FROM setl_deltas d WHERE d.setl_id=?1 AND"
-                       " d.key=accum.key) WHERE (psn_no, insutype, year, key) IN (SELECT psn_no, insutype, year, key FROM"
-                       " setl_deltas WHERE setl_id=?1)",
+    /* give back exactly what it applied: its deltas off the accumulators of its year (a key back
+     * at 0 is left out, so the enrolment is then exactly what it was before the settlement) and
+     * its account payment back onto the balance */
+    rc = yb_db_prepare(db, "SELECT year, d.key, d.value FROM settlements s LEFT JOIN json_each(s.deltas) d WHERE setl_id=?1",
                        &st, err);
     if (rc) goto fail;
     sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
-    rc = yb_db_step_done(db, st, err);
+    yb_accum *back = calloc(1, sizeof *back), *acc = malloc(sizeof *acc);
+    int year = 0;
+    while (!rc && back && sqlite3_step(st) == SQLITE_ROW) {
+        year = sqlite3_column_int(st, 0);
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL) continue;
+        const char *key = (const char *)sqlite3_column_text(st, 1);
+        rc = yb_accum_add(back, key, -sqlite3_column_int64(st, 2));
+        if (rc) yb_err_set(err, rc, "deltas", key, "cannot read the settlement's accumulator delta");
+    }
     yb_db_done(st);
     st = NULL;
-    /* an accumulator back at 0 is removed: absent means 0 to the calculator, and the table is then
-     * exactly what it was before the settlement (settlements record no zero deltas) */
-    if (!rc)
-        rc = exec_bound(db,
-                        "DELETE FROM accum WHERE value = 0 AND (psn_no, insutype, year, key) IN (SELECT psn_no, insutype,"
-                        " year, key FROM setl_deltas WHERE setl_id=?1)",
-                        err, setl_id, NULL, NULL);
-    if (rc) goto fail;
-    rc = yb_db_prepare(db, "UPDATE person_insu SET balc = balc + ?3 WHERE psn_no=?1 AND insutype=?2", &st, err);
-    if (rc) goto fail;
-    sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, acct_pay);
-    rc = yb_db_step_done(db, st, err);
-    yb_db_done(st);
-    st = NULL;
+    yb_fen balc = 0;
+    int found = 0;
+    if (!rc && (!back || !acc)) rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    if (!rc) rc = load_enrolment(db, owner, insutype, year, acc, &balc, &found, err);
+    if (!rc && !found) rc = yb_err_set(err, YB_E_STATE, "psn_no", owner, "the person has no enrolment of insurance type %s", insutype);
+    for (int i = 0; !rc && i < back->n; i++) {
+        rc = yb_accum_add(acc, back->it[i].key, back->it[i].v);
+        if (rc) yb_err_set(err, rc, "accum", back->it[i].key, "cannot give back the settlement's accumulator delta");
+    }
+    if (!rc) {
+        yb_fen after;
+        rc = yb_add(balc, acct_pay, &after) ? yb_err_set(err, YB_E_OVERFLOW, "balc", owner, "account balance overflow") : YB_OK;
+        if (!rc) rc = store_enrolment(db, owner, insutype, year, acc, &after, err);
+    }
+    free(back);
+    free(acc);
     if (rc) goto fail;
     long long seq;
     rc = yb_db_next_seq(db, "setl_seq", &seq, err);

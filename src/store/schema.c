@@ -241,8 +241,33 @@ static const char *const m8[] = {
     NULL,
 };
 
+/* 9: a person's accumulators in the row of their enrolment (person_insu.acc, JSON), no longer rows
+ * of their own: a settlement read and wrote the account balance in one B-tree and the
+ * accumulators in another, each at a page picked by the person's number (under load, one such
+ * page more per settlement in the WAL). accum stays as a view with the columns it had.
+ *   acc  {"<year>": {"<key>": value, ...}, ...}  (a key at 0 is left out: absent means 0)
+ * An accumulator of a person without an enrolment row cannot be made by a settlement (it opens
+ * the enrolment first); should one exist, the migration stops on the missing person rather than
+ * drop it. */
+static const char *const m9[] = {
+    "ALTER TABLE person_insu ADD COLUMN acc TEXT;",
+    "INSERT INTO person_insu(psn_no, insutype, psn_type)"
+    "  SELECT DISTINCT a.psn_no, a.insutype, '' FROM accum a WHERE NOT EXISTS"
+    "  (SELECT 1 FROM person_insu p WHERE p.psn_no = a.psn_no AND p.insutype = a.insutype);",
+    "UPDATE person_insu SET acc = (SELECT json_group_object(year, json(obj)) FROM"
+    "  (SELECT CAST(year AS TEXT) AS year, json_group_object(key, value) AS obj FROM accum a WHERE a.psn_no = person_insu.psn_no"
+    "   AND a.insutype = person_insu.insutype AND a.value <> 0 GROUP BY year))"
+    "  WHERE EXISTS (SELECT 1 FROM accum a WHERE a.psn_no = person_insu.psn_no AND a.insutype = person_insu.insutype"
+    "  AND a.value <> 0);",
+    "DROP TABLE accum;",
+    "CREATE VIEW accum(psn_no, insutype, year, key, value) AS"
+    "  SELECT p.psn_no, p.insutype, CAST(y.key AS INTEGER), a.key, a.value"
+    "  FROM person_insu p, json_each(p.acc) y, json_each(y.value) a;",
+    NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements, run in one transaction. */
-const char *const *const yb__migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8};
+const char *const *const yb__migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9};
 /* One line per migration for the schema_version record (from version 3 on). */
 const char *const yb__migration_notes[] = {
     "reference data, persons, visits, settlements, accumulators",
@@ -253,6 +278,7 @@ const char *const yb__migration_notes[] = {
     "settlement tables stored in key order (WITHOUT ROWID)",
     "settlements found by person through their visits (no index of settlements by person)",
     "fund rows and accumulator deltas kept in the settlement's row (setl_funds, setl_deltas become views)",
+    "accumulators kept in the enrolment's row (accum becomes a view)",
 };
 
 const size_t yb__n_migrations = sizeof yb__migrations / sizeof yb__migrations[0];

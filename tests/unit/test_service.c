@@ -564,10 +564,10 @@ static void test_failed_visit_leaves_nothing(void **state) {
     assert_same_dump(before, after);
     free(after);
 
-    /* a failure at the very last write (the accumulators) undoes the person, the account, the
-     * visit, the lines, the settlement with its fund rows and deltas, and the sequence number */
+    /* a failure at the very last write (the settlement row) undoes the person, the account and
+     * the accumulators, the visit, the lines and the sequence number */
     assert_int_equal(sqlite3_exec(yb_db_sql(f->db),
-                                  "CREATE TEMP TRIGGER fail_deltas BEFORE INSERT ON accum"
+                                  "CREATE TEMP TRIGGER fail_deltas BEFORE INSERT ON settlements"
                                   " BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
