@@ -1333,10 +1333,14 @@ static yb_rc h_reversal(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     TRY(str_at(n, "oinfno", "input.data", 1, oinfno, sizeof oinfno, err));
     if (strcmp(oinfno, "2207") && strcmp(oinfno, "2207A"))
         return yb_err_set(err, YB_E_INVALID, "input.data.oinfno", oinfno, "冲正只支持结算交易 2207 (only 2207 can be reversed here)");
+    /* the original's recorded reply (msg_log, written with the settlement) names its settlement */
     sqlite3_stmt *st;
-    TRY(yb_db_prepare(f->db, "SELECT setl_id FROM settlements WHERE msgid=?1 AND fixmedins_code=?2 AND refd_setl_flag=0", &st, err));
-    sqlite3_bind_text(st, 1, omsgid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
+    TRY(yb_db_prepare(f->db,
+                      "SELECT json_extract(reply, '$.output.setlinfo.setl_id') FROM msg_log WHERE fixmedins_code=?1"
+                      " AND msgid=?2 AND infno IN ('2207', '2207A')",
+                      &st, err));
+    sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, omsgid, -1, SQLITE_STATIC);
     char setl[32] = "";
     if (sqlite3_step(st) == SQLITE_ROW) snprintf(setl, sizeof setl, "%s", col_text(st, 0));
     yb_db_done(st);

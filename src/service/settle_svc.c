@@ -371,15 +371,30 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
     if (rc) return rc;
     sqlite3_stmt *st = NULL;
     if (!pre && d->msgid[0] && !d->reply_recorded) {
+        /* the settlements that record their own reply are indexed by msgid (schema 10); an msgid the
+         * interface used is in msg_log */
+        if (d->fixmedins_code[0]) {
+            rc = yb_db_prepare(db, "SELECT 1 FROM msg_log WHERE fixmedins_code=?1 AND msgid=?2", &st, err);
+            if (rc) goto fail;
+            sqlite3_bind_text(st, 1, d->fixmedins_code, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, d->msgid, -1, SQLITE_STATIC);
+            int used = sqlite3_step(st) == SQLITE_ROW;
+            yb_db_done(st);
+            st = NULL;
+            if (used) {
+                rc = yb_err_set(err, YB_E_DUPLICATE, "msgid", d->msgid, "this msgid was used for another request");
+                goto fail;
+            }
+        }
         rc = yb_db_prepare(db,
                            "SELECT body_hash, reply, setl_id FROM settlements WHERE msgid=?1 AND"
-                           " fixmedins_code IS ?2 AND refd_setl_flag=0",
+                           " fixmedins_code IS ?2 AND refd_setl_flag=0 AND body_hash IS NOT NULL",
                            &st, err);
         if (rc) goto fail;
         sqlite3_bind_text(st, 1, d->msgid, -1, SQLITE_STATIC);
         bind_text_or_null(st, 2, d->fixmedins_code);
         if (sqlite3_step(st) == SQLITE_ROW) {
-            const unsigned char *was = sqlite3_column_text(st, 0); /* NULL: the interface's (msg_log) */
+            const unsigned char *was = sqlite3_column_text(st, 0);
             if (!was || strcmp((const char *)was, hash) != 0) {
                 rc = yb_err_set(err, YB_E_DUPLICATE, "msgid", d->msgid, "this msgid was used for another request");
                 goto fail;

@@ -625,6 +625,25 @@ static void test_idempotent_msgid(void **state) {
     assert_same_dump(before, after);
     free(after);
 
+    /* an msgid the interface has recorded (msg_log) is not used again by a settlement from a file
+     * (schema 10 indexes only the settlements that record their own reply by msgid) */
+    assert_int_equal(sqlite3_exec(yb_db_sql(f->db),
+                                  "INSERT INTO msg_log(fixmedins_code, msgid, infno, body_hash, reply)"
+                                  " VALUES ('H36010000001', 'C-IF', '2207', 'x', '{}')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    char *before_if = dump(f);
+    char *cif = visit_C("C-IF", "P310C", "M-IF-1", "");
+    struct settled used = settle_text(f, cif, 0);
+    assert_int_equal(used.rc, YB_E_DUPLICATE);
+    assert_string_equal(used.err.field, "msgid");
+    after = dump(f);
+    assert_same_dump(before_if, after);
+    free(after);
+    free(before_if);
+    free(cif);
+    assert_int_equal(sqlite3_exec(yb_db_sql(f->db), "DELETE FROM msg_log WHERE msgid='C-IF'", NULL, NULL, NULL), SQLITE_OK);
+
     /* the same visit under a new msgid: already settled */
     char *text2 = slurp(YB_SOURCE_DIR "/tests/golden/visit_A.json");
     m = strstr(text2, "H36010000001202501150900000001");
