@@ -136,6 +136,7 @@ seed_pool() {
   # copy them into the database now (the server is idle between runs), so that the run measures
   # settlements and not the checkpoint of hundreds of thousands of seeded visits
   sql "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+  sync # and the pool files: nothing of the seeding left for the kernel to write back during the run
 }
 
 # settle_run C SECONDS: one wrk run of 2207 on the pool; sets R (result file) and RUN.

@@ -536,6 +536,11 @@ static void line_from_row(sqlite3_stmt *st, int c, yb_line *l) {
 
 /* Build the settlement document of a registered visit from the store: the person from the registry,
  * the uploaded lines that are not settled. */
+static int by_store_rowid(const void *a, const void *b) {
+    int64_t x = ((const yb_line *)a)->store_rowid, y = ((const yb_line *)b)->store_rowid;
+    return (x > y) - (x < y);
+}
+
 static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v, yb_visit_doc *d, yb_err *err) {
     memset(d, 0, sizeof *d);
     yb_scopy(d->infno, sizeof d->infno, r->infno);
@@ -582,7 +587,7 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
     if (!d->lines) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     TRY(yb_db_prepare(f->db,
                       "SELECT feedetl_sn, med_list_codg, ifnull(fee_ocur_time,''), cnt, pric, det_item_fee_sumamt, rowid"
-                      " FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL ORDER BY rowid",
+                      " FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL",
                       &st, err));
     sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
     yb_rc rc = YB_OK;
@@ -604,6 +609,9 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
         d->lines[d->n_lines++].store_rowid = sqlite3_column_int64(st, 6);
     }
     yb_db_done(st);
+    /* in upload order (rowid): sorted here, not by SQLite, whose ORDER BY on the key's index scan
+     * built a temporary B-tree for every settlement */
+    if (!rc) qsort(d->lines, d->n_lines, sizeof *d->lines, by_store_rowid);
     if (rc) yb_visit_doc_release(d);
     return rc;
 }
