@@ -310,16 +310,27 @@ static enum MHD_Result send_text(server *s, struct MHD_Connection *c, unsigned s
     return ret;
 }
 
+/* One line per request: local time, method, URL, status, milliseconds. Written with one write
+ * (stderr is unbuffered), the time of day formatted once a second per thread. */
 static void access_log(const char *method, const char *url, unsigned status, const struct timespec *t0) {
+    static _Thread_local time_t last;
+    static _Thread_local char ts[32];
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+    long long ns = (long long)(t1.tv_sec - t0->tv_sec) * 1000000000LL + (t1.tv_nsec - t0->tv_nsec);
+    long long hundredths = ns < 0 ? 0 : (ns + 5000) / 10000; /* of a millisecond */
     time_t now = time(NULL);
-    struct tm tm;
-    char ts[32];
-    localtime_r(&now, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "%s %s %s %u %.2fms\n", ts, method, url, status, ms);
+    if (now != last) {
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+        last = now;
+    }
+    char line[512];
+    int n = snprintf(line, sizeof line, "%s %s %s %u %lld.%02lldms\n", ts, method, url, status, hundredths / 100,
+                     hundredths % 100);
+    if (n > 0 && (size_t)n < sizeof line) fwrite(line, 1, (size_t)n, stderr);
+    else fprintf(stderr, "%s %s %s %u %lld.%02lldms\n", ts, method, url, status, hundredths / 100, hundredths % 100);
 }
 
 static int is_call(const char *url) {

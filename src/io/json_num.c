@@ -375,7 +375,8 @@ yb_rc yb_json_parse(const char *text, size_t len, const char *fname, json_object
     }
     json_tokener *tok = json_tokener_new();
     if (!tok) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    /* strict JSON; the UTF-8 check is the loop above (json-c's own would check every byte again) */
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     json_object *o = json_tokener_parse_ex(tok, text + skip, (int)(len - skip));
     enum json_tokener_error je = json_tokener_get_error(tok);
     size_t off = skip + json_tokener_get_parse_end(tok);
