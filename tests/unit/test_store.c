@@ -213,6 +213,56 @@ static void test_migrate_older(void **state) {
     }
 }
 
+/* Schemas 8 and 9 move fund rows, deltas and accumulators into JSON columns: a database of version 7
+ * with such rows reads the same through the views afterwards (zero accumulators left out). */
+static void test_migrate_settlement_rows(void **state) {
+    (void)state;
+    const char *p = path_of("v7.db");
+    make_old(p, 7);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h,
+                                  "INSERT INTO schema_version(version, note) VALUES (3,'-'),(4,'-'),(5,'-'),(6,'-'),(7,'-');"
+                                  "INSERT INTO settlements(setl_id, psn_no, mdtrt_id, insutype, year, medfee_sumamt,"
+                                  " fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, inscp_scp_amt, hifp_pay,"
+                                  " fund_pay_sumamt, psn_part_amt, acct_pay, psn_cash_pay) VALUES ('S1', 'P1', 'M1', '310',"
+                                  " 2025, 10000, 0, 0, 0, 10000, 6000, 6000, 4000, 0, 4000);"
+                                  "INSERT INTO setl_funds(setl_id, seq, psn_no, fund_pay_type, fund_pay_type_name, inscp_scp_amt,"
+                                  " fund_payamt, crt_payb_lmt_amt, setl_proc_info) VALUES"
+                                  " ('S1', 0, 'P1', '310100', '职工统筹', 10000, 6000, NULL, '起付线0.00 比例60%'),"
+                                  " ('S1', 1, 'P1', '320100', '大额\"补充\"', 0, 0, 50000, '');"
+                                  "INSERT INTO setl_deltas(setl_id, psn_no, insutype, year, key, delta) VALUES"
+                                  " ('S1', 'P1', '310', 2025, 'pool/g', 6000), ('S1', 'P1', '310', 2025, 'adm/b', 1);"
+                                  "INSERT INTO accum(psn_no, insutype, year, key, value) VALUES ('P1', '310', 2025, 'pool/g', 6000),"
+                                  " ('P1', '310', 2025, 'adm/b', 1), ('P1', '310', 2024, 'pool/g', 777), ('P1', '390', 2025, 'x', 0);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    yb_err e;
+    yb_err_clear(&e);
+    yb_db *db = NULL;
+    assert_int_equal(yb_db_open(p, 0, &db, &e), YB_OK);
+    h = yb_db_sql(db);
+    assert_int_equal(yb_db_version(db), yb_db_latest_version());
+    assert_string_equal(q_text(h, "SELECT group_concat(seq || ':' || fund_pay_type || ':' || fund_pay_type_name || ':' ||"
+                                  " inscp_scp_amt || ':' || fund_payamt || ':' || ifnull(crt_payb_lmt_amt, 'null') || ':' ||"
+                                  " setl_proc_info || ':' || psn_no, '|') FROM (SELECT * FROM setl_funds WHERE setl_id='S1'"
+                                  " ORDER BY seq)"),
+                        "0:310100:职工统筹:10000:6000:null:起付线0.00 比例60%:P1|1:320100:大额\"补充\":0:0:50000::P1");
+    assert_string_equal(q_text(h, "SELECT group_concat(key || '=' || delta || ':' || year || ':' || insutype, ',') FROM"
+                                  " (SELECT * FROM setl_deltas WHERE setl_id='S1' ORDER BY key)"),
+                        "adm/b=1:2025:310,pool/g=6000:2025:310");
+    assert_string_equal(q_text(h, "SELECT group_concat(insutype || '/' || year || '/' || key || '=' || value, ',') FROM"
+                                  " (SELECT * FROM accum WHERE psn_no='P1' ORDER BY insutype, year, key)"),
+                        "310/2024/pool/g=777,310/2025/adm/b=1,310/2025/pool/g=6000");
+    assert_int_equal(q_int(h, "SELECT balc FROM person_insu WHERE psn_no='P1' AND insutype='310'"), 12345);
+    assert_int_equal(q_int(h, "SELECT count(*) FROM person_insu WHERE acc IS NOT NULL"), 1);
+    /* no index of settlements by person; the msgid index only where a settlement keeps its reply */
+    assert_int_equal(q_int(h, "SELECT count(*) FROM sqlite_schema WHERE name='settlements_psn'"), 0);
+    assert_non_null(strstr(q_text(h, "SELECT sql FROM sqlite_schema WHERE name='settlements_msgid'"), "body_hash IS NOT NULL"));
+    yb_db_close(db);
+}
+
 static void test_refuse_newer_and_inconsistent(void **state) {
     (void)state;
     yb_err e;
@@ -335,6 +385,7 @@ int main(void) {
         cmocka_unit_test(test_create_and_reopen),
         cmocka_unit_test(test_missing_file_not_created),
         cmocka_unit_test(test_migrate_older),
+        cmocka_unit_test(test_migrate_settlement_rows),
         cmocka_unit_test(test_refuse_newer_and_inconsistent),
         cmocka_unit_test(test_failed_migration_rolls_back),
         cmocka_unit_test(test_sequence_constraints_lock),
