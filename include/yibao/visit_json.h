@@ -43,8 +43,10 @@ typedef struct yb_visit_doc {
     /* which declared totals were given, one bit each (YB_DECL_*); has_decl = all five. A total
      * that was given must equal the computed one, each on its own. */
     unsigned decl_given;
-    /* 1 when the lines are the visit's unsettled fee_lines rows (the interface's 2207/2304): the
-     * settlement then updates those rows in place; 0 (a visit file) replaces the visit's rows */
+    /* 1 when the lines are the visit's unsettled fee_lines rows, read in the settlement's transaction
+     * together with the visit, whose person was checked (the interface's 2207/2304): the settlement
+     * then updates those rows in place and asks only for the visit's settlements; 0 (a visit file)
+     * replaces the visit's rows */
     int lines_stored;
     int64_t visit_rowid;     /* with lines_stored: the visits row, updated by its rowid */
     /* 1 when the caller records the request and its reply itself, in the same transaction (the

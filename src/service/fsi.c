@@ -821,21 +821,20 @@ static yb_rc h_line_cancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 /* The service's output plus, when the rules ran, "audit_result": {hit_cnt, deny_cnt, review_flag,
  * result[] (the hits as 3101 rows)}. The service's reply is an envelope whose last member is
  * "output" (io/visit_json.c): its text is copied as it is, without parsing it again. */
-static yb_rc copy_output_audit(const char *reply, const char *hits, size_t n, size_t deny, size_t review, yb_jw *w,
+/* The service's reply's "output" value into w (with the audit's hits added to it when given). The
+ * reply is ended in place for the copy and given back as it was. */
+static yb_rc copy_output_audit(char *reply, const char *hits, size_t n, size_t deny, size_t review, yb_jw *w,
                                yb_err *err) {
-    const char *o = strstr(reply, "\"output\":");
-    const char *end = strrchr(reply, '}');
+    char *o = strstr(reply, "\"output\":");
+    char *end = strrchr(reply, '}');
     if (!o || !end || end <= o + 9)
         return yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "service reply without output");
     o += 9;
     size_t len = (size_t)(end - o);
-    char *out = malloc(len + 1);
-    if (!out) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-    memcpy(out, o, len);
-    out[len] = '\0';
-    if (hits && len >= 2 && out[len - 1] == '}') {
-        out[len - 1] = '\0'; /* reopen the output object */
-        yb_jw_raw(w, out);
+    if (hits && len >= 2 && o[len - 1] == '}') {
+        o[len - 1] = '\0'; /* reopen the output object */
+        yb_jw_raw(w, o);
+        o[len - 1] = '}';
         char tail[160];
         snprintf(tail, sizeof tail, ",\"audit_result\":{\"hit_cnt\":%zu,\"deny_cnt\":%zu,\"review_flag\":\"%s\",\"result\":", n,
                  deny, review ? "1" : "0");
@@ -843,13 +842,13 @@ static yb_rc copy_output_audit(const char *reply, const char *hits, size_t n, si
         yb_jw_append(w, hits);
         yb_jw_append(w, "}}");
     } else {
-        yb_jw_raw(w, out);
+        *end = '\0';
+        yb_jw_raw(w, o);
+        *end = '}';
     }
-    free(out);
     return YB_OK;
 }
-
-static yb_rc copy_output(const char *reply, yb_jw *w, yb_err *err) {
+static yb_rc copy_output(char *reply, yb_jw *w, yb_err *err) {
     return copy_output_audit(reply, NULL, 0, 0, 0, w, err);
 }
 

@@ -409,12 +409,17 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
         yb_db_done(st);
         st = NULL;
     }
-    /* the visit: not settled already, and not another person's */
-    rc = yb_db_prepare(db, "SELECT psn_no, (SELECT setl_id FROM settlements WHERE mdtrt_id=?1 AND refd_setl_flag=0"
-                           " AND reversed_by IS NULL) FROM visits WHERE mdtrt_id=?1",
+    /* the visit: not settled already, and not another person's (a visit read from the store in this
+     * transaction, lines_stored, was read with its person already: only its settlements are asked) */
+    rc = yb_db_prepare(db,
+                       d->lines_stored ? "SELECT ?2, setl_id FROM settlements WHERE mdtrt_id=?1 AND refd_setl_flag=0"
+                                         " AND reversed_by IS NULL"
+                                       : "SELECT psn_no, (SELECT setl_id FROM settlements WHERE mdtrt_id=?1 AND"
+                                         " refd_setl_flag=0 AND reversed_by IS NULL) FROM visits WHERE mdtrt_id=?1",
                        &st, err);
     if (rc) goto fail;
     sqlite3_bind_text(st, 1, d->visit.mdtrt_id, -1, SQLITE_STATIC);
+    if (d->lines_stored) sqlite3_bind_text(st, 2, p->psn_no, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         if (strcmp((const char *)sqlite3_column_text(st, 0), p->psn_no) != 0) {
             rc = yb_err_set(err, YB_E_PERM, "input.data.mdtrt_id", d->visit.mdtrt_id, "the visit belongs to another person");
