@@ -310,8 +310,9 @@ static enum MHD_Result send_text(server *s, struct MHD_Connection *c, unsigned s
     return ret;
 }
 
-/* One line per request: local time, method, URL, status, milliseconds. Written with one write
- * (stderr is unbuffered), the time of day formatted once a second per thread. */
+/* One line per request: local time, method, URL, status, milliseconds (stderr is unbuffered: glibc
+ * formats the line in a buffer of its own and writes it at once), the time of day formatted once a
+ * second per thread. */
 static void access_log(const char *method, const char *url, unsigned status, const struct timespec *t0) {
     static _Thread_local time_t last;
     static _Thread_local char ts[32];
@@ -326,11 +327,7 @@ static void access_log(const char *method, const char *url, unsigned status, con
         strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
         last = now;
     }
-    char line[512];
-    int n = snprintf(line, sizeof line, "%s %s %s %u %lld.%02lldms\n", ts, method, url, status, hundredths / 100,
-                     hundredths % 100);
-    if (n > 0 && (size_t)n < sizeof line) fwrite(line, 1, (size_t)n, stderr);
-    else fprintf(stderr, "%s %s %s %u %lld.%02lldms\n", ts, method, url, status, hundredths / 100, hundredths % 100);
+    fprintf(stderr, "%s %s %s %u %lld.%02lldms\n", ts, method, url, status, hundredths / 100, hundredths % 100);
 }
 
 static int is_call(const char *url) {

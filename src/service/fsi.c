@@ -820,9 +820,8 @@ static yb_rc h_line_cancel(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
 /* Copy the "output" of a service reply into w. */
 /* The service's output plus, when the rules ran, "audit_result": {hit_cnt, deny_cnt, review_flag,
  * result[] (the hits as 3101 rows)}. The service's reply is an envelope whose last member is
- * "output" (io/visit_json.c): its text is copied as it is, without parsing it again. */
-/* The service's reply's "output" value into w (with the audit's hits added to it when given). The
- * reply is ended in place for the copy and given back as it was. */
+ * "output" (io/visit_json.c): its text is copied as it is, without parsing it again (the reply is
+ * ended in place for the copy and given back as it was). */
 static yb_rc copy_output_audit(char *reply, const char *hits, size_t n, size_t deny, size_t review, yb_jw *w,
                                yb_err *err) {
     char *o = strstr(reply, "\"output\":");
@@ -848,6 +847,7 @@ static yb_rc copy_output_audit(char *reply, const char *hits, size_t n, size_t d
     }
     return YB_OK;
 }
+
 static yb_rc copy_output(char *reply, yb_jw *w, yb_err *err) {
     return copy_output_audit(reply, NULL, 0, 0, 0, w, err);
 }

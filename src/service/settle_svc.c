@@ -46,6 +46,29 @@ static void bind_time(sqlite3_stmt *st, int i, yb_datetime t) {
     else sqlite3_bind_text(st, i, yb_datetime_fmt(t, b), -1, SQLITE_TRANSIENT);
 }
 
+/* The JSON path of a year's accumulators in person_insu.acc: $."2025" */
+static void year_path(char out[24], int year) {
+    char y[24];
+    yb_scopy(out, 24, "$.\"");
+    yb_scat(out, 24, yb_sint(y, year, 0));
+    yb_scat(out, 24, "\"");
+}
+
+/* {"<key>": value, ...} of a's items, the keys at 0 left out (absent means 0): an enrolment's
+ * accumulators of a year, or a settlement's deltas. NULL when out of memory. */
+static char *accum_json(const yb_accum *a) {
+    yb_jw w;
+    yb_jw_init(&w);
+    yb_jw_open(&w, '{');
+    for (int i = 0; i < a->n; i++) {
+        if (!a->it[i].v) continue;
+        yb_jw_key(&w, a->it[i].key);
+        yb_jw_int(&w, a->it[i].v);
+    }
+    yb_jw_close(&w, '}');
+    return yb_jw_finish(&w);
+}
+
 /* The person's enrolment (psn, insutype): its account balance and its accumulators of `year`
  * (schema 9: person_insu.acc, {"<year>": {"<key>": value}}). *found 0 when there is no enrolment
  * row (then the balance is 0 and there are no accumulators). */
@@ -55,7 +78,7 @@ static yb_rc load_enrolment(yb_db *db, const char *psn, const char *insutype, in
     *found = 0;
     *balc = 0;
     char path[24];
-    snprintf(path, sizeof path, "$.\"%d\"", year);
+    year_path(path, year);
     sqlite3_stmt *st;
     yb_rc rc = yb_db_prepare(db,
                              "SELECT p.balc, a.key, a.value FROM person_insu p LEFT JOIN json_each(p.acc, ?3) a"
@@ -77,36 +100,25 @@ static yb_rc load_enrolment(yb_db *db, const char *psn, const char *insutype, in
     return rc;
 }
 
-/* Writes the accumulators of `year` of an enrolment (the keys at 0 left out), and its balance
- * when balc is not NULL. The enrolment row must exist. */
+/* Writes an enrolment's accumulators of `year` (the keys at 0 left out) and its balance. The
+ * enrolment row must exist. */
 static yb_rc store_enrolment(yb_db *db, const char *psn, const char *insutype, int year, const yb_accum *acc,
-                             const yb_fen *balc, yb_err *err) {
+                             yb_fen balc, yb_err *err) {
     char path[24];
-    snprintf(path, sizeof path, "$.\"%d\"", year);
-    yb_jw w;
-    yb_jw_init(&w);
-    yb_jw_open(&w, '{');
-    for (int i = 0; i < acc->n; i++) {
-        if (!acc->it[i].v) continue;
-        yb_jw_key(&w, acc->it[i].key);
-        yb_jw_int(&w, acc->it[i].v);
-    }
-    yb_jw_close(&w, '}');
-    char *obj = yb_jw_finish(&w);
+    year_path(path, year);
+    char *obj = accum_json(acc);
     if (!obj) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     sqlite3_stmt *st;
     yb_rc rc = yb_db_prepare(db,
-                             balc ? "UPDATE person_insu SET acc=json_set(ifnull(acc, '{}'), ?3, json(?4)), balc=?5"
-                                    " WHERE psn_no=?1 AND insutype=?2"
-                                  : "UPDATE person_insu SET acc=json_set(ifnull(acc, '{}'), ?3, json(?4))"
-                                    " WHERE psn_no=?1 AND insutype=?2",
+                             "UPDATE person_insu SET acc=json_set(ifnull(acc, '{}'), ?3, json(?4)), balc=?5"
+                             " WHERE psn_no=?1 AND insutype=?2",
                              &st, err);
     if (!rc) {
         sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, obj, -1, SQLITE_STATIC);
-        if (balc) sqlite3_bind_int64(st, 5, *balc);
+        sqlite3_bind_int64(st, 5, balc);
         rc = yb_db_step_done(db, st, err);
         yb_db_done(st);
         if (!rc && sqlite3_changes(yb_db_sql(db)) != 1)
@@ -174,7 +186,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
         rc = yb_accum_add(after, s->deltas.it[i].key, s->deltas.it[i].v);
         if (rc) yb_err_set(err, rc, "accumulators", s->deltas.it[i].key, "cannot add the settlement's delta");
     }
-    if (!rc) rc = store_enrolment(db, p->psn_no, p->insutype, s->year, after, &s->balc, err);
+    if (!rc) rc = store_enrolment(db, p->psn_no, p->insutype, s->year, after, s->balc, err);
     free(after);
     if (rc) return rc;
 
@@ -305,14 +317,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     }
     yb_jw_close(&w, ']');
     funds = yb_jw_finish(&w);
-    yb_jw_init(&w);
-    yb_jw_open(&w, '{');
-    for (int i = 0; i < s->deltas.n; i++) {
-        yb_jw_key(&w, s->deltas.it[i].key);
-        yb_jw_int(&w, s->deltas.it[i].v);
-    }
-    yb_jw_close(&w, '}');
-    deltas = yb_jw_finish(&w);
+    deltas = accum_json(&s->deltas); /* a settlement records no zero delta */
     if (!funds || !deltas) {
         free(funds);
         free(deltas);
@@ -577,7 +582,7 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     yb_rc rc = yb_db_begin(db, err);
     if (rc) return rc;
     sqlite3_stmt *st = NULL;
-    rc = yb_db_prepare(db, "SELECT psn_no, insutype, refd_setl_flag, reversed_by, acct_pay, mdtrt_id FROM settlements"
+    rc = yb_db_prepare(db, "SELECT psn_no, insutype, refd_setl_flag, reversed_by, acct_pay, mdtrt_id, year FROM settlements"
                            " WHERE setl_id=?1",
                        &st, err);
     if (rc) goto fail;
@@ -595,6 +600,7 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     char by[32];
     yb_scopy(by, sizeof by, reversed ? (const char *)sqlite3_column_text(st, 3) : "");
     yb_fen acct_pay = sqlite3_column_int64(st, 4);
+    int year = sqlite3_column_int(st, 6);
     yb_db_done(st);
     st = NULL;
     if (psn_no && *psn_no && strcmp(psn_no, owner) != 0) {
@@ -612,36 +618,26 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     /* give back exactly what it applied: its deltas off the accumulators of its year (a key back
      * at 0 is left out, so the enrolment is then exactly what it was before the settlement) and
      * its account payment back onto the balance */
-    rc = yb_db_prepare(db, "SELECT year, d.key, d.value FROM settlements s LEFT JOIN json_each(s.deltas) d WHERE setl_id=?1",
-                       &st, err);
-    if (rc) goto fail;
-    sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
-    yb_accum *back = calloc(1, sizeof *back), *acc = malloc(sizeof *acc);
-    int year = 0;
-    while (!rc && back && sqlite3_step(st) == SQLITE_ROW) {
-        year = sqlite3_column_int(st, 0);
-        if (sqlite3_column_type(st, 1) == SQLITE_NULL) continue;
-        const char *key = (const char *)sqlite3_column_text(st, 1);
-        rc = yb_accum_add(back, key, -sqlite3_column_int64(st, 2));
-        if (rc) yb_err_set(err, rc, "deltas", key, "cannot read the settlement's accumulator delta");
-    }
-    yb_db_done(st);
-    st = NULL;
+    yb_accum *acc = malloc(sizeof *acc);
     yb_fen balc = 0;
     int found = 0;
-    if (!rc && (!back || !acc)) rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
-    if (!rc) rc = load_enrolment(db, owner, insutype, year, acc, &balc, &found, err);
+    rc = acc ? load_enrolment(db, owner, insutype, year, acc, &balc, &found, err)
+             : yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     if (!rc && !found) rc = yb_err_set(err, YB_E_STATE, "psn_no", owner, "the person has no enrolment of insurance type %s", insutype);
-    for (int i = 0; !rc && i < back->n; i++) {
-        rc = yb_accum_add(acc, back->it[i].key, back->it[i].v);
-        if (rc) yb_err_set(err, rc, "accum", back->it[i].key, "cannot give back the settlement's accumulator delta");
-    }
+    if (!rc) rc = yb_db_prepare(db, "SELECT d.key, d.value FROM settlements s, json_each(s.deltas) d WHERE setl_id=?1", &st, err);
     if (!rc) {
-        yb_fen after;
-        rc = yb_add(balc, acct_pay, &after) ? yb_err_set(err, YB_E_OVERFLOW, "balc", owner, "account balance overflow") : YB_OK;
-        if (!rc) rc = store_enrolment(db, owner, insutype, year, acc, &after, err);
+        sqlite3_bind_text(st, 1, setl_id, -1, SQLITE_STATIC);
+        while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+            const char *key = (const char *)sqlite3_column_text(st, 0);
+            rc = yb_accum_add(acc, key, -sqlite3_column_int64(st, 1));
+            if (rc) yb_err_set(err, rc, "accum", key, "cannot give back the settlement's accumulator delta");
+        }
+        yb_db_done(st);
+        st = NULL;
     }
-    free(back);
+    yb_fen after = 0;
+    if (!rc && yb_add(balc, acct_pay, &after)) rc = yb_err_set(err, YB_E_OVERFLOW, "balc", owner, "account balance overflow");
+    if (!rc) rc = store_enrolment(db, owner, insutype, year, acc, after, err);
     free(acc);
     if (rc) goto fail;
     long long seq;

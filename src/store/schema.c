@@ -247,8 +247,9 @@ static const char *const m8[] = {
  * page more per settlement in the WAL). accum stays as a view with the columns it had.
  *   acc  {"<year>": {"<key>": value, ...}, ...}  (a key at 0 is left out: absent means 0)
  * An accumulator of a person without an enrolment row cannot be made by a settlement (it opens
- * the enrolment first); should one exist, the migration stops on the missing person rather than
- * drop it. */
+ * the enrolment first); should one exist, it is kept in an enrolment row made for it (person type
+ * ''), and if the person is not in the registry either, the migration stops (foreign key) rather
+ * than drop it. */
 static const char *const m9[] = {
     "ALTER TABLE person_insu ADD COLUMN acc TEXT;",
     "INSERT INTO person_insu(psn_no, insutype, psn_type)"
