@@ -41,6 +41,24 @@ yb_rc yb_db_group_commit(yb_db *db, yb_err *err);
  * what the first pass answered. A level rolled back with no row changed costs nothing. Then one
  * COMMIT (yb_db_group_commit). */
 yb_rc yb_db_group_run(yb_db *db, void (*run)(void *ctx), void *ctx, int *again, yb_err *err);
+/* A connection's memo of rows it reads again and again (a person's registry row, an institution,
+ * a sign-in): a value of up to YB_MEMO_VAL bytes by kind (1-255) and key (up to YB_MEMO_KEY - 1
+ * bytes), kept across the connection's transactions, one slot per hash of (kind, key) (a later
+ * value takes the slot of an earlier one). A value holds only while nothing can have changed its
+ * row, so the memo is forgotten whole:
+ *   - when a transaction begins after another connection committed (PRAGMA data_version);
+ *   - when this connection rolls back anything (a level, a group, a failed commit);
+ *   - when this connection inserts, updates or deletes a row of persons, institutions or sign_ins
+ *     (SQLite's update hook; it does not see WITHOUT ROWID tables, so a caller that memoises a
+ *     column of person_insu must not have this connection change that column: the services
+ *     change only its balance and accumulators, and insert rows).
+ * Used only inside a transaction. yb_db_memo_get copies the value (len bytes at most) and returns
+ * its length, or -1 when it is not known. yb_db_memo_put ignores what is too long for a slot, and
+ * running out of memory (a memo is a help, never needed). */
+#define YB_MEMO_VAL 200
+#define YB_MEMO_KEY 48
+int yb_db_memo_get(yb_db *db, int kind, const char *key, void *val, size_t len);
+void yb_db_memo_put(yb_db *db, int kind, const char *key, const void *val, size_t len);
 /* For a commit made durable apart from COMMIT (synchronous=NORMAL, then fdatasync of the WAL on
  * another thread, while the next group is written): a descriptor of the database's WAL file
  * (which exists while any connection is open; its directory is synced once here). The caller

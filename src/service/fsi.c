@@ -541,27 +541,35 @@ static int by_store_rowid(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v, yb_visit_doc *d, yb_err *err) {
-    memset(d, 0, sizeof *d);
-    yb_scopy(d->infno, sizeof d->infno, r->infno);
-    yb_scopy(d->msgid, sizeof d->msgid, r->msgid);
-    yb_scopy(d->fixmedins_code, sizeof d->fixmedins_code, r->fix);
-    yb_person *p = &d->person;
-    yb_visit *vi = &d->visit;
+/* A person's registry row with the psn_type of the enrolment (person_insu) the visit settles under.
+ * Memoised on the connection (yb_db_memo_get): the writer reads the same persons again and again,
+ * and changes neither table's columns read here (a settlement changes an enrolment's balance and
+ * accumulators only). */
+enum { MEMO_PERSON = 1, MEMO_INSTITUTION, MEMO_SIGN_IN };
+_Static_assert(sizeof(yb_person) <= YB_MEMO_VAL, "a person fits a memo slot");
+
+static yb_rc read_person(yb_fsi *f, const char *psn, const char *insutype, yb_person *p, yb_err *err) {
+    char key[YB_MEMO_KEY];
+    int memo = strlen(psn) + strlen(insutype) + 2 <= sizeof key;
+    if (memo) {
+        yb_scat(yb_scat(yb_scopy(key, sizeof key, psn), sizeof key, "\x1f"), sizeof key, insutype);
+        if (yb_db_memo_get(f->db, MEMO_PERSON, key, p, sizeof *p) == (int)sizeof *p) return YB_OK;
+    }
     sqlite3_stmt *st;
     TRY(yb_db_prepare(f->db,
                       "SELECT p.psn_type, p.cvlserv_flag, p.sp_psn_type, ifnull(p.gend,0), ifnull(p.brdy,''), p.insu_admdvs,"
                       " pi.psn_type FROM persons p JOIN person_insu pi ON pi.psn_no=p.psn_no AND pi.insutype=?2"
                       " WHERE p.psn_no=?1",
                       &st, err));
-    sqlite3_bind_text(st, 1, v->psn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, v->insutype, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, psn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, insutype, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
         yb_db_done(st);
-        return yb_err_set(err, YB_E_NOTFOUND, "input.data.psn_no", v->psn, "参保信息不存在 (no insurance of this type)");
+        return yb_err_set(err, YB_E_NOTFOUND, "input.data.psn_no", psn, "参保信息不存在 (no insurance of this type)");
     }
-    yb_scopy(p->psn_no, sizeof p->psn_no, v->psn);
-    yb_scopy(p->insutype, sizeof p->insutype, v->insutype);
+    memset(p, 0, sizeof *p);
+    yb_scopy(p->psn_no, sizeof p->psn_no, psn);
+    yb_scopy(p->insutype, sizeof p->insutype, insutype);
     yb_scopy(p->psn_type, sizeof p->psn_type, col_text(st, 6)[0] ? col_text(st, 6) : col_text(st, 0));
     p->cvlserv_flag = sqlite3_column_int(st, 1);
     yb_scopy(p->sp_psn_type, sizeof p->sp_psn_type, col_text(st, 2));
@@ -571,6 +579,18 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
     if (*bd) yb_date_parse(bd, strlen(bd), &p->brdy);
     yb_scopy(p->insu_admdvs, sizeof p->insu_admdvs, col_text(st, 5));
     yb_db_done(st);
+    if (memo) yb_db_memo_put(f->db, MEMO_PERSON, key, p, sizeof *p);
+    return YB_OK;
+}
+
+static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v, yb_visit_doc *d, yb_err *err) {
+    memset(d, 0, sizeof *d);
+    yb_scopy(d->infno, sizeof d->infno, r->infno);
+    yb_scopy(d->msgid, sizeof d->msgid, r->msgid);
+    yb_scopy(d->fixmedins_code, sizeof d->fixmedins_code, r->fix);
+    yb_person *p = &d->person;
+    yb_visit *vi = &d->visit;
+    TRY(read_person(f, v->psn, v->insutype, p, err));
     yb_scopy(vi->mdtrt_id, sizeof vi->mdtrt_id, mdtrt);
     yb_scopy(vi->med_type, sizeof vi->med_type, v->med_type);
     yb_scopy(vi->hosp_lv, sizeof vi->hosp_lv, r->inst_lv);
@@ -582,13 +602,17 @@ static yb_rc visit_doc(yb_fsi *f, req *r, const char *mdtrt, const visit_row *v,
     d->lines_stored = 1;
     d->visit_rowid = v->rowid;
     d->reply_recorded = 1; /* msg_log, in the same transaction (yb_fsi_handle_pre) */
-    size_t cap = 16;
-    d->lines = calloc(cap, sizeof *d->lines);
-    if (!d->lines) return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    sqlite3_stmt *st;
     TRY(yb_db_prepare(f->db,
                       "SELECT feedetl_sn, med_list_codg, ifnull(fee_ocur_time,''), cnt, pric, det_item_fee_sumamt, rowid"
                       " FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL",
                       &st, err));
+    size_t cap = 16;
+    d->lines = calloc(cap, sizeof *d->lines);
+    if (!d->lines) {
+        yb_db_done(st);
+        return yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+    }
     sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
     yb_rc rc = YB_OK;
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
@@ -1931,26 +1955,47 @@ static yb_rc check_envelope(yb_fsi *f, req *r, const char *caller, yb_err *err) 
         return yb_err_set(err, YB_E_INVALID, "input", NULL, "required object missing");
     if (caller[0] && strcmp(caller, r->fix))
         return yb_err_set(err, YB_E_PERM, "fixmedins_code", r->fix, "机构编码与签名不符 (the code differs from the signing institution)");
-    sqlite3_stmt *st;
-    TRY(yb_db_prepare(f->db, "SELECT hosp_lv, admdvs, ifnull(secret,'') FROM institutions WHERE fixmedins_code=?1", &st, err));
-    sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
-    int found = sqlite3_step(st) == SQLITE_ROW, has_secret = 0;
-    if (found) {
-        yb_scopy(r->inst_lv, sizeof r->inst_lv, col_text(st, 0));
-        yb_scopy(r->inst_area, sizeof r->inst_area, col_text(st, 1));
-        has_secret = col_text(st, 2)[0] != '\0';
+    /* the institution and the sign-in, memoised on the connection (read by every request; the
+     * connection forgets them when either table changes, yb_db_memo_get) */
+    struct {
+        char lv[sizeof r->inst_lv], area[sizeof r->inst_area];
+        int has_secret;
+    } inst;
+    if (yb_db_memo_get(f->db, MEMO_INSTITUTION, r->fix, &inst, sizeof inst) != (int)sizeof inst) {
+        sqlite3_stmt *st;
+        TRY(yb_db_prepare(f->db, "SELECT hosp_lv, admdvs, ifnull(secret,'') FROM institutions WHERE fixmedins_code=?1", &st, err));
+        sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
+        int found = sqlite3_step(st) == SQLITE_ROW;
+        if (found) {
+            memset(&inst, 0, sizeof inst);
+            yb_scopy(inst.lv, sizeof inst.lv, col_text(st, 0));
+            yb_scopy(inst.area, sizeof inst.area, col_text(st, 1));
+            inst.has_secret = col_text(st, 2)[0] != '\0';
+        }
+        yb_db_done(st);
+        if (!found) return yb_err_set(err, YB_E_PERM, "fixmedins_code", r->fix, "定点医药机构不存在 (unknown institution)");
+        yb_db_memo_put(f->db, MEMO_INSTITUTION, r->fix, &inst, sizeof inst);
     }
-    yb_db_done(st);
-    if (!found) return yb_err_set(err, YB_E_PERM, "fixmedins_code", r->fix, "定点医药机构不存在 (unknown institution)");
-    if (has_secret && !caller[0])
+    memcpy(r->inst_lv, inst.lv, sizeof r->inst_lv);
+    memcpy(r->inst_area, inst.area, sizeof r->inst_area);
+    if (inst.has_secret && !caller[0])
         return yb_err_set(err, YB_E_PERM, "x-ca-signature", "", "该机构的请求必须签名 (this institution must sign its requests)");
     if (strcmp(r->infno, "9001") != 0) {
-        TRY(yb_db_prepare(f->db, "SELECT 1 FROM sign_ins WHERE sign_no=?1 AND fixmedins_code=?2 AND signed_out_at IS NULL", &st, err));
-        sqlite3_bind_text(st, 1, r->sign_no, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
-        found = sqlite3_step(st) == SQLITE_ROW;
-        yb_db_done(st);
-        if (!found) return yb_err_set(err, YB_E_PERM, "sign_no", r->sign_no, "未签到或签到号无效 (not signed in: call 9001)");
+        char key[YB_MEMO_KEY];
+        int memo = strlen(r->sign_no) + strlen(r->fix) + 2 <= sizeof key;
+        char yes;
+        if (memo) yb_scat(yb_scat(yb_scopy(key, sizeof key, r->sign_no), sizeof key, "\x1f"), sizeof key, r->fix);
+        if (!memo || yb_db_memo_get(f->db, MEMO_SIGN_IN, key, &yes, 1) != 1) {
+            sqlite3_stmt *st;
+            TRY(yb_db_prepare(f->db, "SELECT 1 FROM sign_ins WHERE sign_no=?1 AND fixmedins_code=?2 AND signed_out_at IS NULL", &st, err));
+            sqlite3_bind_text(st, 1, r->sign_no, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, r->fix, -1, SQLITE_STATIC);
+            int found = sqlite3_step(st) == SQLITE_ROW;
+            yb_db_done(st);
+            if (!found) return yb_err_set(err, YB_E_PERM, "sign_no", r->sign_no, "未签到或签到号无效 (not signed in: call 9001)");
+            yes = 1;
+            if (memo) yb_db_memo_put(f->db, MEMO_SIGN_IN, key, &yes, 1);
+        }
     }
     return YB_OK;
 }

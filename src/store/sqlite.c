@@ -60,7 +60,34 @@ struct yb_db {
     } seq[4];
     int nseq;
     unsigned char keys[YB_KEY_BYTES * 5]; /* master key, then the subkeys by enum yb_key_use */
+    /* the memo (yb_db_memo_get): a slot holds only while its epoch is the handle's */
+    struct memo_slot *memo;
+    unsigned long memo_epoch;
+    sqlite3_int64 data_version; /* PRAGMA data_version when the last transaction began */
 };
+
+#define MEMO_SLOTS 16384u /* 4 MiB a handle that uses it */
+
+typedef struct memo_slot {
+    unsigned long epoch; /* 0: empty */
+    uint32_t hash;
+    unsigned char kind, klen, vlen;
+    char key[YB_MEMO_KEY];
+    unsigned char val[YB_MEMO_VAL];
+} memo_slot;
+
+/* Forget every memoised value. */
+static void memo_forget(yb_db *db) { db->memo_epoch++; }
+
+static int read_data_version(yb_db *db, sqlite3_int64 *v);
+
+/* As a transaction begins: another connection's commit since the last one makes the memo stale. */
+static void memo_check(yb_db *db) {
+    sqlite3_int64 v;
+    if (!db->memo) return;
+    if (read_data_version(db, &v) || v != db->data_version) memo_forget(db);
+    db->data_version = v;
+}
 
 unsigned char *yb__db_keybuf(yb_db *db) { return db->keys; }
 yb_alog_head *yb__db_alog_head(yb_db *db) { return &db->alog; }
@@ -221,6 +248,7 @@ static yb_rc begin_level(yb_db *db, const char *outer, yb_err *err) {
     if (outermost) tx_forget(db);
     yb_rc rc = tx_exec(db, outermost ? outer : "SAVEPOINT yb", err);
     if (!rc) db->depth++;
+    if (!rc && outermost) memo_check(db);
     return rc;
 }
 
@@ -261,6 +289,7 @@ void yb_db_rollback(yb_db *db) {
             db->spoiled = 1;
         return;
     }
+    memo_forget(db);
     if (db->depth > 1 || (db->depth == 1 && db->group)) {
         sqlite3_exec(db->h, "ROLLBACK TO yb; RELEASE yb", NULL, NULL, NULL);
         db->depth--;
@@ -278,6 +307,7 @@ yb_rc yb_db_group_begin(yb_db *db, yb_err *err) {
     tx_forget(db);
     yb_rc rc = tx_exec(db, "BEGIN IMMEDIATE", err);
     if (!rc) db->group = 1;
+    if (!rc) memo_check(db);
     return rc;
 }
 
@@ -286,6 +316,7 @@ yb_rc yb_db_group_commit(yb_db *db, yb_err *err) {
     yb_rc rc = flush_tx(db, err);
     db->group = 0;
     if (!rc) rc = tx_exec(db, "COMMIT", err);
+    if (rc) memo_forget(db);
     if (rc && !sqlite3_get_autocommit(db->h)) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     tx_forget(db);
     return rc;
@@ -305,6 +336,7 @@ yb_rc yb_db_group_run(yb_db *db, void (*run)(void *ctx), void *ctx, int *again, 
          * savepoint at every level (the first pass's replies are thrown away by run) */
         db->depth = 0;
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        memo_forget(db);
         db->group = 0;
         tx_forget(db);
         if (again) *again = 1;
@@ -313,6 +345,63 @@ yb_rc yb_db_group_run(yb_db *db, void (*run)(void *ctx), void *ctx, int *again, 
         run(ctx);
     }
     return yb_db_group_commit(db, err);
+}
+
+static int read_data_version(yb_db *db, sqlite3_int64 *v) {
+    sqlite3_stmt *st;
+    yb_err e;
+    yb_err_clear(&e);
+    *v = -1;
+    if (yb_db_prepare(db, "PRAGMA data_version", &st, &e)) return -1;
+    int ok = sqlite3_step(st) == SQLITE_ROW;
+    if (ok) *v = sqlite3_column_int64(st, 0);
+    yb_db_done(st);
+    return ok ? 0 : -1;
+}
+
+/* A row of a table whose rows are memoised changed through this connection. */
+static void memo_hook(void *arg, int op, const char *dbname, const char *table, sqlite3_int64 rowid) {
+    (void)op, (void)dbname, (void)rowid;
+    if (!strcmp(table, "persons") || !strcmp(table, "institutions") || !strcmp(table, "sign_ins"))
+        memo_forget(arg);
+}
+
+static uint32_t memo_hash(int kind, const char *key, size_t klen) {
+    uint32_t h = 2166136261u ^ (uint32_t)kind;
+    for (size_t i = 0; i < klen; i++) h = (h ^ (unsigned char)key[i]) * 16777619u;
+    return h;
+}
+
+int yb_db_memo_get(yb_db *db, int kind, const char *key, void *val, size_t len) {
+    size_t klen = strlen(key);
+    if (!db->memo || klen >= YB_MEMO_KEY || !yb__db_in_transaction(db)) return -1;
+    uint32_t h = memo_hash(kind, key, klen);
+    const memo_slot *m = &db->memo[h & (MEMO_SLOTS - 1)];
+    if (m->epoch != db->memo_epoch || m->hash != h || m->kind != kind || m->klen != klen || memcmp(m->key, key, klen))
+        return -1;
+    memcpy(val, m->val, m->vlen < len ? m->vlen : len);
+    return m->vlen;
+}
+
+void yb_db_memo_put(yb_db *db, int kind, const char *key, const void *val, size_t len) {
+    size_t klen = strlen(key);
+    if (klen >= YB_MEMO_KEY || len > YB_MEMO_VAL || kind < 1 || kind > 255 || !yb__db_in_transaction(db)) return;
+    if (!db->memo) {
+        /* from now on: the data version as of this transaction, and this connection's own changes */
+        if (read_data_version(db, &db->data_version)) return;
+        if (!(db->memo = calloc(MEMO_SLOTS, sizeof *db->memo))) return;
+        db->memo_epoch = 1;
+        sqlite3_update_hook(db->h, memo_hook, db);
+    }
+    uint32_t h = memo_hash(kind, key, klen);
+    memo_slot *m = &db->memo[h & (MEMO_SLOTS - 1)];
+    m->epoch = db->memo_epoch;
+    m->hash = h;
+    m->kind = (unsigned char)kind;
+    m->klen = (unsigned char)klen;
+    m->vlen = (unsigned char)len;
+    memcpy(m->key, key, klen);
+    memcpy(m->val, val, len);
 }
 
 yb_rc yb_db_wal_open(yb_db *db, int *fd, yb_err *err) {
@@ -540,5 +629,6 @@ void yb_db_close(yb_db *db) {
     db->ncache = 0;
     sqlite3_close(db->h);
     sodium_memzero(db->keys, sizeof db->keys);
+    free(db->memo);
     free(db);
 }

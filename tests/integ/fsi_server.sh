@@ -78,6 +78,17 @@ out=$(call 2601 "{\"data\":{\"psn_no\":\"P390A\",\"omsgid\":\"$MSG2\",\"oinfno\"
 acc=$(sqlite3 "$YIBAO_DB" "SELECT group_concat(key||'='||value) FROM accum WHERE psn_no='P390A' AND value<>0")
 [ -z "$acc" ] && ok || bad "accumulators not restored after reversals: $acc"
 out=$(call 2207 "$SETTLE" H36010000002); expect "other institution unsigned" "$out" "must sign"
+# what the server's writer keeps in memory (an institution, a person) follows another connection's changes
+sqlite3 -cmd ".timeout 5000" "$YIBAO_DB" "UPDATE institutions SET hosp_lv='02' WHERE fixmedins_code='H36010000001'"
+out=$(call 2201 '{"data":{"psn_no":"P390A","insutype":"390","begntime":"2025-06-05 08:00:00","mdtrt_cert_type":"02","mdtrt_cert_no":"x","ipt_otp_no":"OP2"}}')
+M2=$(field "$out" output.data.mdtrt_id)
+lv=$(sqlite3 "$YIBAO_DB" "SELECT hosp_lv FROM visits WHERE mdtrt_id='$M2'"); [ "$lv" = 02 ] && ok || bad "the visit took the old institution level ('$lv')"
+sqlite3 -cmd ".timeout 5000" "$YIBAO_DB" "UPDATE institutions SET hosp_lv='03' WHERE fixmedins_code='H36010000001'"
+PRE="{\"data\":{\"psn_no\":\"P390A\",\"mdtrt_id\":\"$M\",\"insutype\":\"390\",\"acct_used_flag\":\"0\"}}"
+out=$(call 2206 "$PRE"); t0=$(field "$out" output.setlinfo.psn_type)
+sqlite3 -cmd ".timeout 5000" "$YIBAO_DB" "UPDATE person_insu SET psn_type='1199' WHERE psn_no='P390A' AND insutype='390'"
+out=$(call 2206 "$PRE"); expect "a person's change seen at once" "$out" '"psn_type":"1199"'
+sqlite3 -cmd ".timeout 5000" "$YIBAO_DB" "UPDATE person_insu SET psn_type='$t0' WHERE psn_no='P390A' AND insutype='390'"
 
 # inpatient: admission, no second admission, lines, no settlement before discharge, discharge, settle, cancel
 ADM='{"mdtrtinfo":{"psn_no":"P310C","insutype":"310","begntime":"2025-06-02 08:00:00","mdtrt_cert_type":"02","med_type":"21","ipt_no":"IP1"},"diseinfo":[]}'

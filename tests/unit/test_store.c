@@ -380,8 +380,89 @@ static void test_sequence_constraints_lock(void **state) {
     yb_db_close(db);
 }
 
+/* The memo: kept across this connection's transactions, forgotten when another connection has
+ * committed, when this one rolls back, or when it changes a row of persons, institutions or sign_ins;
+ * not read outside a transaction. */
+static void test_memo(void **state) {
+    (void)state;
+    const char *p = path_of("memo.db");
+    yb_db *db = NULL, *db2 = NULL;
+    yb_err e;
+    yb_err_clear(&e);
+    assert_int_equal(yb_db_open(p, 1, &db, &e), YB_OK);
+    assert_int_equal(yb_db_open(p, 0, &db2, &e), YB_OK);
+    char v[YB_MEMO_VAL + 8];
+    int one = 1, got = 0;
+#define PUT(kind, key)                                       \
+    do {                                                     \
+        assert_int_equal(yb_db_begin(db, &e), YB_OK);        \
+        yb_db_memo_put(db, kind, key, &one, sizeof one);     \
+        assert_int_equal(yb_db_commit(db, &e), YB_OK);       \
+    } while (0)
+#define GOT(kind, key) (assert_int_equal(yb_db_begin(db, &e), YB_OK), got = yb_db_memo_get(db, kind, key, v, sizeof v), \
+                        assert_int_equal(yb_db_commit(db, &e), YB_OK), got)
+    /* nothing is kept outside a transaction, nor read there */
+    yb_db_memo_put(db, 1, "k", &one, sizeof one);
+    assert_int_equal(GOT(1, "k"), -1);
+    PUT(1, "k");
+    assert_int_equal(GOT(1, "k"), (int)sizeof one);
+    assert_int_equal(memcmp(v, &one, sizeof one), 0);
+    assert_int_equal(yb_db_memo_get(db, 1, "k", v, sizeof v), -1); /* outside */
+    assert_int_equal(GOT(2, "k"), -1);                             /* kind is part of the key */
+    assert_int_equal(GOT(1, "k2"), -1);
+    /* too long to keep */
+    char longkey[YB_MEMO_KEY + 4];
+    memset(longkey, 'x', sizeof longkey - 1);
+    longkey[sizeof longkey - 1] = '\0';
+    PUT(1, longkey);
+    assert_int_equal(GOT(1, longkey), -1);
+    /* another connection's commit: forgotten (a read-only transaction of its own changes nothing) */
+    assert_int_equal(yb_db_begin_read(db2, &e), YB_OK);
+    yb_db_rollback(db2);
+    assert_int_equal(GOT(1, "k"), (int)sizeof one);
+    assert_int_equal(yb_db_exec(db2, "INSERT INTO meta(key, value) VALUES ('memo_test', 1)", &e), YB_OK);
+    assert_int_equal(GOT(1, "k"), -1);
+    /* a rollback of this connection: forgotten */
+    PUT(1, "k");
+    assert_int_equal(yb_db_begin(db, &e), YB_OK);
+    yb_db_rollback(db);
+    assert_int_equal(GOT(1, "k"), -1);
+    /* this connection's own writes: other tables keep it, persons / institutions / sign_ins do not */
+    PUT(1, "k");
+    assert_int_equal(yb_db_begin(db, &e), YB_OK);
+    assert_int_equal(yb_db_exec(db, "UPDATE meta SET value = 2 WHERE key = 'memo_test'", &e), YB_OK);
+    assert_int_equal(yb_db_memo_get(db, 1, "k", v, sizeof v), (int)sizeof one);
+    assert_int_equal(yb_db_exec(db, "INSERT INTO persons(psn_no, insu_admdvs, psn_type) VALUES ('PM1', '360100', '1101')", &e),
+                     YB_OK);
+    assert_int_equal(yb_db_memo_get(db, 1, "k", v, sizeof v), -1);
+    assert_int_equal(yb_db_commit(db, &e), YB_OK);
+    const char *tables[] = {"UPDATE persons SET psn_type = '1102' WHERE psn_no = 'PM1'",
+                            "INSERT INTO institutions(fixmedins_code, fixmedins_name, hosp_lv, admdvs) VALUES ('HM1', 'x', '03', '360100')",
+                            "INSERT INTO sign_ins(sign_no, fixmedins_code, sign_time) VALUES ('SM1', 'HM1', '2026-01-01 08:00:00')"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        PUT(1, "k");
+        assert_int_equal(yb_db_begin(db, &e), YB_OK);
+        assert_int_equal(yb_db_exec(db, tables[i], &e), YB_OK);
+        assert_int_equal(yb_db_memo_get(db, 1, "k", v, sizeof v), -1);
+        assert_int_equal(yb_db_commit(db, &e), YB_OK);
+    }
+    /* a group: checked as it begins, forgotten when its pass is rolled back */
+    PUT(1, "k");
+    assert_int_equal(yb_db_exec(db2, "UPDATE meta SET value = 3 WHERE key = 'memo_test'", &e), YB_OK);
+    assert_int_equal(yb_db_group_begin(db, &e), YB_OK);
+    assert_int_equal(yb_db_memo_get(db, 1, "k", v, sizeof v), -1);
+    yb_db_memo_put(db, 1, "k", &one, sizeof one);
+    assert_int_equal(yb_db_group_commit(db, &e), YB_OK);
+    assert_int_equal(GOT(1, "k"), (int)sizeof one);
+#undef PUT
+#undef GOT
+    yb_db_close(db2);
+    yb_db_close(db);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_memo),
         cmocka_unit_test(test_create_and_reopen),
         cmocka_unit_test(test_missing_file_not_created),
         cmocka_unit_test(test_migrate_older),
