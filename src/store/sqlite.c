@@ -66,7 +66,7 @@ struct yb_db {
     sqlite3_int64 data_version; /* PRAGMA data_version when the last transaction began */
 };
 
-#define MEMO_SLOTS 16384u /* 4 MiB a handle that uses it */
+#define MEMO_SLOTS 65536u /* 16 MiB for a handle that uses it (a server's writer) */
 
 typedef struct memo_slot {
     unsigned long epoch; /* 0: empty */
