@@ -12,7 +12,7 @@
 # holds exactly as many settlements as were acknowledged with infcode 0; stops the server with
 # SIGTERM and checks that it exits 0. See bench/README.md.
 #
-#   bench/bench_serve.sh [--duration 30] [--conns "1 4 16 32 64"] [--threads N] [--keep]
+#   bench/bench_serve.sh [--duration 30] [--conns "1 4 16 32 40 64"] [--threads N] [--keep]
 #                        [--persons 20000] [--rate-bound R]
 #
 #   --threads N     the server's worker threads (`yibao serve --threads`; default: the server's own)
@@ -26,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=30; CONNS="1 4 16 32 64"; THREADS=""; KEEP=0; PERSONS=20000; RATE_BOUND=""
+DURATION=30; CONNS="1 4 16 32 40 64"; THREADS=""; KEEP=0; PERSONS=20000; RATE_BOUND=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=${2:-}; shift 2 ;;
