@@ -553,7 +553,9 @@ static yb_rc read_person(yb_fsi *f, const char *psn, const char *insutype, yb_pe
     int memo = strlen(psn) + strlen(insutype) + 2 <= sizeof key;
     if (memo) {
         yb_scat(yb_scat(yb_scopy(key, sizeof key, psn), sizeof key, "\x1f"), sizeof key, insutype);
-        if (yb_db_memo_get(f->db, MEMO_PERSON, key, p, sizeof *p) == (int)sizeof *p) return YB_OK;
+        if (yb_db_memo_get(f->db, MEMO_PERSON, key, p, sizeof *p) == (int)sizeof *p && !strcmp(p->psn_no, psn) &&
+            !strcmp(p->insutype, insutype))
+            return YB_OK;
     }
     sqlite3_stmt *st;
     TRY(yb_db_prepare(f->db,
@@ -1982,7 +1984,9 @@ static yb_rc check_envelope(yb_fsi *f, req *r, const char *caller, yb_err *err) 
         return yb_err_set(err, YB_E_PERM, "x-ca-signature", "", "该机构的请求必须签名 (this institution must sign its requests)");
     if (strcmp(r->infno, "9001") != 0) {
         char key[YB_MEMO_KEY];
-        int memo = strlen(r->sign_no) + strlen(r->fix) + 2 <= sizeof key;
+        /* the key is unambiguous only when the separator is in neither part */
+        int memo = strlen(r->sign_no) + strlen(r->fix) + 2 <= sizeof key && !strchr(r->sign_no, '\x1f') &&
+                   !strchr(r->fix, '\x1f');
         char yes;
         if (memo) yb_scat(yb_scat(yb_scopy(key, sizeof key, r->sign_no), sizeof key, "\x1f"), sizeof key, r->fix);
         if (!memo || yb_db_memo_get(f->db, MEMO_SIGN_IN, key, &yes, 1) != 1) {
