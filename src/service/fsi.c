@@ -541,18 +541,25 @@ static int by_store_rowid(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* A person's registry row with the psn_type of the enrolment (person_insu) the visit settles under.
- * Memoised on the connection (yb_db_memo_get): the writer reads the same persons again and again,
- * and changes neither table's columns read here (a settlement changes an enrolment's balance and
- * accumulators only). */
+/* What the writer's connection memoises (yb_db_memo_get): rows every request reads again. */
 enum { MEMO_PERSON = 1, MEMO_INSTITUTION, MEMO_SIGN_IN };
 _Static_assert(sizeof(yb_person) <= YB_MEMO_VAL, "a person fits a memo slot");
 
+/* A memo key of two parts, a US b: 1 when it fits and neither part holds the separator (the key
+ * is then unambiguous); 0: not to be memoised. */
+static int memo_key2(char key[YB_MEMO_KEY], const char *a, const char *b) {
+    if (strlen(a) + strlen(b) + 2 > YB_MEMO_KEY || strchr(a, '\x1f') || strchr(b, '\x1f')) return 0;
+    yb_scat(yb_scat(yb_scopy(key, YB_MEMO_KEY, a), YB_MEMO_KEY, "\x1f"), YB_MEMO_KEY, b);
+    return 1;
+}
+
+/* A person's registry row with the psn_type of the enrolment (person_insu) the visit settles under.
+ * Memoised: the writer reads the same persons again and again, and changes neither table's columns
+ * read here (a settlement changes an enrolment's balance and accumulators only). */
 static yb_rc read_person(yb_fsi *f, const char *psn, const char *insutype, yb_person *p, yb_err *err) {
     char key[YB_MEMO_KEY];
-    int memo = strlen(psn) + strlen(insutype) + 2 <= sizeof key;
+    int memo = memo_key2(key, psn, insutype);
     if (memo) {
-        yb_scat(yb_scat(yb_scopy(key, sizeof key, psn), sizeof key, "\x1f"), sizeof key, insutype);
         if (yb_db_memo_get(f->db, MEMO_PERSON, key, p, sizeof *p) == (int)sizeof *p && !strcmp(p->psn_no, psn) &&
             !strcmp(p->insutype, insutype))
             return YB_OK;
@@ -1983,12 +1990,8 @@ static yb_rc check_envelope(yb_fsi *f, req *r, const char *caller, yb_err *err) 
     if (inst.has_secret && !caller[0])
         return yb_err_set(err, YB_E_PERM, "x-ca-signature", "", "该机构的请求必须签名 (this institution must sign its requests)");
     if (strcmp(r->infno, "9001") != 0) {
-        char key[YB_MEMO_KEY];
-        /* the key is unambiguous only when the separator is in neither part */
-        int memo = strlen(r->sign_no) + strlen(r->fix) + 2 <= sizeof key && !strchr(r->sign_no, '\x1f') &&
-                   !strchr(r->fix, '\x1f');
-        char yes;
-        if (memo) yb_scat(yb_scat(yb_scopy(key, sizeof key, r->sign_no), sizeof key, "\x1f"), sizeof key, r->fix);
+        char key[YB_MEMO_KEY], yes;
+        int memo = memo_key2(key, r->sign_no, r->fix);
         if (!memo || yb_db_memo_get(f->db, MEMO_SIGN_IN, key, &yes, 1) != 1) {
             sqlite3_stmt *st;
             TRY(yb_db_prepare(f->db, "SELECT 1 FROM sign_ins WHERE sign_no=?1 AND fixmedins_code=?2 AND signed_out_at IS NULL", &st, err));
