@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,10 +535,38 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     }
 }
 
+#ifdef YB_JEMALLOC
+/* jemalloc's control interface (its header also declares malloc and friends; this is all we use) */
+int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen);
+#endif
+
+/* Names the allocator serving this process's malloc, for the start-up log: "jemalloc <version>" only
+ * when the build links it (YB_JEMALLOC) and a malloc of this thread shows in jemalloc's count of the
+ * thread's allocated bytes, so a library loaded first with a malloc of its own cannot pass unseen;
+ * else "default malloc" (the C library's, or a sanitizer's in those builds). */
+static void allocator_name(char *out, size_t cap) {
+#ifdef YB_JEMALLOC
+    const char *v = NULL;
+    size_t vl = sizeof v;
+    uint64_t a0 = 0, a1 = 0; /* jemalloc's type for thread.allocated */
+    size_t l0 = sizeof a0, l1 = sizeof a1;
+    if (mallctl("version", (void *)&v, &vl, NULL, 0) == 0 && v &&
+        mallctl("thread.allocated", &a0, &l0, NULL, 0) == 0) {
+        void *volatile p = malloc(4096);
+        int counted = mallctl("thread.allocated", &a1, &l1, NULL, 0) == 0 && a1 >= a0 + 4096;
+        free(p);
+        snprintf(out, cap, counted ? "jemalloc %s" : "another malloc (jemalloc %s is linked but does not serve malloc)", v);
+        return;
+    }
+#endif
+    snprintf(out, cap, "default malloc");
+}
+
 yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
-    /* Keep freed memory: every request's savepoint journal and JSON are allocated and freed again,
-     * and giving the pages back after each one (then faulting them in again) costs more than the
-     * work itself on a virtual machine. The arenas grow in 16 MiB steps and are not trimmed. */
+    /* With glibc's malloc (a build without jemalloc): keep freed memory. Every request's savepoint
+     * journal and JSON are allocated and freed again, and giving the pages back after each one (then
+     * faulting them in again) costs more than the work itself on a virtual machine. The arenas grow
+     * in 16 MiB steps and are not trimmed. (jemalloc gives unused pages back only after seconds.) */
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     mallopt(M_TOP_PAD, 16 << 20);
     server s;
@@ -622,6 +651,9 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
         rc = yb_err_set(err, YB_E_IO, "listen", o->host ? o->host : "127.0.0.1", "cannot listen on port %d", o->port);
         goto done;
     }
+    char alloc[160];
+    allocator_name(alloc, sizeof alloc);
+    fprintf(stderr, "yibao serve: memory allocator %s\n", alloc);
     fprintf(stderr, "yibao serve: listening on %s:%d\n", o->host ? o->host : "127.0.0.1", o->port ? o->port : 8080);
     if (o->ready_fd >= 0) {
         ssize_t wr = write(o->ready_fd, "ready\n", 6);

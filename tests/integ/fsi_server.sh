@@ -15,6 +15,14 @@ golden_db 'H36010000001,示例三甲医院,03,360100,2020-01-01,,\nH36010000002,
 
 start_serve
 URL=http://127.0.0.1:$PORT/fsi/api/rsfComIfsService/callService
+# the start-up log names the allocator; a build linking jemalloc (not the sanitizer builds) must be
+# served by it (the server checks that its own malloc is counted by jemalloc)
+alloc=$(sed -n 's/^yibao serve: memory allocator //p' "$D/server.log")
+if ldd "$Y" 2>/dev/null | grep -q libjemalloc; then
+  case "$alloc" in "jemalloc "[0-9]*) ok ;; *) bad "linked with jemalloc, but the server says: '$alloc'" ;; esac
+else
+  [ "$alloc" = "default malloc" ] && ok || bad "built without jemalloc, but the server says: '$alloc'"
+fi
 N=0
 call() { # call INFNO INPUT_JSON [FIX] [MSGID]
   local fix=${3:-H36010000001}
