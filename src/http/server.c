@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -197,8 +198,8 @@ static void *syncer(void *arg) {
 /* Checkpoints: copying the WAL's pages back into the database (and syncing both) is not the
  * writer's work. Its connection's WAL hook (which replaces SQLite's automatic checkpoint) asks
  * the checkpointer thread, on a connection of its own, for a PASSIVE checkpoint each time the WAL
- * has grown by CKPT_FRAMES pages; that runs beside the writer and copies what was in the WAL when
- * it began. Under steady load the writer keeps appending meanwhile, so such a checkpoint never
+ * has grown by CKPT_FRAMES pages; that runs beside the writer, at nice 19, and copies what was in
+ * the WAL when it began. Under steady load the writer keeps appending meanwhile, so such a checkpoint never
  * catches up and the WAL would never start again from its beginning. So when one has ended, the
  * checkpointer is asked again at once for what was appended meanwhile (a few thousand pages after
  * a full one, then a few hundred: each catch-up is shorter), until one ends within CKPT_TAIL
@@ -267,6 +268,11 @@ static void copy_tail(server *s) {
 static void *checkpointer(void *arg) {
     server *s = arg;
     pthread_setname_np(pthread_self(), "yb-ckpt"); /* top -H, perf, gdb */
+    /* At the lowest priority (nice 19, this thread only): a checkpoint copies for a few hundred
+     * milliseconds at a time and would otherwise take a core's share from the writer and the HTTP
+     * threads in those moments; it has the idle time of the cycle to finish in. Lowering one's own
+     * priority needs no privilege; should it fail, the checkpointer runs as before. */
+    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
     for (;;) {
         pthread_mutex_lock(&s->lock);
         while (!s->ckpt_want && !s->ckpt_stop) pthread_cond_wait(&s->ckpt_work, &s->lock);

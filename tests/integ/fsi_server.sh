@@ -23,6 +23,11 @@ if ldd "$Y" 2>/dev/null | grep -q libjemalloc; then
 else
   [ "$alloc" = "default malloc" ] && ok || bad "built without jemalloc, but the server says: '$alloc'"
 fi
+# the checkpointer thread runs at nice 19, the writer at the server's own priority
+ck=$(ps -L -o nice=,comm= -p "$PID" | awk '$2 == "yb-ckpt" { print $1 }')
+wr=$(ps -L -o nice=,comm= -p "$PID" | awk '$2 == "yb-writer" { print $1 }')
+own=$(ps -o nice= -p "$PID" | tr -d ' ')
+[ "$ck" = 19 ] && [ -n "$wr" ] && [ "$wr" = "$own" ] && ok || bad "checkpointer at nice '$ck', writer at '$wr', server at '$own'"
 N=0
 call() { # call INFNO INPUT_JSON [FIX] [MSGID]
   local fix=${3:-H36010000001}
