@@ -199,8 +199,8 @@ static void *syncer(void *arg) {
  * writer's work. Its connection's WAL hook (which replaces SQLite's automatic checkpoint) asks
  * the checkpointer thread, on a connection of its own, for a PASSIVE checkpoint each time the WAL
  * has grown by CKPT_FRAMES pages; that runs beside the writer, at nice 19, and copies what was in
- * the WAL when it began. Under steady load the writer keeps appending meanwhile, so such a checkpoint never
- * catches up and the WAL would never start again from its beginning. So when one has ended, the
+ * the WAL when it began. Under steady load the writer keeps appending meanwhile, so such a
+ * checkpoint never catches up and the WAL would never start again from its beginning. So when one has ended, the
  * checkpointer is asked again at once for what was appended meanwhile (a few thousand pages after
  * a full one, then a few hundred: each catch-up is shorter), until one ends within CKPT_TAIL
  * pages of the WAL's end; the writer copies that tail itself (its copy is short, its two syncs
