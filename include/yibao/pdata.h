@@ -40,7 +40,8 @@ void yb_pd_lookup(yb_db *db, const char *field, const char *value, size_t n, uns
 
 /* Internal to the store: set/get the key material kept with the handle. */
 unsigned char *yb__db_keybuf(yb_db *db);
-/* Seal persons rows that still hold plaintext (written before schema version 4). */
+/* Seal persons rows that still hold plaintext (written before schema version 4) and institutions'
+ * signing secrets stored in the clear (before version 11). */
 yb_rc yb__pd_seal_plain(yb_db *db, yb_err *err);
 
 #endif

@@ -1937,15 +1937,20 @@ static yb_rc authenticate(yb_fsi *f, const yb_fsi_auth *a, const char *body, siz
     if (!a || ((!a->key || !*a->key) && (!a->signature || !*a->signature))) return YB_OK;
     if (!a->key || !*a->key) return yb_err_set(err, YB_E_PERM, "x-ca-key", "", "签名缺少机构编码 (x-ca-key missing)");
     sqlite3_stmt *st;
-    TRY(yb_db_prepare(f->db, "SELECT secret FROM institutions WHERE fixmedins_code=?1", &st, err));
+    TRY(yb_db_prepare(f->db, "SELECT secret_e FROM institutions WHERE fixmedins_code=?1", &st, err));
     sqlite3_bind_text(st, 1, a->key, -1, SQLITE_STATIC);
     int found = sqlite3_step(st) == SQLITE_ROW;
-    char secret[256] = "";
-    if (found) snprintf(secret, sizeof secret, "%s", col_text(st, 0));
+    char secret[256] = ""; /* sealed at rest (store/pdata.c); opened here only for the check, then wiped */
+    yb_rc rc = YB_OK;
+    if (found && sqlite3_column_type(st, 0) == SQLITE_BLOB)
+        rc = yb_pd_open(f->db, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), secret, sizeof secret, err);
     yb_db_done(st);
+    if (rc) return rc;
     if (!found) return yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "定点医药机构不存在 (unknown institution)");
     if (!secret[0]) return yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "机构未配置密钥 (the institution has no secret)");
-    TRY(yb_sign_verify(secret, a->signature, body, len, a->now, a->window > 0 ? a->window : 300, err));
+    rc = yb_sign_verify(secret, a->signature, body, len, a->now, a->window > 0 ? a->window : 300, err);
+    sodium_memzero(secret, sizeof secret);
+    if (rc) return rc;
     yb_scopy(caller, 32, a->key);
     return YB_OK;
 }
@@ -1972,14 +1977,14 @@ static yb_rc check_envelope(yb_fsi *f, req *r, const char *caller, yb_err *err) 
     } inst;
     if (yb_db_memo_get(f->db, MEMO_INSTITUTION, r->fix, &inst, sizeof inst) != (int)sizeof inst) {
         sqlite3_stmt *st;
-        TRY(yb_db_prepare(f->db, "SELECT hosp_lv, admdvs, ifnull(secret,'') FROM institutions WHERE fixmedins_code=?1", &st, err));
+        TRY(yb_db_prepare(f->db, "SELECT hosp_lv, admdvs, secret_e IS NOT NULL FROM institutions WHERE fixmedins_code=?1", &st, err));
         sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
         int found = sqlite3_step(st) == SQLITE_ROW;
         if (found) {
             memset(&inst, 0, sizeof inst);
             yb_scopy(inst.lv, sizeof inst.lv, col_text(st, 0));
             yb_scopy(inst.area, sizeof inst.area, col_text(st, 1));
-            inst.has_secret = col_text(st, 2)[0] != '\0';
+            inst.has_secret = sqlite3_column_int(st, 2);
         }
         yb_db_done(st);
         if (!found) return yb_err_set(err, YB_E_PERM, "fixmedins_code", r->fix, "定点医药机构不存在 (unknown institution)");

@@ -497,9 +497,9 @@ yb_rc yb_svc_load_institutions(yb_db *db, const char *path, yb_load_stats *stats
     }
     int secret_col = yb_csv_col(c, "secret"); /* optional: the institution's signing secret */
     rc = yb_db_prepare(db,
-                       "INSERT INTO institutions(fixmedins_code, fixmedins_name, hosp_lv, admdvs, begndate, enddate, secret)"
+                       "INSERT INTO institutions(fixmedins_code, fixmedins_name, hosp_lv, admdvs, begndate, enddate, secret_e)"
                        " VALUES (?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(fixmedins_code) DO UPDATE SET fixmedins_name=?2,"
-                       " hosp_lv=?3, admdvs=?4, begndate=?5, enddate=?6, secret=ifnull(?7, secret)",
+                       " hosp_lv=?3, admdvs=?4, begndate=?5, enddate=?6, secret_e=ifnull(?7, secret_e)",
                        &put, err);
     if (!rc) rc = yb_db_prepare(db, "SELECT 1 FROM institutions WHERE fixmedins_code=?1", &ex, err);
     int r = 0;
@@ -554,8 +554,15 @@ yb_rc yb_svc_load_institutions(yb_db *db, const char *path, yb_load_stats *stats
             rc = row_err(c, err, YB_E_INVALID, "secret", NULL, "a secret has 16 to 255 characters");
             break;
         }
-        if (secret[0]) sqlite3_bind_text(put, 7, secret, -1, SQLITE_TRANSIENT);
-        else sqlite3_bind_null(put, 7);
+        if (secret[0]) { /* kept sealed, as personal data is (store/pdata.c) */
+            unsigned char *se = NULL;
+            size_t sl = 0;
+            rc = yb_pd_seal(db, secret, strlen(secret), &se, &sl, err);
+            if (rc) break;
+            sqlite3_bind_blob(put, 7, se, (int)sl, free);
+        } else {
+            sqlite3_bind_null(put, 7);
+        }
         rc = yb_db_step_done(db, put, err);
         if (!rc) {
             if (found) stats->updated++;

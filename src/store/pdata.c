@@ -166,13 +166,48 @@ void yb_pd_lookup(yb_db *db, const char *field, const char *value, size_t n, uns
     crypto_generichash_final(&s, out, YB_LOOKUP_BYTES);
 }
 
+/* Institutions' signing secrets stored in the clear (before schema version 11): sealed into
+ * secret_e, secret set to NULL. Looked for at every open (a read of a small table), sealed in one
+ * transaction when there are any. */
+static yb_rc seal_inst_secrets(yb_db *db, yb_err *err) {
+    sqlite3_stmt *sel = NULL, *put = NULL;
+    yb_rc rc = yb_db_prepare(db, "SELECT count(*) FROM institutions WHERE secret IS NOT NULL", &sel, err);
+    int any = !rc && sqlite3_step(sel) == SQLITE_ROW && sqlite3_column_int64(sel, 0) > 0;
+    yb_db_done(sel);
+    if (rc || !any) return rc;
+    rc = yb_db_begin(db, err);
+    if (rc) return rc;
+    rc = yb_db_prepare(db, "SELECT fixmedins_code, secret FROM institutions WHERE secret IS NOT NULL", &sel, err);
+    if (!rc) rc = yb_db_prepare(db, "UPDATE institutions SET secret=NULL, secret_e=?2 WHERE fixmedins_code=?1", &put, err);
+    while (!rc && sqlite3_step(sel) == SQLITE_ROW) {
+        const char *secret = (const char *)sqlite3_column_text(sel, 1);
+        unsigned char *se = NULL;
+        size_t sl = 0;
+        sqlite3_reset(put);
+        sqlite3_bind_text(put, 1, (const char *)sqlite3_column_text(sel, 0), -1, SQLITE_TRANSIENT);
+        if (secret && secret[0]) {
+            rc = yb_pd_seal(db, secret, strlen(secret), &se, &sl, err);
+            if (!rc) sqlite3_bind_blob(put, 2, se, (int)sl, free);
+        } else {
+            sqlite3_bind_null(put, 2); /* '' meant no secret */
+        }
+        if (!rc) rc = yb_db_step_done(db, put, err);
+    }
+    yb_db_done(sel);
+    yb_db_done(put);
+    if (!rc) rc = yb_db_commit(db, err);
+    if (rc) yb_db_rollback(db);
+    return rc;
+}
+
 /* Rows written before schema version 4 hold certno and psn_name in the clear: seal them once
- * (meta pd_sealed records that it was done). */
+ * (meta pd_sealed records that it was done). Then institutions' secrets (seal_inst_secrets). */
 yb_rc yb__pd_seal_plain(yb_db *db, yb_err *err) {
     long long done = 0;
     int found = 0;
     yb_rc rc = yb_db_meta_get(db, "pd_sealed", &done, &found, err);
-    if (rc || (found && done)) return rc;
+    if (rc) return rc;
+    if (found && done) return seal_inst_secrets(db, err);
     rc = yb_db_begin(db, err);
     if (rc) return rc;
     sqlite3_stmt *sel = NULL, *put = NULL;
@@ -214,5 +249,5 @@ yb_rc yb__pd_seal_plain(yb_db *db, yb_err *err) {
     }
     if (!rc) rc = yb_db_commit(db, err);
     if (rc) yb_db_rollback(db);
-    return rc;
+    return rc ? rc : seal_inst_secrets(db, err);
 }

@@ -157,6 +157,10 @@ out=$(signed "$now" s3cret-for-tests-0002 H36010000002); expect "signed 9001" "$
 out=$(signed "$now" wrong-secret-000000 H36010000002); expect "wrong signature" "$out" "wrong signature"
 out=$(signed $((now - 3600)) s3cret-for-tests-0002 H36010000002); expect "stale signature" "$out" "outside the 300-second window"
 out=$(signed "$now" whatever-secret-0001 H36010000001); expect "no secret to verify" "$out" "has no secret"
+# the secret is kept sealed: no plaintext column, and its text in none of the database's files
+sealed=$(sqlite3 "$YIBAO_DB" "SELECT count(*) FROM institutions WHERE secret IS NULL AND typeof(secret_e) = 'blob'")
+[ "$sealed" = 1 ] && ok || bad "institution secrets not sealed ($sealed sealed)"
+if grep -a -q 's3cret-for-tests-0002' "$YIBAO_DB" "$YIBAO_DB-wal" 2>/dev/null; then bad "a secret in the clear in the database files"; else ok; fi
 grep -q '11010519491231002X' "$D/server.log" && bad "personal data in the access log" || ok
 # clients that send a request and hang up before its reply: the server answers the others and
 # still stops cleanly on SIGTERM (those requests are not left counted as waiting for the store)

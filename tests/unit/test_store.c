@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "yibao/pdata.h"
 #include "yibao/store.h"
 
 extern const char *const *const yb__migrations[];
@@ -460,6 +461,66 @@ static void test_memo(void **state) {
     yb_db_close(db);
 }
 
+
+/* Version 11: an institution's signing secret stored in the clear (as every version before kept it)
+ * is sealed at the next open: secret NULL, secret_e a blob that opens to it with the database's key;
+ * an empty secret (none) is left without one; nothing of the plaintext stays in the files. */
+static int file_has(const char *path, const char *needle) {
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return 0;
+    static char buf[1 << 20];
+    size_t nl = strlen(needle), keep = 0, n;
+    int hit = 0;
+    while (!hit && (n = fread(buf + keep, 1, sizeof buf - keep, fp)) > 0) {
+        n += keep;
+        for (size_t i = 0; i + nl <= n && !hit; i++) hit = !memcmp(buf + i, needle, nl);
+        keep = n >= nl ? nl - 1 : n;
+        memmove(buf, buf + n - keep, keep);
+    }
+    fclose(fp);
+    return hit;
+}
+
+static void test_inst_secret_sealed(void **state) {
+    (void)state;
+    const char *p = path_of("isec.db");
+    char p_wal[420];
+    snprintf(p_wal, sizeof p_wal, "%s-wal", p);
+    yb_err e;
+    yb_err_clear(&e);
+    yb_db *db = NULL;
+    assert_int_equal(yb_db_open(p, 1, &db, &e), YB_OK);
+    assert_int_equal(sqlite3_exec(yb_db_sql(db),
+                                  "INSERT INTO institutions(fixmedins_code, fixmedins_name, hosp_lv, admdvs, secret) VALUES"
+                                  " ('H1','a','03','360100','plain-secret-0001'), ('H2','b','05','360100','')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    yb_db_close(db);
+    assert_int_equal(yb_db_open(p, 0, &db, &e), YB_OK);
+    sqlite3 *h = yb_db_sql(db);
+    assert_int_equal(q_int(h, "SELECT count(*) FROM institutions WHERE secret IS NOT NULL"), 0);
+    assert_string_equal(q_text(h, "SELECT typeof(secret_e) FROM institutions WHERE fixmedins_code='H1'"), "blob");
+    assert_int_equal(q_int(h, "SELECT secret_e IS NULL FROM institutions WHERE fixmedins_code='H2'"), 1);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT secret_e FROM institutions WHERE fixmedins_code='H1'", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    char plain[64];
+    assert_int_equal(yb_pd_open(db, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), plain, sizeof plain, &e), YB_OK);
+    sqlite3_finalize(st);
+    assert_string_equal(plain, "plain-secret-0001");
+    /* the next open has nothing to seal and changes nothing */
+    long long dv = q_int(h, "PRAGMA data_version");
+    yb_db *db2 = NULL;
+    assert_int_equal(yb_db_open(p, 0, &db2, &e), YB_OK);
+    yb_db_close(db2);
+    assert_int_equal(q_int(h, "PRAGMA data_version"), dv);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA wal_checkpoint(TRUNCATE);", NULL, NULL, NULL), SQLITE_OK);
+    yb_db_close(db);
+    assert_false(file_has(p, "plain-secret-0001"));
+    assert_true(file_has(p, "H1")); /* the search does find what is there */
+    assert_false(file_has(p_wal, "plain-secret-0001"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memo),
@@ -470,6 +531,7 @@ int main(void) {
         cmocka_unit_test(test_refuse_newer_and_inconsistent),
         cmocka_unit_test(test_failed_migration_rolls_back),
         cmocka_unit_test(test_sequence_constraints_lock),
+        cmocka_unit_test(test_inst_secret_sealed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
