@@ -1945,11 +1945,10 @@ static yb_rc authenticate(yb_fsi *f, const yb_fsi_auth *a, const char *body, siz
     if (found && sqlite3_column_type(st, 0) == SQLITE_BLOB)
         rc = yb_pd_open(f->db, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), secret, sizeof secret, err);
     yb_db_done(st);
-    if (rc) return rc;
-    if (!found) return yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "定点医药机构不存在 (unknown institution)");
-    if (!secret[0]) return yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "机构未配置密钥 (the institution has no secret)");
-    rc = yb_sign_verify(secret, a->signature, body, len, a->now, a->window > 0 ? a->window : 300, err);
-    sodium_memzero(secret, sizeof secret);
+    if (!rc && !found) rc = yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "定点医药机构不存在 (unknown institution)");
+    else if (!rc && !secret[0]) rc = yb_err_set(err, YB_E_PERM, "x-ca-key", a->key, "机构未配置密钥 (the institution has no secret)");
+    if (!rc) rc = yb_sign_verify(secret, a->signature, body, len, a->now, a->window > 0 ? a->window : 300, err);
+    sodium_memzero(secret, sizeof secret); /* on every path: a failed open may have written into it */
     if (rc) return rc;
     yb_scopy(caller, 32, a->key);
     return YB_OK;
