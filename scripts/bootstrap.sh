@@ -10,6 +10,7 @@ PKGS=(
   libmicrohttpd-dev curl                    # HTTP server; tests talk to it
   libssl-dev openssl                        # HMAC-SM3 request signatures
   libsodium-dev                             # argon2id passwords, secretbox personal data, keyed hashes
+  liblz4-dev                                # recorded replies stored compressed (msg_log)
   libjemalloc-dev                           # the memory allocator (CMake option YB_JEMALLOC)
   libcmocka-dev                             # unit tests
   clang libclang-rt-14-dev                  # libFuzzer targets and sanitizer runtimes

@@ -27,6 +27,7 @@
 #include "yibao/sign.h"
 #include "yibao/visit_json.h"
 #include "yibao/str.h"
+#include "yibao/textpack.h"
 
 typedef struct req {
     json_object *root, *input;
@@ -1373,17 +1374,27 @@ static yb_rc h_reversal(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     TRY(str_at(n, "oinfno", "input.data", 1, oinfno, sizeof oinfno, err));
     if (strcmp(oinfno, "2207") && strcmp(oinfno, "2207A"))
         return yb_err_set(err, YB_E_INVALID, "input.data.oinfno", oinfno, "冲正只支持结算交易 2207 (only 2207 can be reversed here)");
-    /* the original's recorded reply (msg_log, written with the settlement) names its settlement */
+    /* the original's recorded reply (msg_log, written with the settlement; packed, mostly) names
+     * its settlement */
     sqlite3_stmt *st;
     TRY(yb_db_prepare(f->db,
-                      "SELECT json_extract(reply, '$.output.setlinfo.setl_id') FROM msg_log WHERE fixmedins_code=?1"
-                      " AND msgid=?2 AND infno IN ('2207', '2207A')",
+                      "SELECT reply FROM msg_log WHERE fixmedins_code=?1 AND msgid=?2 AND infno IN ('2207', '2207A')",
                       &st, err));
     sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, omsgid, -1, SQLITE_STATIC);
-    char setl[32] = "";
-    if (sqlite3_step(st) == SQLITE_ROW) snprintf(setl, sizeof setl, "%s", col_text(st, 0));
+    char setl[32] = "", *orig = NULL;
+    yb_rc rc = YB_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) rc = yb_col_unpacked(st, 0, &orig, err);
     yb_db_done(st);
+    if (rc) return rc;
+    if (orig) {
+        json_object *o = json_tokener_parse(orig), *v;
+        if (o && json_object_object_get_ex(o, "output", &v) && json_object_object_get_ex(v, "setlinfo", &v) &&
+            json_object_object_get_ex(v, "setl_id", &v) && json_object_is_type(v, json_type_string))
+            snprintf(setl, sizeof setl, "%s", json_object_get_string(v));
+        if (o) json_object_put(o);
+        free(orig);
+    }
     if (!setl[0]) return yb_err_set(err, YB_E_NOTFOUND, "input.data.omsgid", omsgid, "原交易不存在 (no settlement with this msgid)");
     return reverse_and_reply(f, setl, psn, w, err);
 }
@@ -2022,23 +2033,34 @@ static yb_rc replay(yb_fsi *f, req *r, char **reply, yb_err *err) {
     if (sqlite3_step(st) == SQLITE_ROW) {
         if (strcmp(col_text(st, 0), r->hash))
             rc = yb_err_set(err, YB_E_DUPLICATE, "msgid", r->msgid, "报文ID重复且内容不同 (msgid already used for another message)");
-        else if (!(*reply = strdup(col_text(st, 1))))
-            rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
+        else
+            rc = yb_col_unpacked(st, 1, reply, err); /* stored packed when that was smaller */
     }
     yb_db_done(st);
     return rc;
 }
 
+/* The reply is stored packed (textpack.h) when that is smaller: a settlement's reply then takes a
+ * quarter of the page it would take as text. */
 static yb_rc record(yb_fsi *f, req *r, const char *reply, yb_err *err) {
+    unsigned char *packed;
+    size_t np;
+    TRY(yb_pack_text(reply, strlen(reply), &packed, &np, err));
     sqlite3_stmt *st;
-    TRY(yb_db_prepare(f->db, "INSERT INTO msg_log(fixmedins_code, msgid, infno, body_hash, reply) VALUES (?1,?2,?3,?4,?5)", &st, err));
-    sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->msgid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, r->infno, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, r->hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, reply, -1, SQLITE_STATIC);
-    yb_rc rc = yb_db_step_done(f->db, st, err);
-    yb_db_done(st);
+    yb_rc rc = yb_db_prepare(f->db, "INSERT INTO msg_log(fixmedins_code, msgid, infno, body_hash, reply) VALUES (?1,?2,?3,?4,?5)", &st, err);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, r->fix, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, r->msgid, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, r->infno, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, r->hash, -1, SQLITE_STATIC);
+        if (packed)
+            sqlite3_bind_blob(st, 5, packed, (int)np, SQLITE_STATIC);
+        else
+            sqlite3_bind_text(st, 5, reply, -1, SQLITE_STATIC);
+        rc = yb_db_step_done(f->db, st, err);
+        yb_db_done(st);
+    }
+    free(packed);
     return rc;
 }
 

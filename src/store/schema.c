@@ -288,8 +288,15 @@ static const char *const m11[] = {
     NULL,
 };
 
+/* 12: msg_log.reply may hold a BLOB: the reply packed (include/yibao/textpack.h), stored so when
+ * that is smaller. No table changes; the version tells a program older than this one (which would
+ * take the blob for the reply's text) that it cannot open the database. */
+static const char *const m12[] = {
+    NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements, run in one transaction. */
-const char *const *const yb__migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11};
+const char *const *const yb__migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12};
 /* One line per migration for the schema_version record (from version 3 on). */
 const char *const yb__migration_notes[] = {
     "reference data, persons, visits, settlements, accumulators",
@@ -303,6 +310,7 @@ const char *const yb__migration_notes[] = {
     "accumulators kept in the enrolment's row (accum becomes a view)",
     "settlements indexed by msgid only where they record their own reply (the interface's are in msg_log)",
     "institutions' signing secrets sealed at rest (secret_e)",
+    "interface replies in msg_log stored packed (LZ4 with a built-in dictionary) when that is smaller",
 };
 
 const size_t yb__n_migrations = sizeof yb__migrations / sizeof yb__migrations[0];

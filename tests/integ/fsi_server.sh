@@ -78,6 +78,9 @@ expect "2207 totals" "$out" '"psn_cash_pay":6080.00'
 S=$(field "$out" output.setlinfo.setl_id)
 out2=$(call 2207 "$SETTLE" H36010000001 $MSG)
 [ "$out" = "$out2" ] && ok || bad "replayed 2207 differs"
+# the recorded reply is stored packed (a blob smaller than the reply), and replayed as it was sent
+st=$(sqlite3 "$YIBAO_DB" "SELECT typeof(reply), length(reply) FROM msg_log WHERE msgid='$MSG'")
+[ "${st%%|*}" = blob ] && [ "${st#*|}" -lt $(( ${#out} * 2 / 3 )) ] && ok || bad "2207 reply not stored packed: $st (reply ${#out} bytes)"
 n=$(sqlite3 "$YIBAO_DB" "SELECT count(*) FROM settlements"); [ "$n" = 1 ] && ok || bad "replay applied twice ($n settlements)"
 out=$(call 2207 "$(echo "$SETTLE" | sed 's/"acct_used_flag":"0"/"acct_used_flag":"1"/')" H36010000001 $MSG)
 expect "msgid reuse" "$out" "msgid already used"
