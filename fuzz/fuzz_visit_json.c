@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     yb_accum acc;
     memset(&acc, 0, sizeof acc);
     strcpy(doc.person.insu_admdvs, "360100");
-    yb_settle_in in = {policy, catalog, &doc.person, &doc.visit, doc.lines, doc.n_lines, &acc, doc.balc};
+    yb_settle_in in = {policy, catalog, &doc.person, &doc.visit, doc.lines, doc.n_lines, &acc, doc.balc, NULL};
     yb_settlement s;
     yb_err_clear(&e);
     if (yb_settle_calc(&in, &s, sp, &e) == YB_OK) {

@@ -119,6 +119,16 @@ typedef struct yb_settlement {
     yb_accum deltas;              /* to add to the accumulators of (person, insutype, year) */
 } yb_settlement;
 
+/* The settlements of a stay that stand before this one: interim settlements (mid_setl_flag 1) of
+ * the same visit. An admission pays its deductible once, and is counted once: a per-admission
+ * block in which they settled takes their deductible standard, less what they paid toward it,
+ * and counts no further admission. */
+typedef struct yb_stay {
+    char block[YB_POL_NAME];      /* the block they settled in */
+    yb_fen dedc_std;              /* the deductible standard of the first of them */
+    yb_fen dedc_paid;             /* act_pay_dedc, summed over them */
+} yb_stay;
+
 typedef struct yb_settle_in {
     const yb_policy *policy;      /* of person->insu_admdvs, valid on the visit date */
     const yb_catalog *catalog;    /* looked up with visit->mdtrtarea_admvs */
@@ -128,6 +138,7 @@ typedef struct yb_settle_in {
     size_t n_lines;
     const yb_accum *acc;          /* the person's accumulators for (insutype, year); NULL = none */
     yb_fen balance;               /* account balance before this visit (0 when none) */
+    const yb_stay *stay;          /* earlier interim settlements of this visit that stand; NULL = none */
 } yb_settle_in;
 
 /* Year whose accumulators a visit uses: year of endtime, else begntime. */

@@ -53,6 +53,9 @@ typedef struct yb_visit_doc {
      * interface's message log, keyed by institution and msgid): the settlement row then keeps the
      * msgid but neither the body's hash nor the reply, and the msgid is not looked up here */
     int reply_recorded;
+    /* 1 for an interim settlement (中途结算, mid_setl_flag 1) of a stay not yet discharged (with
+     * lines_stored): the visit stays open for more lines and a later settlement of the rest */
+    int mid_setl;
 } yb_visit_doc;
 
 #define YB_DECL_MEDFEE 1u

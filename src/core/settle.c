@@ -325,8 +325,19 @@ static yb_rc settle_pool(const yb_settle_in *in, const yb_insutype_policy *ip, i
     yb_fen dedc = b->dedc_per == YB_DEDC_NONE ? 0 : b->dedc[cls];
     int nf = b->n_admission_factors < YB_POL_MAX_FACTORS ? b->n_admission_factors : YB_POL_MAX_FACTORS;
     int64_t adm = 0, dedc_paid = 0, pool_paid = 0;
-    if (b->dedc_per == YB_DEDC_PER_ADMISSION && (rc = acc_read(in, "adm", b->name, &adm, err))) return rc;
-    if (b->dedc_per == YB_DEDC_PER_ADMISSION && nf > 0) {
+    /* the rest of a stay whose interim settlements stand: the same admission, its deductible once */
+    const yb_stay *stay = b->dedc_per == YB_DEDC_PER_ADMISSION && in->stay && !strcmp(in->stay->block, b->name)
+                              ? in->stay : NULL;
+    if (stay) {
+        if (stay->dedc_std < 0 || stay->dedc_paid < 0 || stay->dedc_paid > stay->dedc_std) {
+            char v[48];
+            return yb_err_set(err, YB_E_INVALID, "dedc_std", yb_fen_fmt(stay->dedc_std, v),
+                              "the stay's earlier settlements paid more deductible than their standard");
+        }
+        dedc = stay->dedc_std;
+    }
+    if (!stay && b->dedc_per == YB_DEDC_PER_ADMISSION && (rc = acc_read(in, "adm", b->name, &adm, err))) return rc;
+    if (!stay && b->dedc_per == YB_DEDC_PER_ADMISSION && nf > 0) {
         /* the n-th admission of the year in this block, n = admissions counted before + 1; the last
          * factor applies to every later admission */
         int k = adm >= nf ? nf - 1 : (int)adm;
@@ -338,7 +349,9 @@ static yb_rc settle_pool(const yb_settle_in *in, const yb_insutype_policy *ip, i
         CHK(yb_sub(dedc, dedc_paid, &s->crt_dedc), "crt_dedc");
         s->crt_dedc = yb_max64(0, s->crt_dedc);
     } else {
-        s->crt_dedc = dedc; /* per admission: nothing paid toward it before this admission */
+        /* per admission: nothing paid toward it before this admission, or what the stay's
+         * interim settlements paid */
+        s->crt_dedc = stay ? dedc - stay->dedc_paid : dedc;
     }
     s->act_pay_dedc = yb_min64(s->inscp_scp_amt, s->crt_dedc);
     yb_ratio ratio = (yb_ratio)clamp_ratio((int64_t)clamp_ratio(b->ratio[cls]) + (retired ? b->retiree_bonus : 0));
@@ -368,7 +381,7 @@ static yb_rc settle_pool(const yb_settle_in *in, const yb_insutype_policy *ip, i
     if (left != NO_LIMIT) left -= s->hifp_pay;
     /* deltas: per-year deductible paid, one admission, pool paid in the cap group */
     if (b->dedc_per == YB_DEDC_PER_YEAR && (rc = delta(s, "dedc", b->name, s->act_pay_dedc, err))) return rc;
-    if (b->dedc_per == YB_DEDC_PER_ADMISSION && (rc = delta(s, "adm", b->name, 1, err))) return rc;
+    if (b->dedc_per == YB_DEDC_PER_ADMISSION && !stay && (rc = delta(s, "adm", b->name, 1, err))) return rc;
     if ((rc = delta(s, "pool", b->cap_group, s->hifp_pay, err))) return rc;
     char type[8], info[200], db[48], pb[16], lb[48];
     if (b->fund_pay_type[0]) yb_scopy(type, sizeof type, b->fund_pay_type);

@@ -398,7 +398,7 @@ static yb_rc settle_person(batch *b, yb_err *fatal) {
         }
         yb_accum *acc = acc_for(b, p.insutype, yb_settle_year(&v));
         if (!acc) return yb_err_set(fatal, YB_E_NOMEM, NULL, NULL, "out of memory");
-        yb_settle_in in = {pol, b->rd->catalog, &p, &v, b->vlines, nsl, acc, bs ? bs->balc : 0};
+        yb_settle_in in = {pol, b->rd->catalog, &p, &v, b->vlines, nsl, acc, bs ? bs->balc : 0, NULL};
         yb_settlement s;
         if (yb_settle_calc(&in, &s, b->splits, &e)) {
             /* "feedetail[i].field" names a line: report it at its place in fee_list_d */

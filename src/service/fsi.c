@@ -454,6 +454,18 @@ static yb_rc h_unregister(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     char psn[YB_ID_MAX], mdtrt[YB_ID_MAX];
     visit_row v;
     TRY(person_visit(f, r, n, "input.data", 1, mdtrt, psn, &v, err));
+    /* a stay with interim settlements standing is not cancelled under them */
+    sqlite3_stmt *st;
+    TRY(yb_db_prepare(f->db, "SELECT setl_id FROM settlements WHERE mdtrt_id=?1 AND refd_setl_flag=0 AND reversed_by IS NULL"
+                             " LIMIT 1", &st, err));
+    sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
+    char standing[32] = "";
+    if (sqlite3_step(st) == SQLITE_ROW) snprintf(standing, sizeof standing, "%s", col_text(st, 0));
+    yb_db_done(st);
+    if (standing[0])
+        return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt,
+                          "就诊有未撤销的中途结算%s，请先撤销 (an interim settlement of the visit stands: cancel it first)",
+                          standing);
     TRY(exec2(f, "DELETE FROM fee_lines WHERE mdtrt_id=?1 AND setl_id IS NULL", mdtrt, NULL, err));
     TRY(exec2(f, "UPDATE visits SET state='cancelled' WHERE mdtrt_id=?1", mdtrt, NULL, err));
     yb_jw_null(w);
@@ -742,7 +754,7 @@ static yb_rc h_feeup(yb_fsi *f, req *r, yb_jw *w, yb_err *err) {
     yb_line_split *sp = calloc(d.n_lines ? d.n_lines : 1, sizeof *sp);
     yb_accum acc;
     memset(&acc, 0, sizeof acc);
-    yb_settle_in in = {pol, f->rd->catalog, &d.person, &d.visit, d.lines, d.n_lines, &acc, 0};
+    yb_settle_in in = {pol, f->rd->catalog, &d.person, &d.visit, d.lines, d.n_lines, &acc, 0, NULL};
     yb_settlement s;
     rc = sp ? yb_settle_calc(&in, &s, sp, err) : yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
     if (!rc) {
@@ -1280,6 +1292,8 @@ static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
     }
     yb_visit_doc d;
     TRY(visit_doc(f, r, mdtrt, &v, &d, err));
+    /* an interim settlement (in hospital still): the stay stays open for more lines */
+    d.mid_setl = (r->infno[0] == '2' && r->infno[1] == '3') && !v.end[0];
     if (!d.n_lines) {
         yb_visit_doc_release(&d);
         return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt, "无待结算的费用明细 (no uploaded fee lines to settle)");

@@ -195,7 +195,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     if (d->lines_stored)
         rc = yb_db_prepare(db,
                            "UPDATE visits SET insutype=?3, med_type=?4, fixmedins_code=?5, hosp_lv=?6,"
-                           " mdtrtarea_admvs=?7, begntime=?8, endtime=?9, state='settled'"
+                           " mdtrtarea_admvs=?7, begntime=?8, endtime=?9, state=iif(?11, state, 'settled')"
                            " WHERE rowid=?10 AND mdtrt_id=?1 AND psn_no=?2",
                            &st, err);
     else
@@ -206,7 +206,10 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
                            " mdtrtarea_admvs=?7, begntime=?8, endtime=?9, state='settled'",
                            &st, err);
     if (rc) return rc;
-    if (d->lines_stored) sqlite3_bind_int64(st, 10, d->visit_rowid);
+    if (d->lines_stored) {
+        sqlite3_bind_int64(st, 10, d->visit_rowid);
+        sqlite3_bind_int(st, 11, d->mid_setl); /* an interim settlement leaves the stay open */
+    }
     sqlite3_bind_text(st, 1, v->mdtrt_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, p->psn_no, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, p->insutype, -1, SQLITE_STATIC);
@@ -292,8 +295,9 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
                        " inscp_scp_amt, dedc_std, crt_dedc, act_pay_dedc, hifp_pay, pool_prop_selfpay, over_cap,"
                        " cvlserv_pay, hifes_pay, hifmi_pay, hifob_pay, hifdm_pay, maf_pay, oth_pay, fund_pay_sumamt,"
                        " psn_part_amt, acct_pay, psn_cash_pay, hosp_part_amt, balc, fixmedins_code, msgid, body_hash,"
-                       " reply, setl_time, funds, deltas) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
-                       "?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37,?38,?39,?40)",
+                       " reply, setl_time, funds, deltas, mid_setl_flag) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+                       "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37,?38,?39,"
+                       "?40,?41)",
                        &st, err);
     if (rc) return rc;
     /* the fund rows and the accumulator deltas go into the row itself (schema 8: setl_funds and
@@ -352,6 +356,7 @@ static yb_rc store_settlement(yb_db *db, const yb_visit_doc *d, const yb_settlem
     sqlite3_bind_text(st, k++, setl_time, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, k++, funds, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, k++, deltas, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, k++, d->mid_setl);
     rc = yb_db_step_done(db, st, err);
     yb_db_done(st);
     free(funds);
@@ -415,24 +420,38 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
         st = NULL;
     }
     /* the visit: not settled already, and not another person's (a visit read from the store in this
-     * transaction, lines_stored, was read with its person already: only its settlements are asked) */
+     * transaction, lines_stored, was read with its person already: only its settlements are asked,
+     * and those that stand may be the interim settlements of a stay, whose rest this one settles) */
+    yb_stay stay = {"", 0, 0};
+    int n_stay = 0;
     rc = yb_db_prepare(db,
-                       d->lines_stored ? "SELECT ?2, setl_id FROM settlements WHERE mdtrt_id=?1 AND refd_setl_flag=0"
-                                         " AND reversed_by IS NULL"
+                       d->lines_stored ? "SELECT ?2, setl_id, mid_setl_flag, ifnull(block,''), ifnull(dedc_std,0),"
+                                         " ifnull(act_pay_dedc,0) FROM settlements WHERE mdtrt_id=?1 AND refd_setl_flag=0"
+                                         " AND reversed_by IS NULL ORDER BY setl_id"
                                        : "SELECT psn_no, (SELECT setl_id FROM settlements WHERE mdtrt_id=?1 AND"
                                          " refd_setl_flag=0 AND reversed_by IS NULL) FROM visits WHERE mdtrt_id=?1",
                        &st, err);
     if (rc) goto fail;
     sqlite3_bind_text(st, 1, d->visit.mdtrt_id, -1, SQLITE_STATIC);
     if (d->lines_stored) sqlite3_bind_text(st, 2, p->psn_no, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    while (sqlite3_step(st) == SQLITE_ROW) {
         if (strcmp((const char *)sqlite3_column_text(st, 0), p->psn_no) != 0) {
             rc = yb_err_set(err, YB_E_PERM, "input.data.mdtrt_id", d->visit.mdtrt_id, "the visit belongs to another person");
             goto fail;
         }
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL) break;
+        if (!d->lines_stored || sqlite3_column_int(st, 2) != 1) {
             rc = yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", d->visit.mdtrt_id, "the visit is already settled (%s)",
                             (const char *)sqlite3_column_text(st, 1));
+            goto fail;
+        }
+        if (n_stay++ == 0) { /* the first interim settlement fixed the stay's block and deductible */
+            yb_scopy(stay.block, sizeof stay.block, (const char *)sqlite3_column_text(st, 3));
+            stay.dedc_std = sqlite3_column_int64(st, 4);
+        }
+        if (!strcmp(stay.block, (const char *)sqlite3_column_text(st, 3)) &&
+            yb_add(stay.dedc_paid, sqlite3_column_int64(st, 5), &stay.dedc_paid)) {
+            rc = yb_err_set(err, YB_E_OVERFLOW, "act_pay_dedc", d->visit.mdtrt_id, "the stay's deductible overflows");
             goto fail;
         }
     }
@@ -450,7 +469,7 @@ yb_rc yb_svc_settle(yb_db *db, const yb_refdata *rd, const yb_visit_doc *d, cons
         rc = yb_err_set(err, YB_E_NOMEM, NULL, NULL, "out of memory");
         goto fail;
     }
-    yb_settle_in in = {pol, rd->catalog, p, &d->visit, d->lines, d->n_lines, &acc, opening};
+    yb_settle_in in = {pol, rd->catalog, p, &d->visit, d->lines, d->n_lines, &acc, opening, n_stay ? &stay : NULL};
     yb_settlement s;
     rc = yb_settle_calc(&in, &s, sp, err);
     if (!rc) rc = yb_visit_doc_check_totals(d, &s, err);
@@ -615,6 +634,20 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
         rc = yb_err_set(err, YB_E_STATE, "setl_id", setl_id, "already reversed by %s", by);
         goto fail;
     }
+    /* the settlements of a stay are cancelled last first: a later one took its deductible from
+     * the earlier (interim) ones */
+    rc = yb_db_prepare(db, "SELECT setl_id FROM settlements WHERE mdtrt_id=?1 AND setl_id>?2 AND refd_setl_flag=0"
+                           " AND reversed_by IS NULL ORDER BY setl_id DESC LIMIT 1", &st, err);
+    if (rc) goto fail;
+    sqlite3_bind_text(st, 1, mdtrt, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, setl_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        rc = yb_err_set(err, YB_E_STATE, "setl_id", setl_id, "a later settlement of the visit stands (%s): cancel it first",
+                        (const char *)sqlite3_column_text(st, 0));
+        goto fail;
+    }
+    yb_db_done(st);
+    st = NULL;
     /* give back exactly what it applied: its deltas off the accumulators of its year (a key back
      * at 0 is left out, so the enrolment is then exactly what it was before the settlement) and
      * its account payment back onto the balance */
@@ -646,11 +679,11 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     snprintf(res->setl_id, sizeof res->setl_id, "S%012lld", seq);
     char sql[4096] = "INSERT INTO settlements(setl_id, psn_no, mdtrt_id, insutype, med_type, year, policy_admdvs,"
                      " policy_version, block, pool_prop_selfpay, balc, refd_setl_flag, init_setl_id, fixmedins_code, setl_time,"
-                     " funds, deltas";
+                     " mid_setl_flag, funds, deltas";
     for (size_t i = 0; i < N_AMOUNTS; i++) strcat(strcat(sql, ", "), amount_cols[i]);
     strcat(sql, ") SELECT ?2, psn_no, mdtrt_id, insutype, med_type, year, policy_admdvs, policy_version, block,"
                 " pool_prop_selfpay, (SELECT balc FROM person_insu pi WHERE pi.psn_no=s.psn_no AND"
-                " pi.insutype=s.insutype), 1, setl_id, fixmedins_code, ?3,"
+                " pi.insutype=s.insutype), 1, setl_id, fixmedins_code, ?3, mid_setl_flag,"
                 /* the fund rows and the deltas, negated */
                 " (SELECT json_group_array(json_array(json_extract(f.value, '$[0]'), json_extract(f.value, '$[1]'),"
                 " json_extract(f.value, '$[2]'), -json_extract(f.value, '$[3]'), -json_extract(f.value, '$[4]'),"
@@ -662,7 +695,10 @@ yb_rc yb_svc_reverse(yb_db *db, const char *setl_id, const char *psn_no, yb_sett
     now_text(setl_time);
     rc = exec_bound(db, sql, err, setl_id, res->setl_id, setl_time);
     if (!rc) rc = exec_bound(db, "UPDATE settlements SET reversed_by=?2 WHERE setl_id=?1", err, setl_id, res->setl_id, NULL);
-    if (!rc) rc = exec_bound(db, "UPDATE visits SET state='reversed' WHERE mdtrt_id=?1", err, mdtrt, NULL, NULL);
+    /* a stay still in hospital (an interim settlement cancelled) stays open as it was */
+    if (!rc)
+        rc = exec_bound(db, "UPDATE visits SET state='reversed' WHERE mdtrt_id=?1 AND state<>'registered'", err, mdtrt, NULL,
+                        NULL);
     /* the visit's lines are free again: it may be settled anew */
     if (!rc)
         rc = exec_bound(db, "UPDATE fee_lines SET setl_id=NULL WHERE mdtrt_id=?2 AND setl_id=?1", err, setl_id, mdtrt, NULL);

@@ -295,8 +295,16 @@ static const char *const m12[] = {
     NULL,
 };
 
+/* 13: interim settlements (中途结算) of a stay in hospital: the settlement row says so (setl_d's
+ * mid_setl_flag); the visit stays open, and the next settlement of its rest pays the admission's
+ * deductible once (docs/settlement.md). */
+static const char *const m13[] = {
+    "ALTER TABLE settlements ADD COLUMN mid_setl_flag INTEGER NOT NULL DEFAULT 0;",
+    NULL,
+};
+
 /* Each migration is a NULL-terminated list of statements, run in one transaction. */
-const char *const *const yb__migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12};
+const char *const *const yb__migrations[] = {m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13};
 /* One line per migration for the schema_version record (from version 3 on). */
 const char *const yb__migration_notes[] = {
     "reference data, persons, visits, settlements, accumulators",
@@ -311,6 +319,7 @@ const char *const yb__migration_notes[] = {
     "settlements indexed by msgid only where they record their own reply (the interface's are in msg_log)",
     "institutions' signing secrets sealed at rest (secret_e)",
     "interface replies in msg_log stored packed (LZ4 with a built-in dictionary) when that is smaller",
+    "interim settlements of a stay in hospital (settlements.mid_setl_flag)",
 };
 
 const size_t yb__n_migrations = sizeof yb__migrations / sizeof yb__migrations[0];

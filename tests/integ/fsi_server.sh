@@ -129,6 +129,41 @@ out=$(call 2305 "{\"data\":{\"setl_id\":\"$IS\",\"psn_no\":\"P310C\",\"mdtrt_id\
 out=$(call 2405 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2405" "$out" '"infcode":0'
 out=$(call 2404 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2404" "$out" '"infcode":0'
 out=$(call 2401 "$ADM"); expect "admission again after cancelling" "$out" '"infcode":0'
+IM2=$(field "$out" output.result.mdtrt_id)
+
+# an interim settlement (mid_setl_flag 1) of a stay still in hospital: the stay stays open, more lines,
+# the final settlement of the rest pays the admission's deductible once; cancelled last first
+line() { echo "{\"feedetail\":[{\"feedetl_sn\":\"$1\",\"mdtrt_id\":\"$IM2\",\"psn_no\":\"P310C\",\"fee_ocur_time\":\"$2\",\"med_list_codg\":\"A\",\"cnt\":1,\"pric\":$3,\"det_item_fee_sumamt\":$3}]}"; }
+INSET="{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM2\",\"insutype\":\"310\",\"acct_used_flag\":\"0\""
+out=$(call 2301 "$(line 1 '2025-06-03 10:00:00' 10000)"); expect "2301 before the interim" "$out" '"infcode":0'
+out=$(call 2304 "$INSET,\"mid_setl_flag\":\"1\"}}"); expect "interim 2304" "$out" '"hifp_pay":7820.00'
+expect "interim deductible" "$out" '"act_pay_dedc":800.00'
+IS1=$(field "$out" output.setlinfo.setl_id)
+out=$(call 2304 "$INSET,\"mid_setl_flag\":\"1\"}}"); expect "interim with nothing left" "$out" "no uploaded fee lines"
+out=$(call 2301 "$(line 2 '2025-06-10 10:00:00' 500)"); expect "a line after the interim" "$out" '"infcode":0'
+out=$(call 2401 "$ADM"); expect "in hospital still after the interim" "$out" "in hospital already"
+out=$(call 2404 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM2\"}}"); expect "2404 under an interim" "$out" "cancel it first"
+out=$(call 2304 "$INSET}}"); expect "final 2304 before discharge" "$out" "not discharged"
+out=$(call 2402 "{\"dscginfo\":{\"mdtrt_id\":\"$IM2\",\"psn_no\":\"P310C\",\"insutype\":\"310\",\"endtime\":\"2025-06-12 10:00:00\"}}")
+expect "2402 after the interim" "$out" '"infcode":0'
+# the rest: 500.00, the deductible (800.00) already paid by the interim: 500 x 0.85 = 425.00
+out=$(call 2304 "$INSET,\"medfee_sumamt\":\"500.00\"}}"); expect "final 2304" "$out" '"hifp_pay":425.00'
+expect "final deductible" "$out" '"dedc_std":800.00,"act_pay_dedc":0.00'
+IS2=$(field "$out" output.setlinfo.setl_id)
+adm=$(sqlite3 "$YIBAO_DB" "SELECT sum(value) FROM accum WHERE psn_no='P310C' AND key LIKE 'adm%'")
+[ "$adm" = 1 ] && ok || bad "one stay settled twice counted as $adm admissions"
+flags=$(sqlite3 "$YIBAO_DB" "SELECT group_concat(mid_setl_flag) FROM (SELECT mid_setl_flag FROM settlements WHERE setl_id IN ('$IS1','$IS2') ORDER BY setl_id)")
+[ "$flags" = "1,0" ] && ok || bad "mid_setl_flag of the interim and the final: $flags"
+out=$(call 2301 "$(line 3 '2025-06-11 10:00:00' 100)"); expect "no line after the final" "$out" "settled"
+out=$(call 2305 "{\"data\":{\"setl_id\":\"$IS1\",\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM2\"}}"); expect "interim cancelled first refused" "$out" "cancel it first"
+out=$(call 2305 "{\"data\":{\"setl_id\":\"$IS2\",\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM2\"}}"); expect "final cancelled" "$out" '"hifp_pay":-425.00'
+out=$(call 2305 "{\"data\":{\"setl_id\":\"$IS1\",\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM2\"}}"); expect "interim cancelled" "$out" '"hifp_pay":-7820.00'
+acc=$(sqlite3 "$YIBAO_DB" "SELECT group_concat(key||'='||value) FROM accum WHERE psn_no='P310C' AND value<>0")
+[ -z "$acc" ] && ok || bad "accumulators not restored after cancelling the stay's settlements: $acc"
+# settled again as one: both lines, one deductible
+out=$(call 2304 "$INSET}}"); expect "the stay settled again" "$out" '"hifp_pay":8245.00'
+IS3=$(field "$out" output.setlinfo.setl_id)
+out=$(call 2305 "{\"data\":{\"setl_id\":\"$IS3\",\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM2\"}}"); expect "the stay cancelled again" "$out" '"hifp_pay":-8245.00'
 
 # queries and reconciliation
 out=$(call 1301 '{"data":{"page_num":1,"page_size":1}}'); expect "1301 page" "$out" '"recordCounts":2,"pages":2,"pageNum":1,"pageSize":1,"data":[{"med_list_codg":"A"'
@@ -140,7 +175,7 @@ out=$(call 5204 "{\"data\":{\"psn_no\":\"P390A\",\"mdtrt_id\":\"$M\"}}"); expect
 out=$(call 5206 '{"data":{"psn_no":"P390A","cum_ym":"202506"}}'); expect "5206" "$out" '"cuminfo":[]'
 out=$(call 5203 '{"data":{"psn_no":"P390A"}}'); expect "5203" "$out" '"refd_setl_flag":"1"'
 today=$(date +%F)
-out=$(call 3201 "{\"data\":{\"stmt_begndate\":\"$today\",\"stmt_enddate\":\"$today\",\"medfee_sumamt\":0,\"fund_pay_sumamt\":0,\"acct_pay\":0,\"fixmedins_setl_cnt\":6}}")
+out=$(call 3201 "{\"data\":{\"stmt_begndate\":\"$today\",\"stmt_enddate\":\"$today\",\"medfee_sumamt\":0,\"fund_pay_sumamt\":0,\"acct_pay\":0,\"fixmedins_setl_cnt\":12}}")
 expect "3201 balanced" "$out" '"stmt_rslt":"0"'
 out=$(call 3201 "{\"data\":{\"stmt_begndate\":\"$today\",\"stmt_enddate\":\"$today\",\"medfee_sumamt\":100,\"fund_pay_sumamt\":0,\"acct_pay\":0}}")
 expect "3201 unbalanced" "$out" '"stmt_rslt":"1"'; expect "3201 names the difference" "$out" "medfee_sumamt 机构100.00 中心0.00"

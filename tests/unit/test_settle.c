@@ -394,6 +394,9 @@ static int64_t field_of(const yb_settlement *s, const yb_line_split *sp, int n, 
     return 0;
 }
 
+/* The stay's earlier interim settlements for run_case_with (test_interim_stay); NULL otherwise. */
+static const yb_stay *g_stay;
+
 /* Settle one case. With carry, the accumulators and balance come from *carry / *balance (the case's
  * own acc and balance are ignored) and the settlement's deltas and new balance are applied to them. */
 static void run_case_with(const struct scase *c, yb_settlement *s_out, yb_accum *carry, yb_fen *balance) {
@@ -424,7 +427,7 @@ static void run_case_with(const struct scase *c, yb_settlement *s_out, yb_accum 
     if (carry) acc = *carry;
     else parse_acc(c->acc, &acc);
     yb_fen bal = balance ? *balance : c->balance ? Y(c->balance) : 0;
-    yb_settle_in in = {pol, cat, &psn, &v, lines, (size_t)n, &acc, bal};
+    yb_settle_in in = {pol, cat, &psn, &v, lines, (size_t)n, &acc, bal, g_stay};
     yb_settlement s;
     yb_line_split sp[MAX_CASE_LINES];
     yb_err err;
@@ -924,6 +927,43 @@ static void test_case_count(void **state) {
     assert_true(sizeof cases / sizeof cases[0] >= 44);
 }
 
+/* The rest of a stay whose interim settlements stand (中途结算): its deductible is the standard the
+ * first of them used, less what they paid; no second admission is counted. Employee, level 03
+ * (class 3): 职工住院 deductible 800, 85 %. */
+static void test_interim_stay(void **state) {
+    (void)state;
+    static const struct {
+        yb_stay stay;
+        struct scase c;
+    } t[] = {
+        /* the interim paid the whole 800: 500 x 0.85 = 425, no admission counted */
+        {{"职工住院", 80000, 80000},
+         {"rest after a full deductible", 0, EMP, NULL, 0, "03", "21", NULL, NULL, 0, NULL, "adm/职工住院=1", "A:1:500",
+          "dedc=800.00;crt=0;act=0;hifp=425.00;d:adm/职工住院=0"}},
+        /* the interim paid 300 of it: 500 left; (1800 - 500) x 0.85 = 1105 */
+        {{"职工住院", 80000, 30000},
+         {"rest after a partial deductible", 0, EMP, NULL, 0, "03", "21", NULL, NULL, 0, NULL, "adm/职工住院=1",
+          "A:1:1800", "dedc=800.00;crt=500.00;act=500.00;hifp=1105.00;d:adm/职工住院=0"}},
+        /* admission factors [1, 0.8, 0.5]: the interim counted this stay as the first admission
+         * (800); its rest keeps that standard, not the second admission's 640 */
+        {{"职工住院", 80000, 0},
+         {"rest keeps the stay's factor", 2, EMP, NULL, 0, "03", "21", NULL, NULL, 0, NULL, "adm/职工住院=1",
+          "A:1:1000", "dedc=800.00;crt=800.00;act=800.00;d:adm/职工住院=0"}},
+        /* a stay settled in another block does not carry over */
+        {{"居民住院", 60000, 60000},
+         {"another block's stay", 0, EMP, NULL, 0, "03", "21", NULL, NULL, 0, NULL, NULL, "A:1:1800",
+          "dedc=800.00;act=800.00;hifp=850.00;d:adm/职工住院=1"}},
+        {{"职工住院", 80000, 80001},
+         {"a stay that paid more than its standard", 0, EMP, NULL, 0, "03", "21", NULL, NULL, 0, NULL, NULL, "A:1:1800",
+          "rc=invalid;field=dedc_std;value=800.00"}},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        g_stay = &t[i].stay;
+        run_case(&t[i].c, NULL);
+    }
+    g_stay = NULL;
+}
+
 /* ---------- sequences: each visit reads the accumulators the previous ones left ---------- */
 
 static void expect_acc(const yb_accum *a, const char *spec) {
@@ -1068,7 +1108,7 @@ static void timed_line(struct timed *t, int i, const char *sn, const char *code,
 }
 
 static yb_rc timed_run(struct timed *t, int n) {
-    yb_settle_in in = {&t->pol, t->cat, &t->psn, &t->v, t->lines, (size_t)n, NULL, 0};
+    yb_settle_in in = {&t->pol, t->cat, &t->psn, &t->v, t->lines, (size_t)n, NULL, 0, NULL};
     return yb_settle_calc(&in, &t->s, t->sp, &t->err);
 }
 
@@ -1137,18 +1177,18 @@ static void test_visit_errors(void **state) {
 
     /* too many lines is refused before a line is read */
     t = timed_new("2025-03-01 10:00:00", NULL);
-    yb_settle_in in = {&t->pol, t->cat, &t->psn, &t->v, t->lines, (size_t)1000001, NULL, 0};
+    yb_settle_in in = {&t->pol, t->cat, &t->psn, &t->v, t->lines, (size_t)1000001, NULL, 0, NULL};
     assert_int_equal(yb_settle_calc(&in, &t->s, t->sp, &t->err), YB_E_LIMIT);
     assert_non_null(strstr(t->err.msg, "1000000"));
     /* incomplete input */
     yb_err_clear(&t->err);
-    yb_settle_in bad = {NULL, t->cat, &t->psn, &t->v, t->lines, 0, NULL, 0};
+    yb_settle_in bad = {NULL, t->cat, &t->psn, &t->v, t->lines, 0, NULL, 0, NULL};
     assert_int_equal(yb_settle_calc(&bad, &t->s, t->sp, &t->err), YB_E_INVALID);
     assert_int_equal(yb_settle_calc(&in, NULL, t->sp, NULL), YB_E_INTERNAL);
     /* no catalogue: every line is 目录外 */
     yb_err_clear(&t->err);
     timed_line(t, 0, "1", "A", "10", NULL);
-    yb_settle_in nocat = {&t->pol, NULL, &t->psn, &t->v, t->lines, 1, NULL, 0};
+    yb_settle_in nocat = {&t->pol, NULL, &t->psn, &t->v, t->lines, 1, NULL, 0, NULL};
     assert_int_equal(yb_settle_calc(&nocat, &t->s, t->sp, &t->err), YB_OK);
     assert_int_equal(t->s.fulamt_ownpay_amt, Y("10"));
     timed_free(t);
@@ -1297,7 +1337,7 @@ static void test_proc_info(void **state) {
                  .sumamt = 100000};
     l.fee_ocur_time = YB_DATETIME_NONE;
     yb_line_split sp[1];
-    yb_settle_in in = {p, cat, &psn, &v, &l, 1, NULL, 0};
+    yb_settle_in in = {p, cat, &psn, &v, &l, 1, NULL, 0, NULL};
     assert_int_equal(yb_settle_calc(&in, &s, sp, NULL), YB_OK);
     /* class 1: deductible 100, 900 x 0.90 = 810 */
     assert_int_equal(s.hifp_pay, Y("810"));
@@ -1409,7 +1449,7 @@ static void test_property(void **state) {
                 snprintf(l->feedetl_sn, sizeof l->feedetl_sn, "%d", nl);
                 nl++;
             }
-            yb_settle_in in = {p, cat, &psn, &v, lines, (size_t)nl, &acc, balance};
+            yb_settle_in in = {p, cat, &psn, &v, lines, (size_t)nl, &acc, balance, NULL};
             yb_settlement s;
             yb_err err;
             yb_err_clear(&err);
@@ -1561,6 +1601,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_case_count),
+        cmocka_unit_test(test_interim_stay),
         cmocka_unit_test(test_sequence_examples),
         cmocka_unit_test(test_sequences),
         cmocka_unit_test(test_year_boundary),

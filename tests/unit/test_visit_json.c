@@ -563,7 +563,7 @@ static void test_reply_example_A(void **state) {
     parse_ok(text, &d);
     yb_line_split sp[4];
     yb_settlement s;
-    yb_settle_in in = {pol, cat, &d.person, &d.visit, d.lines, d.n_lines, NULL, 0};
+    yb_settle_in in = {pol, cat, &d.person, &d.visit, d.lines, d.n_lines, NULL, 0, NULL};
     yb_err e;
     yb_err_clear(&e);
     if (yb_settle_calc(&in, &s, sp, &e)) {
