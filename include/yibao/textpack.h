@@ -23,8 +23,9 @@
 #define YB_PACK_MAX (16u << 20) /* the longest text packed or unpacked, in bytes */
 #define YB_PACK_MIN 64          /* shorter texts are stored as they are */
 
-/* Packs s[0..n) into a malloc'd blob (*out, *outn). When packing would not make it smaller
- * (or n < YB_PACK_MIN), *out is NULL and the text is to be stored as it is. */
+/* Packs s[0..n) into a malloc'd blob (*out, *outn). When packing would not make it smaller (or n
+ * is below YB_PACK_MIN or above YB_PACK_MAX), *out is NULL and the text is to be stored as it is.
+ * Fails only when out of memory. */
 yb_rc yb_pack_text(const char *s, size_t n, unsigned char **out, size_t *outn, yb_err *err);
 
 /* Unpacks blob b[0..n) into a malloc'd NUL-terminated text (*out, its length *outn). A blob that is
