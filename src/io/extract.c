@@ -230,7 +230,7 @@ _Static_assert(sizeof yb_setl_d_columns / sizeof yb_setl_d_columns[0] == 100, "s
 
 /* Where a column's value comes from. */
 enum {
-    S_EMPTY, S_PASS, S_SETL_ID, S_MDTRT, S_PSN, S_INSUTYPE, S_PSN_TYPE, S_CVL, S_SP, S_AREA, S_FIXCODE, S_HOSP_LV,
+    S_EMPTY, S_PASS, S_MIDSETL, S_SETL_ID, S_MDTRT, S_PSN, S_INSUTYPE, S_PSN_TYPE, S_CVL, S_SP, S_AREA, S_FIXCODE, S_HOSP_LV,
     S_FIXAREA, S_MED_TYPE, S_BEGN, S_END, S_YEAR, S_ACCT, S_REFD, S_SETLWAY, S_PROP,
     S_MONEY /* + index into money_cols */
 };
@@ -245,7 +245,7 @@ static const struct {
     {"hosp_lv", S_HOSP_LV},        {"fix_blng_admdvs", S_FIXAREA}, {"med_type", S_MED_TYPE},
     {"begndate", S_BEGN},          {"enddate", S_END},          {"year", S_YEAR},
     {"acct_used_flag", S_ACCT},    {"refd_setl_flag", S_REFD},  {"psn_setlway", S_SETLWAY},
-    {"pool_prop_selfpay", S_PROP},
+    {"pool_prop_selfpay", S_PROP}, {"mid_setl_flag", S_MIDSETL},
 };
 
 static const char *const money_cols[] = {
@@ -390,6 +390,7 @@ yb_rc yb_setl_write(yb_setl_writer *w, const char *setl_id, const yb_person *p, 
         case S_YEAR: put_dec(w, s->year, 0); break;
         case S_ACCT: put_ch(w, v->acct_used_flag ? '1' : '0'); break;
         case S_REFD: put_ch(w, '0'); break;
+        case S_MIDSETL: put_ch(w, '0'); break; /* a batch settles the whole visit: never an interim settlement */
         case S_SETLWAY: put_raw(w, "01", 2); break; /* 按项目: settled line by line */
         case S_PROP: put_dec(w, s->pool_prop, YB_RATIO_SCALE); break;
         default: put_dec(w, amounts[src - S_MONEY], YB_FEN_SCALE); break;

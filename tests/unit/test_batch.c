@@ -819,6 +819,7 @@ static void test_setl_writer(void **state) {
     assert_string_equal(COL("begndate"), "2025-12-31");
     assert_string_equal(COL("enddate"), "");
     assert_string_equal(COL("cvlserv_flag"), "0");
+    assert_string_equal(COL("mid_setl_flag"), "0"); /* a batch settlement is never an interim one */
     assert_string_equal(COL("certno"), "");
 #undef COL
     yb_csv_close(c);
