@@ -1,8 +1,11 @@
 /*
  * fuzz_fsi.c — libFuzzer target for the institution interface's envelope and transactions:
  * any request body gets a reply that is valid JSON with infcode 0 or -1, and nothing crashes or
- * leaks. The store is an in-memory SQLite database with one institution signed in; the rules of
- * data/rules/nhsa are loaded when the target runs from the source tree.
+ * leaks. The store is an in-memory SQLite database with one institution signed in and one
+ * person (P1, residents' insurance 390); when the target runs from the source tree, the demo
+ * policy and catalogue (so that fee uploads and settlements, outpatient and inpatient, interim and
+ * final, reach the calculator) and the rules of data/rules/nhsa are loaded. The database keeps
+ * what each input did: the corpus's seeds walk a visit and a stay through their transactions.
  */
 #include <json-c/json.h>
 #include <stdint.h>
@@ -27,7 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                        "INSERT INTO person_insu(psn_no, insutype, psn_type) VALUES ('P1','390','1501');",
                        NULL))
             abort();
-        rd = yb_refdata_new();
+        yb_load_stats ls;
+        if (yb_svc_load_policy(f.db, "data/demo/policy.json", &ls, NULL) == YB_OK)
+            (void)yb_svc_load_catalog(f.db, "data/demo/catalog.csv", &ls, NULL);
+        if (yb_store_load_refdata(f.db, &rd, NULL)) abort();
         f.rd = rd;
         /* the national rules when run from the source tree: 3101/3102 and audited settlement */
         yb_audit_ruleset *rs = NULL;
