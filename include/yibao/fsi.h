@@ -28,6 +28,11 @@ typedef struct yb_fsi {
     char area[8];          /* receiver area for inf_refmsgid (6 digits) */
     unsigned long seq;     /* inf_refmsgid sequence (atomic) */
     const struct yb_audit_ruleset *rules; /* audit rules run before each settlement; NULL = none */
+    /* A context that only reads (yb_fsi_is_read's transactions) on a connection of its own: its
+     * transactions begin with BEGIN, not BEGIN IMMEDIATE, and any other transaction is refused;
+     * seqp, when set, is the sequence of inf_refmsgid shared with the context that writes. */
+    int readonly;
+    unsigned long *seqp;
 } yb_fsi;
 
 /* Signature headers of a request (NULL when absent) and the receiver's clock. */
@@ -61,6 +66,10 @@ void yb_fsi_prepare(const char *body, size_t len, yb_fsi_pre *p);
 yb_rc yb_fsi_handle_pre(yb_fsi *f, const char *body, size_t len, const yb_fsi_auth *auth, yb_fsi_pre *p,
                         char **reply);
 void yb_fsi_pre_release(yb_fsi_pre *p);
+/* 1 when the prepared request is a transaction that only reads (no record in the message log, no
+ * settlement run): a query, a catalogue page, person or institution information, the benefit check,
+ * the audit analysis, the reconciliation of totals. It may then run on a readonly context. */
+int yb_fsi_is_read(const yb_fsi_pre *p);
 /* The refusal envelope (infcode -1, err_msg from e) for a request that could not be answered,
  * e.g. when the group commit it was part of failed. Heap string. */
 char *yb_fsi_error_reply(yb_fsi *f, const yb_err *e);

@@ -79,6 +79,9 @@ typedef struct server {
     pthread_cond_t idle;      /* signalled when active drops to 0 */
     yb_db *api_db;            /* the staff API's own connection */
     pthread_mutex_t api_lock;
+    yb_fsi reader;            /* the interface's reads (yb_fsi_is_read) on a connection of their own */
+    pthread_mutex_t read_lock;
+    unsigned long reads;      /* answered there, for the exit line */
 } server;
 
 /* Appends j to a job list (under s->lock). */
@@ -485,8 +488,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                             "{\"infcode\":-1,\"err_msg\":\"FSI-request body larger than 8 MiB\",\"output\":null}", 0);
         } else {
             if (!k->queued) {
-                /* hand the request to the writer and let this thread serve other connections until
-                 * its group is committed: the group then holds every request in flight */
                 k->j.body = k->buf ? k->buf : "";
                 k->j.len = k->len;
                 k->j.auth = (yb_fsi_auth){MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ca-key"),
@@ -494,6 +495,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                                           (int64_t)time(NULL), 300};
                 k->j.conn = c; /* reply is NULL (calloc) */
                 yb_fsi_prepare(k->j.body, k->j.len, &k->j.pre);
+                if (yb_fsi_is_read(&k->j.pre)) {
+                    /* a read (a query, a catalogue page, ...): answered here, on the readers'
+                     * connection, neither waiting behind the writer's groups nor holding them up;
+                     * there is nothing to make durable */
+                    char *reply = NULL;
+                    pthread_mutex_lock(&s->read_lock);
+                    yb_fsi_handle_pre(&s->reader, k->j.body, k->j.len, &k->j.auth, &k->j.pre, &reply);
+                    s->reads++;
+                    pthread_mutex_unlock(&s->read_lock);
+                    yb_fsi_pre_release(&k->j.pre);
+                    if (!reply) return MHD_NO;
+                    ret = send_text(s, c, status, "application/json;charset=utf-8", reply, 1);
+                    access_log(method, url, status, &k->t0);
+                    return ret;
+                }
+                /* hand the request to the writer and let this thread serve other connections until
+                 * its group is committed: the group then holds every request in flight */
                 k->queued = 1;
                 pthread_mutex_lock(&s->lock);
                 MHD_suspend_connection(c);
@@ -581,6 +599,7 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     pthread_cond_init(&s.work, NULL);
     pthread_cond_init(&s.idle, NULL);
     pthread_mutex_init(&s.api_lock, NULL);
+    pthread_mutex_init(&s.read_lock, NULL);
     pthread_t wt, st, ct;
     int writer_started = 0, syncer_started = 0, ckpt_started = 0;
     s.wal_fd = -1;
@@ -609,6 +628,9 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
         }
     }
     if (!rc) rc = yb_db_open(o->db_path, 0, &s.api_db, err);
+    /* the interface's reads: a connection that cannot write (query_only) */
+    if (!rc) rc = yb_db_open(o->db_path, 0, &s.reader.db, err);
+    if (!rc) rc = yb_db_exec(s.reader.db, "PRAGMA query_only=1; PRAGMA temp_store=MEMORY", err);
     if (!rc) rc = yb_db_exec(s.api_db, "PRAGMA synchronous=FULL", err);
     if (!rc) rc = yb_store_load_refdata(s.fsi.db, &rd, err);
     yb_audit_ruleset *rules = NULL;
@@ -616,6 +638,10 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     s.fsi.rules = rules;
     if (rc) goto done; /* no thread started yet: done only closes what was opened */
     s.fsi.rd = rd;
+    s.reader.rd = rd;
+    s.reader.rules = rules;
+    s.reader.readonly = 1;
+    s.reader.seqp = &s.fsi.seq; /* one sequence of inf_refmsgid for both */
     if (pthread_create(&st, NULL, syncer, &s)) {
         rc = yb_err_set(err, YB_E_INTERNAL, NULL, NULL, "cannot start the syncer thread");
         goto done;
@@ -633,6 +659,7 @@ yb_rc yb_http_serve(const yb_http_opts *o, yb_err *err) {
     }
     writer_started = 1;
     snprintf(s.fsi.area, sizeof s.fsi.area, "%s", rd->n_policies ? rd->policies[0]->admdvs : "000000");
+    memcpy(s.reader.area, s.fsi.area, sizeof s.reader.area);
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
@@ -700,12 +727,15 @@ done:
     if (s.jobs)
         fprintf(stderr, "yibao serve: %lu requests in %lu commits (%lu run again with savepoints), %lu syncs, %lu checkpoints (%lu tails)\n",
                 s.jobs, s.groups, s.reruns, s.syncs, s.ckpts, s.tails);
+    if (s.reads) fprintf(stderr, "yibao serve: %lu reads answered beside the writer\n", s.reads);
     if (s.wal_fd >= 0) close(s.wal_fd);
     yb_refdata_free(rd);
     yb_audit_ruleset_free(rules);
     yb_db_close(s.api_db);
+    yb_db_close(s.reader.db);
     yb_db_close(s.fsi.db);
     pthread_mutex_destroy(&s.api_lock);
+    pthread_mutex_destroy(&s.read_lock);
     pthread_cond_destroy(&s.work);
     pthread_cond_destroy(&s.idle);
     pthread_cond_destroy(&s.sync_work);

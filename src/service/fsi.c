@@ -1915,7 +1915,7 @@ static void stamp(char out[18]) {
 static char *envelope(yb_fsi *f, const char *recv_time, const yb_err *e, const char *output) {
     char ref[40], now[18];
     stamp(now);
-    unsigned long seq = __atomic_add_fetch(&f->seq, 1, __ATOMIC_RELAXED);
+    unsigned long seq = __atomic_add_fetch(f->seqp ? f->seqp : &f->seq, 1, __ATOMIC_RELAXED);
     /* "%.6s%.14s%010lu" of area, time and sequence, without snprintf (every reply has one) */
     char sq[24];
     memcpy(ref, f->area[0] ? f->area : "000000", 6);
@@ -2091,6 +2091,16 @@ void yb_fsi_prepare(const char *body, size_t len, yb_fsi_pre *p) {
     p->rc = yb_json_parse(body, len, "request", &p->root, &p->err);
 }
 
+int yb_fsi_is_read(const yb_fsi_pre *p) {
+    json_object *v;
+    if (p->rc || !p->root || !json_object_object_get_ex(p->root, "infno", &v) || !json_object_is_type(v, json_type_string))
+        return 0;
+    const char *infno = json_object_get_string(v);
+    for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
+        if (!strcmp(table[k].infno, infno)) return !table[k].writes && !table[k].own_tx;
+    return 0;
+}
+
 void yb_fsi_pre_release(yb_fsi_pre *p) {
     if (p->root) json_object_put(p->root);
     p->root = NULL;
@@ -2135,6 +2145,8 @@ yb_rc yb_fsi_handle_pre(yb_fsi *f, const char *body, size_t len, const yb_fsi_au
         if (k == sizeof table / sizeof table[0])
             rc = yb_err_set(&e, YB_E_INVALID, "infno", r.infno, "不支持的交易编号 (transaction not supported)");
     }
+    if (!rc && f->readonly && (table[k].writes || table[k].own_tx))
+        rc = yb_err_set(&e, YB_E_INTERNAL, "infno", r.infno, "a transaction that writes was sent to a reading context");
     yb_jw w;
     yb_jw_init(&w);
     if (!rc) {
@@ -2144,7 +2156,7 @@ yb_rc yb_fsi_handle_pre(yb_fsi *f, const char *body, size_t len, const yb_fsi_au
         char actor[64];
         snprintf(actor, sizeof actor, "institution %s", r.fix);
         yb_db_set_actor(f->db, actor);
-        rc = yb_db_begin(f->db, &e);
+        rc = f->readonly ? yb_db_begin_read(f->db, &e) : yb_db_begin(f->db, &e);
         if (!rc) rc = table[k].fn(f, &r, &w, &e);
         char *out = !rc ? yb_jw_finish(&w) : NULL;
         char *rep = !rc ? envelope(f, recv, NULL, out) : NULL;

@@ -4,8 +4,9 @@
 # 75 without answering them (docs/interface.md, Shutdown). Another process holds the database's
 # write lock for 25 s: request A waits in BEGIN IMMEDIATE until the writer's busy timeout (10 s)
 # refuses it; request B, queued behind A, is then still waiting when the 10 s after SIGTERM are
-# over. Checks the exit status, A's refusal, B without a reply, the log line, and that nothing of B
-# is in the store afterwards. About 12 s. $1 = yibao.
+# over. Meanwhile a read (1301) is answered at once, on the readers' connection. Checks the exit
+# status, A's refusal, B without a reply, the log line, and that nothing of B is in the store
+# afterwards. About 12 s. $1 = yibao.
 set -u
 Y=${1:?usage: serve_stuck.sh path/to/yibao}
 D=$(mktemp -d)
@@ -55,6 +56,10 @@ sleep 0.5
 curl -s --max-time 40 -X POST -H 'Content-Type: application/json' --data-binary @"$D/b.json" "$URL" > "$D/b.out" 2>&1 &
 CB=$!
 sleep 0.5
+# a read (a catalogue page) is answered beside the stuck writer, at once, not queued behind A and B
+body 1301 H3601000000120250601000000000004 "$SIGN" '{"data":{"page_num":1,"page_size":1}}' > "$D/r.json"
+out=$(curl -s --max-time 5 -X POST -H 'Content-Type: application/json' --data-binary @"$D/r.json" "$URL")
+expect "a read while the writer waits" "$out" '"infcode":0'
 t0=$(date +%s)
 kill -TERM "$PID"
 wait "$PID"; rc=$?; PID=
