@@ -487,6 +487,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             ret = send_text(s, c, status, "application/json;charset=utf-8",
                             "{\"infcode\":-1,\"err_msg\":\"FSI-request body larger than 8 MiB\",\"output\":null}", 0);
         } else {
+            char *reply = NULL;
             if (!k->queued) {
                 k->j.body = k->buf ? k->buf : "";
                 k->j.len = k->len;
@@ -495,38 +496,34 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                                           (int64_t)time(NULL), 300};
                 k->j.conn = c; /* reply is NULL (calloc) */
                 yb_fsi_prepare(k->j.body, k->j.len, &k->j.pre);
-                if (yb_fsi_is_read(&k->j.pre)) {
-                    /* a read (a query, a catalogue page, ...): answered here, on the readers'
-                     * connection, neither waiting behind the writer's groups nor holding them up;
-                     * there is nothing to make durable */
-                    char *reply = NULL;
-                    pthread_mutex_lock(&s->read_lock);
-                    yb_fsi_handle_pre(&s->reader, k->j.body, k->j.len, &k->j.auth, &k->j.pre, &reply);
-                    s->reads++;
-                    pthread_mutex_unlock(&s->read_lock);
-                    yb_fsi_pre_release(&k->j.pre);
-                    if (!reply) return MHD_NO;
-                    ret = send_text(s, c, status, "application/json;charset=utf-8", reply, 1);
-                    access_log(method, url, status, &k->t0);
-                    return ret;
+                if (!yb_fsi_is_read(&k->j.pre)) {
+                    /* hand the request to the writer and let this thread serve other connections
+                     * until its group is committed: the group then holds every request in flight */
+                    k->queued = 1;
+                    pthread_mutex_lock(&s->lock);
+                    MHD_suspend_connection(c);
+                    s->waiting++;
+                    push(&s->head, &s->tail, &k->j);
+                    pthread_cond_signal(&s->work);
+                    pthread_mutex_unlock(&s->lock);
+                    return MHD_YES;
                 }
-                /* hand the request to the writer and let this thread serve other connections until
-                 * its group is committed: the group then holds every request in flight */
-                k->queued = 1;
+                /* a read (a query, a catalogue page, ...): answered here, on the readers'
+                 * connection, neither waiting behind the writer's groups nor holding them up;
+                 * there is nothing to make durable */
+                pthread_mutex_lock(&s->read_lock);
+                yb_fsi_handle_pre(&s->reader, k->j.body, k->j.len, &k->j.auth, &k->j.pre, &reply);
+                s->reads++;
+                pthread_mutex_unlock(&s->read_lock);
+                yb_fsi_pre_release(&k->j.pre);
+            } else {
+                /* resumed: the writer has committed the group (the reply was set under s->lock) */
                 pthread_mutex_lock(&s->lock);
-                MHD_suspend_connection(c);
-                s->waiting++;
-                push(&s->head, &s->tail, &k->j);
-                pthread_cond_signal(&s->work);
+                job_back(s, k);
+                reply = k->j.reply;
+                k->j.reply = NULL;
                 pthread_mutex_unlock(&s->lock);
-                return MHD_YES;
             }
-            /* resumed: the writer has committed the group (the reply was set under s->lock) */
-            pthread_mutex_lock(&s->lock);
-            job_back(s, k);
-            char *reply = k->j.reply;
-            k->j.reply = NULL;
-            pthread_mutex_unlock(&s->lock);
             if (!reply) return MHD_NO;
             ret = send_text(s, c, status, "application/json;charset=utf-8", reply, 1);
         }

@@ -1283,7 +1283,8 @@ static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
     visit_row v;
     TRY(person_visit(f, r, n, "input.data", 0, mdtrt, psn, &v, err));
     if (!strcmp(v.state, "cancelled")) return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt, "就诊已撤销 (the visit was cancelled)");
-    if (r->infno[0] == '2' && r->infno[1] == '3') { /* 2303/2304: inpatient */
+    int inpatient = r->infno[0] == '2' && r->infno[1] == '3'; /* 2303/2304 */
+    if (inpatient) {
         char mid[4];
         TRY(str_at(n, "mid_setl_flag", "input.data", 0, mid, sizeof mid, err));
         if (!v.end[0] && strcmp(mid, "1"))
@@ -1293,7 +1294,7 @@ static yb_rc h_settle(yb_fsi *f, req *r, yb_jw *w, int pre, yb_err *err) {
     yb_visit_doc d;
     TRY(visit_doc(f, r, mdtrt, &v, &d, err));
     /* an interim settlement (in hospital still): the stay stays open for more lines */
-    d.mid_setl = (r->infno[0] == '2' && r->infno[1] == '3') && !v.end[0];
+    d.mid_setl = inpatient && !v.end[0];
     if (!d.n_lines) {
         yb_visit_doc_release(&d);
         return yb_err_set(err, YB_E_STATE, "input.data.mdtrt_id", mdtrt, "无待结算的费用明细 (no uploaded fee lines to settle)");
@@ -1902,6 +1903,10 @@ static const struct {
     {"5202", h_q_diags, 0, 0},      {"5205", h_q_chronic, 0, 0},      {"2001", h_benefit, 0, 0},      {"3101", h_audit, 0, 0},        {"3102", h_audit, 0, 0},
 };
 
+/* A transaction that only reads: nothing recorded in the message log, no service's own
+ * transaction (a settlement or pre-settlement). */
+static int reads_only(size_t k) { return !table[k].writes && !table[k].own_tx; }
+
 static void stamp(char out[18]) {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -2097,7 +2102,7 @@ int yb_fsi_is_read(const yb_fsi_pre *p) {
         return 0;
     const char *infno = json_object_get_string(v);
     for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
-        if (!strcmp(table[k].infno, infno)) return !table[k].writes && !table[k].own_tx;
+        if (!strcmp(table[k].infno, infno)) return reads_only(k);
     return 0;
 }
 
@@ -2145,7 +2150,7 @@ yb_rc yb_fsi_handle_pre(yb_fsi *f, const char *body, size_t len, const yb_fsi_au
         if (k == sizeof table / sizeof table[0])
             rc = yb_err_set(&e, YB_E_INVALID, "infno", r.infno, "不支持的交易编号 (transaction not supported)");
     }
-    if (!rc && f->readonly && (table[k].writes || table[k].own_tx))
+    if (!rc && f->readonly && !reads_only(k))
         rc = yb_err_set(&e, YB_E_INTERNAL, "infno", r.infno, "a transaction that writes was sent to a reading context");
     yb_jw w;
     yb_jw_init(&w);

@@ -107,6 +107,7 @@ out=$(call 2206 "$PRE"); expect "a person's change seen at once" "$out" '"psn_ty
 sqlite3 -cmd ".timeout 5000" "$YIBAO_DB" "UPDATE person_insu SET psn_type='$t0' WHERE psn_no='P390A' AND insutype='390'"
 
 # inpatient: admission, no second admission, lines, no settlement before discharge, discharge, settle, cancel
+cancel_ip() { call 2305 "{\"data\":{\"setl_id\":\"$1\",\"psn_no\":\"P310C\",\"mdtrt_id\":\"$2\"}}"; } # SETL_ID MDTRT_ID
 ADM='{"mdtrtinfo":{"psn_no":"P310C","insutype":"310","begntime":"2025-06-02 08:00:00","mdtrt_cert_type":"02","med_type":"21","ipt_no":"IP1"},"diseinfo":[]}'
 out=$(call 2401 "$ADM"); expect "2401" "$out" '"infcode":0'
 IM=$(field "$out" output.result.mdtrt_id)
@@ -125,7 +126,7 @@ out=$(call 2304 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\",\"insutype
 expect "2304" "$out" '"hifp_pay":7820.00'; expect "2304 cash" "$out" '"psn_cash_pay":2180.00'
 IS=$(field "$out" output.setlinfo.setl_id)
 out=$(call 2405 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2405 after settlement" "$out" "settled"
-out=$(call 2305 "{\"data\":{\"setl_id\":\"$IS\",\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2305" "$out" '"hifp_pay":-7820.00'
+out=$(cancel_ip $IS $IM); expect "2305" "$out" '"hifp_pay":-7820.00'
 out=$(call 2405 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2405" "$out" '"infcode":0'
 out=$(call 2404 "{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM\"}}"); expect "2404" "$out" '"infcode":0'
 out=$(call 2401 "$ADM"); expect "admission again after cancelling" "$out" '"infcode":0'
@@ -133,7 +134,6 @@ IM2=$(field "$out" output.result.mdtrt_id)
 
 # an interim settlement (mid_setl_flag 1) of a stay still in hospital: the stay stays open, more lines,
 # the final settlement of the rest pays the admission's deductible once; cancelled last first
-cancel_ip() { call 2305 "{\"data\":{\"setl_id\":\"$1\",\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM2\"}}"; }
 line() { echo "{\"feedetail\":[{\"feedetl_sn\":\"$1\",\"mdtrt_id\":\"$IM2\",\"psn_no\":\"P310C\",\"fee_ocur_time\":\"$2\",\"med_list_codg\":\"A\",\"cnt\":1,\"pric\":$3,\"det_item_fee_sumamt\":$3}]}"; }
 INSET="{\"data\":{\"psn_no\":\"P310C\",\"mdtrt_id\":\"$IM2\",\"insutype\":\"310\",\"acct_used_flag\":\"0\""
 out=$(call 2301 "$(line 1 '2025-06-03 10:00:00' 10000)"); expect "2301 before the interim" "$out" '"infcode":0'
@@ -156,15 +156,15 @@ adm=$(sqlite3 "$YIBAO_DB" "SELECT sum(value) FROM accum WHERE psn_no='P310C' AND
 flags=$(sqlite3 "$YIBAO_DB" "SELECT group_concat(mid_setl_flag) FROM (SELECT mid_setl_flag FROM settlements WHERE setl_id IN ('$IS1','$IS2') ORDER BY setl_id)")
 [ "$flags" = "1,0" ] && ok || bad "mid_setl_flag of the interim and the final: $flags"
 out=$(call 2301 "$(line 3 '2025-06-11 10:00:00' 100)"); expect "no line after the final" "$out" "settled"
-out=$(cancel_ip $IS1); expect "interim cancelled first refused" "$out" "cancel it first"
-out=$(cancel_ip $IS2); expect "final cancelled" "$out" '"hifp_pay":-425.00'
-out=$(cancel_ip $IS1); expect "interim cancelled" "$out" '"hifp_pay":-7820.00'
+out=$(cancel_ip $IS1 $IM2); expect "interim cancelled first refused" "$out" "cancel it first"
+out=$(cancel_ip $IS2 $IM2); expect "final cancelled" "$out" '"hifp_pay":-425.00'
+out=$(cancel_ip $IS1 $IM2); expect "interim cancelled" "$out" '"hifp_pay":-7820.00'
 acc=$(sqlite3 "$YIBAO_DB" "SELECT group_concat(key||'='||value) FROM accum WHERE psn_no='P310C' AND value<>0")
 [ -z "$acc" ] && ok || bad "accumulators not restored after cancelling the stay's settlements: $acc"
 # settled again as one: both lines, one deductible
 out=$(call 2304 "$INSET}}"); expect "the stay settled again" "$out" '"hifp_pay":8245.00'
 IS3=$(field "$out" output.setlinfo.setl_id)
-out=$(cancel_ip $IS3); expect "the stay cancelled again" "$out" '"hifp_pay":-8245.00'
+out=$(cancel_ip $IS3 $IM2); expect "the stay cancelled again" "$out" '"hifp_pay":-8245.00'
 
 # queries and reconciliation
 out=$(call 1301 '{"data":{"page_num":1,"page_size":1}}'); expect "1301 page" "$out" '"recordCounts":2,"pages":2,"pageNum":1,"pageSize":1,"data":[{"med_list_codg":"A"'
